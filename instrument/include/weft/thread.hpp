@@ -1,0 +1,83 @@
+// weft/thread.hpp — Thread and this_thread: std::thread in production, a model thread (a
+// fiber scheduled by the strategy) inside explore().
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string_view>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <weft/clock.hpp>
+#include <weft/detail/model.hpp>
+
+namespace weft {
+
+class Thread {
+ public:
+  Thread() noexcept = default;
+
+  // Starts `f` at once. The single-callable form records the caller's line for traces.
+  template <class F>
+  requires(!std::is_same_v<std::remove_cvref_t<F>, Thread>) explicit Thread(
+      F&& f, Location where = Location::current()) {
+    start(detail::Task(std::forward<F>(f)), where);
+  }
+  template <class F, class A0, class... A>
+  requires(!std::is_same_v<std::remove_cvref_t<A0>, Location>) explicit Thread(F&& f, A0&& a0,
+                                                                               A&&... args) {
+    // Arguments are decay-copied, as std::thread does.
+    start(
+        detail::Task([fn = std::decay_t<F>(std::forward<F>(f)),
+                      tup = std::make_tuple(std::decay_t<A0>(std::forward<A0>(a0)),
+                                            std::decay_t<A>(std::forward<A>(args))...)]() mutable {
+          std::apply([&](auto&... a) { std::invoke(std::move(fn), std::move(a)...); }, tup);
+        }),
+        Location{});
+  }
+
+  Thread(Thread&& other) noexcept { swap(other); }
+  Thread& operator=(Thread&& other) noexcept;
+  Thread(const Thread&) = delete;
+  Thread& operator=(const Thread&) = delete;
+  // Destroying a joinable Thread is a Misuse bug in model mode and std::terminate otherwise.
+  ~Thread();
+
+  void join(Location where = Location::current());
+  bool joinable() const noexcept { return joinable_; }
+  void detach(Location where = Location::current());
+  void swap(Thread& other) noexcept;
+
+ private:
+  void start(detail::Task fn, const Location& where);
+  void abandon_joinable() noexcept;
+
+  detail::Execution* ex_ = nullptr;
+  detail::ThreadId id_ = detail::kNoThread;
+  bool joinable_ = false;
+  std::thread thread_;
+};
+
+namespace this_thread {
+// Lets other threads run first. In model mode a yielding thread never starves the others,
+// whatever the strategy, so spin loops with yield() terminate.
+void yield(Location where = Location::current());
+// Names the calling thread in traces (and, in production, for debuggers: first 15 bytes).
+void set_name(std::string_view name);
+
+void sleep_for_ns(std::int64_t ns, const Location& where);
+template <class Rep, class Period>
+void sleep_for(std::chrono::duration<Rep, Period> d, Location where = Location::current()) {
+  if (detail::current() == nullptr) [[likely]] {
+    std::this_thread::sleep_for(d);
+    return;
+  }
+  sleep_for_ns(
+      detail::deadline_after(*detail::current(), d) - detail::virtual_now(*detail::current()),
+      where);
+}
+}  // namespace this_thread
+
+}  // namespace weft

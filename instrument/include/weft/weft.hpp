@@ -1,0 +1,15 @@
+// weft/weft.hpp — the umbrella header: everything a test or program needs.
+#pragma once
+
+#include <weft/assert.hpp>
+#include <weft/atomic.hpp>
+#include <weft/clock.hpp>
+#include <weft/condvar.hpp>
+#include <weft/errors.hpp>
+#include <weft/explore.hpp>
+#include <weft/location.hpp>
+#include <weft/locks.hpp>
+#include <weft/mutex.hpp>
+#include <weft/schedule.hpp>
+#include <weft/shared.hpp>
+#include <weft/thread.hpp>

@@ -1,0 +1,170 @@
+// weft/detail/model.hpp — the seam between the user-facing types (instrument/) and the model
+// runtime. Not a public API: names here may change without notice.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <weft/errors.hpp>
+#include <weft/explore.hpp>
+#include <weft/location.hpp>
+
+namespace weft::detail {
+
+class Execution;
+
+#ifdef WEFT_PRODUCTION_ONLY
+inline constexpr Execution* current() noexcept { return nullptr; }
+#else
+// The execution running on this OS thread; null means production mode. Every instrumented
+// operation reads it once, so it must stay a plain thread_local pointer.
+extern thread_local Execution* tls_execution;
+inline Execution* current() noexcept { return tls_execution; }
+#endif
+
+// True when an object created under `created_in` runs as the real primitive right now: one
+// predictable branch on the production path.
+inline bool production(const Execution* created_in) noexcept {
+#ifdef WEFT_PRODUCTION_ONLY
+  (void)created_in;
+  return true;
+#else
+  return created_in == nullptr && tls_execution == nullptr;
+#endif
+}
+
+// An object used in a mode other than the one it was created in.
+[[noreturn]] void throw_mode_mismatch(const char* type, const Location& where);
+
+// The execution an object created under `created_in` must use now; UsageError when the object
+// crossed modes (or executions).
+inline Execution& model(Execution* created_in, const char* type, const Location& where) {
+  if (created_in == nullptr || created_in != current()) throw_mode_mismatch(type, where);
+  return *created_in;
+}
+
+// A move-only nullary callable (std::move_only_function is C++23): thread bodies may own
+// move-only state, as with std::thread.
+class Task {
+ public:
+  Task() = default;
+  template <class F>
+  requires(!std::is_same_v<std::remove_cvref_t<F>, Task>) explicit Task(F&& f)
+      : impl_(std::make_unique<Impl<std::decay_t<F>>>(std::forward<F>(f))) {}
+  void operator()() { impl_->call(); }
+  explicit operator bool() const noexcept { return impl_ != nullptr; }
+
+ private:
+  struct Base {
+    virtual ~Base() = default;
+    virtual void call() = 0;
+  };
+  template <class F>
+  struct Impl final : Base {
+    explicit Impl(F&& f) : fn(std::move(f)) {}
+    explicit Impl(const F& f) : fn(f) {}
+    void call() override { std::invoke(fn); }
+    F fn;
+  };
+  std::unique_ptr<Base> impl_;
+};
+
+using ThreadId = std::uint32_t;
+using ObjectId = std::uint32_t;
+inline constexpr ThreadId kNoThread = 0xffffffffu;
+inline constexpr ObjectId kNoObject = 0xffffffffu;
+
+enum class ObjectKind : std::uint8_t {
+  Thread,
+  Mutex,
+  RecursiveMutex,
+  CondVar,
+  Shared,
+  Atomic,
+  Semaphore,
+  Event,
+  Barrier,
+  Queue,
+  Other,
+};
+std::string_view to_string(ObjectKind);
+
+enum class OpKind : std::uint8_t {
+  Start,
+  Spawn,
+  Join,
+  Yield,
+  Sleep,
+  Lock,
+  TryLock,
+  Unlock,
+  Wait,
+  Notify,
+  NotifyAll,
+  Load,
+  Store,
+  Rmw,
+  Acquire,
+  Release,
+  Other,
+};
+std::string_view to_string(OpKind);
+
+// "file.cpp:12 (function)" for messages: the base name keeps reports free of build paths.
+std::string location_text(const Location& where);
+
+ObjectId register_object(Execution&, ObjectKind, const Location& declared);
+void name_object(Execution&, ObjectId, std::string_view name);
+std::string object_name(const Execution&, ObjectId);
+
+// The scheduling point in front of every operation: records what the current thread is about to
+// do, lets the strategy pick who runs, and returns when the current thread may apply it.
+void point(Execution&, OpKind, ObjectId, const Location&);
+// An operation that is not a scheduling point (a release such as unlock: nobody can observe the
+// difference, and it runs in destructors), traced all the same.
+void event(Execution&, OpKind, ObjectId, const Location&);
+// Blocks the current thread until another thread wakes `object` for it (and it is scheduled).
+void block_on(Execution&, ObjectId object);
+// The same with a deadline in virtual nanoseconds: true if the deadline passed before a wake-up.
+// `object` may be kNoObject (a plain sleep).
+bool block_until(Execution&, ObjectId object, std::int64_t deadline_ns);
+// Virtual time of the execution in nanoseconds since its start.
+std::int64_t virtual_now(const Execution&);
+void wake_all(Execution&, ObjectId object);
+// Wakes one thread blocked on `object`, chosen by the strategy; false if none was blocked.
+bool wake_one(Execution&, ObjectId object);
+// A nondeterministic choice in [0, bound), made by the strategy and recorded in the schedule.
+std::uint32_t choose(Execution&, std::uint32_t bound);
+
+ThreadId current_thread(const Execution&);
+std::string thread_name(const Execution&, ThreadId);
+void set_thread_name(Execution&, std::string_view);
+ThreadId spawn(Execution&, Task fn, const Location&);
+ObjectId thread_object(const Execution&, ThreadId);
+bool thread_finished(const Execution&, ThreadId);
+
+// Lock ownership, kept by the execution so that deadlock reports can name holders.
+void set_owner(Execution&, ObjectId, ThreadId);
+ThreadId owner(const Execution&, ObjectId);
+
+// Reports a bug and abandons the schedule at once. Returns only while unwinding (when bugs are
+// no longer reported), so callers must be ready to continue.
+void fail(Execution&, BugKind, std::string message);
+// Reports a bug from a context that must not be unwound (destructors, unlock): the schedule is
+// abandoned at the next scheduling point instead.
+void fail_later(Execution&, BugKind, std::string message);
+
+// True while abandoned threads are being unwound: operations then apply without scheduling,
+// blocking or reporting.
+bool unwinding(const Execution&);
+// True when this run records a full trace (the re-run of a failing schedule).
+bool recording(const Execution&);
+// Attaches the value read or written to the current thread's last traced operation.
+void trace_value(Execution&, std::string value);
+
+}  // namespace weft::detail

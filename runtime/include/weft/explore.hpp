@@ -1,0 +1,70 @@
+// weft/explore.hpp — running a body under many schedules, and replaying one.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <weft/schedule.hpp>
+
+namespace weft {
+
+enum class Strategy { Random, PCT, POS, DFS };
+
+struct Options {
+  Strategy strategy = Strategy::PCT;
+  std::uint64_t iterations = 1000;   // schedules to run at most
+  std::uint64_t seed = 0;            // fixed default: runs are reproducible
+  int pct_depth = 3;                 // PCT bug depth d
+  int preemption_bound = -1;         // DFS: -1 = unbounded
+  std::uint64_t max_steps = 100000;  // per schedule; beyond it: StepLimitExceeded
+  double time_budget_s = 0;          // 0 = no time limit
+  bool stop_on_first_bug = true;
+  unsigned jobs = 1;  // parallel worker processes; results identical for any value
+  // Extension: stack size of each model thread. Stacks are pooled across schedules.
+  std::size_t stack_size = 256 * 1024;
+};
+
+enum class BugKind {
+  Deadlock,            // every unfinished thread is blocked
+  LockOrderInversion,  // cycle in the lock-order graph (potential deadlock), even if none happened
+  DataRace,            // conflicting Shared<T> accesses not ordered by happens-before
+  LostUpdate,          // a write overwrote another thread's write that the writer never saw
+  AssertionFailure,    // WEFT_ASSERT failed
+  UncaughtException,   // an exception escaped a model thread (or the body)
+  StepLimitExceeded,   // livelock / non-termination
+  Misuse,              // API misuse: unlock by non-owner, double unlock, self-deadlock, ...
+  Nondeterminism,      // the body behaved differently under the same schedule
+};
+std::string_view to_string(BugKind);
+
+struct Bug {
+  BugKind kind{};
+  std::string message;          // one line
+  std::string trace;            // the interleaving up to the failure, with source locations
+  Schedule schedule;            // replay reproduces this bug
+  std::uint64_t iteration = 0;  // 1-based index of the schedule that first hit it
+};
+
+struct Report {
+  std::vector<Bug> bugs;         // distinct bugs, in order of discovery
+  std::uint64_t iterations = 0;  // schedules executed
+  bool exhausted = false;        // DFS covered the whole (bounded) space
+  // Extension: what produced this report, for the summary's replay instructions.
+  std::string strategy;
+  std::uint64_t seed = 0;
+
+  bool ok() const { return bugs.empty(); }
+  bool found(BugKind) const;
+  std::string summary() const;  // counts, first bug, its trace, how to replay
+};
+
+// Runs `body` once per schedule as the model's main thread. `body` must create the objects it
+// uses, so that every schedule starts from the same state.
+Report explore(std::function<void()> body, const Options& options = {});
+// Re-runs one recorded schedule exactly; the report's bugs carry full traces.
+Report replay(std::function<void()> body, const Schedule& schedule);
+
+}  // namespace weft

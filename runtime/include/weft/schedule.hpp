@@ -1,0 +1,56 @@
+// weft/schedule.hpp — a replayable recording of one execution's scheduling choices.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weft {
+
+// A Schedule records the value of every decision an execution made: which thread ran at each
+// scheduling point, and every other nondeterministic choice (with its range). Replay reads these
+// values back, so it never depends on a random number generator.
+//
+// Text form ("weft-schedule 1"):
+//   weft-schedule 1
+//   # comments run to the end of the line
+//   max-steps 100000
+//   t0*3 t1 t0 c1/2 t2*40
+// `tN` = thread N ran, `cV/B` = choice V out of B, `*K` = the same decision K times.
+// `max-steps` (optional) is the step limit the run had, so a StepLimitExceeded replays as such.
+class Schedule {
+ public:
+  struct Decision {
+    std::uint32_t value = 0;
+    std::uint32_t bound = 0;  // 0: a thread pick (value = thread id); else a choice in [0, bound)
+    friend bool operator==(const Decision&, const Decision&) = default;
+  };
+
+  Schedule() = default;
+  explicit Schedule(std::vector<Decision> decisions, std::string comment = {});
+
+  std::string to_string() const;
+  static Schedule parse(std::string_view text);  // throws ScheduleError with line/column
+  void save(const std::filesystem::path& path) const;
+  static Schedule load(const std::filesystem::path& path);  // ScheduleError / std::system_error
+
+  const std::vector<Decision>& decisions() const noexcept { return decisions_; }
+  std::size_t size() const noexcept { return decisions_.size(); }
+  bool empty() const noexcept { return decisions_.empty(); }
+  const std::string& comment() const noexcept { return comment_; }
+  std::uint64_t max_steps() const noexcept { return max_steps_; }  // 0 = not recorded
+  void set_max_steps(std::uint64_t n) noexcept { max_steps_ = n; }
+
+  friend bool operator==(const Schedule& a, const Schedule& b) {
+    return a.decisions_ == b.decisions_;
+  }
+
+ private:
+  std::vector<Decision> decisions_;
+  std::string comment_;  // informational: how it was found; not part of equality
+  std::uint64_t max_steps_ = 0;
+};
+
+}  // namespace weft

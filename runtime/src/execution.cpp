@@ -1,0 +1,556 @@
+#include "execution.hpp"
+
+#include <cxxabi.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <typeinfo>
+
+#include <weft/detail/diagnosis.hpp>
+
+namespace weft::detail {
+
+#ifndef WEFT_PRODUCTION_ONLY
+thread_local Execution* tls_execution = nullptr;
+#endif
+
+namespace {
+
+std::string demangle(const char* mangled) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> out(
+      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  return status == 0 && out ? std::string(out.get()) : std::string(mangled);
+}
+
+// "std::runtime_error: boom" for the exception being handled.
+std::string describe_current_exception() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return demangle(typeid(e).name()) + ": " + e.what();
+  } catch (...) {
+    const std::type_info* t = abi::__cxa_current_exception_type();
+    return t != nullptr ? demangle(t->name()) : std::string("unknown exception");
+  }
+}
+
+std::string_view basename(const char* path) {
+  std::string_view p(path != nullptr ? path : "");
+  const auto slash = p.find_last_of('/');
+  return slash == std::string_view::npos ? p : p.substr(slash + 1);
+}
+
+// Virtual time for traces: "1.5s", "100ms", "250us", "7ns".
+std::string format_time(std::int64_t ns) {
+  struct Unit {
+    std::int64_t size;
+    const char* name;
+  };
+  for (const Unit u : {Unit{1000000000, "s"}, Unit{1000000, "ms"}, Unit{1000, "us"}}) {
+    if (ns >= u.size) {
+      const std::int64_t whole = ns / u.size;
+      const std::int64_t frac = (ns % u.size) * 1000 / u.size;
+      std::string s = std::to_string(whole);
+      if (frac != 0) {
+        std::string f = std::to_string(frac);
+        f.insert(0, 3 - f.size(), '0');
+        while (f.back() == '0') f.pop_back();
+        s += "." + f;
+      }
+      return s + u.name;
+    }
+  }
+  return std::to_string(ns) + "ns";
+}
+
+}  // namespace
+
+std::string_view to_string(ObjectKind k) {
+  switch (k) {
+    case ObjectKind::Thread:
+      return "Thread";
+    case ObjectKind::Mutex:
+      return "Mutex";
+    case ObjectKind::RecursiveMutex:
+      return "RecursiveMutex";
+    case ObjectKind::CondVar:
+      return "CondVar";
+    case ObjectKind::Shared:
+      return "Shared";
+    case ObjectKind::Atomic:
+      return "Atomic";
+    case ObjectKind::Semaphore:
+      return "Semaphore";
+    case ObjectKind::Event:
+      return "Event";
+    case ObjectKind::Barrier:
+      return "Barrier";
+    case ObjectKind::Queue:
+      return "Queue";
+    case ObjectKind::Other:
+      return "object";
+  }
+  return "object";
+}
+
+std::string_view to_string(OpKind k) {
+  switch (k) {
+    case OpKind::Start:
+      return "start";
+    case OpKind::Spawn:
+      return "spawn";
+    case OpKind::Join:
+      return "join";
+    case OpKind::Yield:
+      return "yield";
+    case OpKind::Sleep:
+      return "sleep";
+    case OpKind::Lock:
+      return "lock";
+    case OpKind::TryLock:
+      return "try_lock";
+    case OpKind::Unlock:
+      return "unlock";
+    case OpKind::Wait:
+      return "wait";
+    case OpKind::Notify:
+      return "notify_one";
+    case OpKind::NotifyAll:
+      return "notify_all";
+    case OpKind::Load:
+      return "load";
+    case OpKind::Store:
+      return "store";
+    case OpKind::Rmw:
+      return "rmw";
+    case OpKind::Acquire:
+      return "acquire";
+    case OpKind::Release:
+      return "release";
+    case OpKind::Other:
+      return "op";
+  }
+  return "op";
+}
+
+Execution::Execution(Fibers& fibers, std::uint64_t max_steps)
+    : fibers_(fibers), max_steps_(max_steps) {}
+
+void Execution::reset() {
+  threads_.clear();
+  objects_.clear();
+  decisions_.clear();
+  trace_.clear();
+  bug_.reset();
+  current_ = 0;
+  steps_ = 0;
+  now_ = 0;
+  unwinding_ = false;
+  abandon_pending_ = false;
+}
+
+RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler, bool record) {
+  reset();
+  scheduler_ = &scheduler;
+  recording_ = record;
+  body_ = &body;
+  struct Installed {
+    explicit Installed(Execution* e) : previous(tls_execution) { tls_execution = e; }
+    ~Installed() { tls_execution = previous; }
+    Execution* previous;
+  } installed(this);
+
+  ThreadState& main = threads_.emplace_back();
+  main.name = "main";
+  main.fn = Task([this] { (*body_)(); });
+  main.object = register_object(ObjectKind::Thread, Location{});
+  objects_[main.object].owner = 0;
+  main.slot = fibers_.spawn(&Execution::thread_entry, this);
+  current_ = 0;
+  fibers_.switch_to(main.slot);
+
+  // Back on the driver: every thread finished, or the schedule was abandoned. Unwind the rest
+  // newest first, since younger threads tend to use objects owned by older ones.
+  unwinding_ = true;
+  for (std::size_t i = threads_.size(); i-- > 0;) {
+    if (fibers_.suspended(threads_[i].slot)) {
+      current_ = static_cast<ThreadId>(i);
+      fibers_.unwind(threads_[i].slot);
+    }
+  }
+  for (std::size_t i = threads_.size(); i-- > 0;) {
+    current_ = static_cast<ThreadId>(i);
+    threads_[i].fn = Task();  // closures of threads that never started
+  }
+  fibers_.clear();
+  unwinding_ = false;
+
+  RunResult result;
+  result.bug = std::move(bug_);
+  result.steps = steps_;
+  if (record) result.trace = format_trace();
+  return result;
+}
+
+std::size_t Execution::thread_entry(void* self, std::size_t slot) {
+  return static_cast<Execution*>(self)->run_thread(static_cast<ThreadId>(slot - 1));
+}
+
+std::size_t Execution::run_thread(ThreadId id) {
+  std::string escaped;
+  {
+    // The closure lives on this thread's own stack: threads_ may grow while it runs.
+    Task fn = std::move(threads_[id].fn);
+    try {
+      fn();
+    } catch (...) {
+      rethrow_if_forced_unwind();
+      escaped = describe_current_exception();
+    }
+  }
+  // Reported outside the handler: switching fibers inside a catch block would interleave the
+  // per-OS-thread exception bookkeeping of several fibers.
+  if (!escaped.empty()) {
+    fail(BugKind::UncaughtException,
+         "uncaught exception in thread " + thread_name(id) + ": " + escaped);
+  }
+  threads_[id].status = ThreadStatus::Finished;
+  wake_all(threads_[id].object);
+  if (abandon_pending_) return 0;
+  const ThreadId next = pick_next(false);
+  if (next == kNoThread) return 0;
+  current_ = next;
+  return threads_[next].slot;
+}
+
+ThreadId Execution::pick_next(bool yielding) {
+  // Runnable threads, plus the timed waiters whose deadline comes first: virtual time may jump
+  // to it at any point (discrete-event time), so a timeout can beat any competing wake-up.
+  runnable_.clear();
+  bool blocked = false;
+  std::int64_t earliest = INT64_MAX;
+  for (const ThreadState& t : threads_) {
+    if (t.status == ThreadStatus::Blocked) {
+      blocked = true;
+      if (t.deadline >= 0) earliest = std::min(earliest, t.deadline);
+    }
+  }
+  for (std::size_t i = 0; i < threads_.size(); ++i) {
+    const ThreadState& t = threads_[i];
+    if (t.status == ThreadStatus::Runnable ||
+        (t.status == ThreadStatus::Blocked && t.deadline == earliest)) {
+      runnable_.push_back(static_cast<ThreadId>(i));
+    }
+  }
+  if (runnable_.empty()) {
+    if (!blocked) return kNoThread;
+    std::vector<BlockedThread> snapshot;
+    for (std::size_t i = 0; i < threads_.size(); ++i) {
+      const ThreadState& t = threads_[i];
+      if (t.status != ThreadStatus::Blocked) continue;
+      BlockedThread b;
+      b.id = static_cast<ThreadId>(i);
+      b.name = thread_name(b.id);
+      b.op = t.pending_kind;
+      b.object_kind = objects_[t.waiting_on].kind;
+      b.object = object_name(t.waiting_on);
+      b.holder = objects_[t.waiting_on].owner;
+      b.where = t.pending_where;
+      snapshot.push_back(std::move(b));
+    }
+    Diagnosis d = diagnose_deadlock(snapshot);
+    fail(BugKind::Deadlock, std::move(d.message), std::move(d.details));
+    return kNoThread;  // only while unwinding
+  }
+  const ThreadId next = scheduler_->next_thread(*this, runnable_, current_, yielding);
+  if (next == kNoThread || std::find(runnable_.begin(), runnable_.end(), next) == runnable_.end()) {
+    diverged();
+  }
+  decisions_.push_back(Schedule::Decision{next, 0});
+  ThreadState& t = threads_[next];
+  if (t.status == ThreadStatus::Blocked) {  // its deadline passed: time moves on to it
+    now_ = t.deadline;
+    t.status = ThreadStatus::Runnable;
+    t.waiting_on = kNoObject;
+    t.deadline = -1;
+    t.timed_out = true;
+  }
+  return next;
+}
+
+void Execution::switch_to(ThreadId next) {
+  current_ = next;
+  fibers_.switch_to(threads_[next].slot);
+}
+
+void Execution::abandon() {
+  fibers_.switch_to(0);
+  // The driver never resumes an abandoned thread: it unwinds it from the switch above.
+  std::abort();
+}
+
+void Execution::diverged() {
+  std::string why = scheduler_->divergence();
+  if (why.empty()) why = "the scheduler chose a thread that cannot run";
+  fail(BugKind::Nondeterminism,
+       why +
+           " (is the body deterministic? wall-clock time, unseeded randomness, addresses or "
+           "state left over from an earlier run must not decide what it does)");
+}
+
+ObjectId Execution::register_object(ObjectKind kind, const Location& declared) {
+  ObjectState& o = objects_.emplace_back();
+  o.kind = kind;
+  o.declared = declared;
+  return static_cast<ObjectId>(objects_.size() - 1);
+}
+
+std::string Execution::object_name(ObjectId id) const {
+  if (id == kNoObject || id >= objects_.size()) return {};
+  const ObjectState& o = objects_[id];
+  if (!o.name.empty()) return o.name;
+  if (o.kind == ObjectKind::Thread) return thread_name(o.owner);
+  std::string n(to_string(o.kind));
+  if (o.declared.file != nullptr && *o.declared.file != '\0') {
+    n += '@';
+    n += basename(o.declared.file);
+    n += ':';
+    n += std::to_string(o.declared.line);
+  }
+  return n;
+}
+
+std::string Execution::thread_name(ThreadId id) const {
+  if (id == kNoThread || id >= threads_.size()) return "nobody";
+  const std::string& n = threads_[id].name;
+  return n.empty() ? "T" + std::to_string(id) : n;
+}
+
+void Execution::point(OpKind kind, ObjectId object, const Location& where) {
+  if (unwinding_) return;
+  if (abandon_pending_) abandon();
+  ThreadState& t = threads_[current_];
+  t.pending_kind = kind;
+  t.pending_object = object;
+  t.pending_where = where;
+  if (++steps_ > max_steps_) {
+    fail(BugKind::StepLimitExceeded,
+         "the schedule ran past max_steps = " + std::to_string(max_steps_) +
+             " scheduling points (livelock or a loop that never ends?)");
+    return;
+  }
+  const ThreadId next = pick_next(kind == OpKind::Yield);
+  if (next != current_) switch_to(next);
+  if (recording_) trace(kind, object, where, false);
+}
+
+void Execution::event(OpKind kind, ObjectId object, const Location& where) {
+  if (recording_ && !unwinding_) trace(kind, object, where, false);
+}
+
+void Execution::trace(OpKind kind, ObjectId object, const Location& where, bool blocked) {
+  trace_.push_back(TraceEntry{current_, kind, blocked, object, where, {}});
+  threads_[current_].last_trace = trace_.size() - 1;
+}
+
+bool Execution::block_until(ObjectId object, std::int64_t deadline) {
+  if (unwinding_) return true;
+  if (abandon_pending_) abandon();
+  ThreadState& t = threads_[current_];
+  t.status = ThreadStatus::Blocked;
+  t.waiting_on = object;
+  t.deadline = deadline;
+  t.timed_out = false;
+  if (recording_) {
+    // Blocking right in the announced operation annotates its line instead of adding one.
+    if (t.last_trace + 1 != trace_.size() || trace_.back().object != object) {
+      trace(t.pending_kind, object, t.pending_where, true);
+    }
+    trace_.back().blocked = true;
+    std::string& note = trace_.back().value;
+    note = "(blocks";
+    if (object != kNoObject && objects_[object].owner != kNoThread &&
+        objects_[object].kind != ObjectKind::Thread) {
+      note += ": held by " + thread_name(objects_[object].owner);
+    }
+    if (deadline >= 0) note += object == kNoObject ? " until " : ", deadline ";
+    if (deadline >= 0) note += format_time(deadline);
+    note += ")";
+  }
+  const ThreadId next = pick_next(false);
+  if (next == kNoThread) return true;  // only while unwinding
+  if (next != current_) switch_to(next);
+  ThreadState& self = threads_[current_];
+  const bool timed_out = self.timed_out;
+  self.timed_out = false;
+  return timed_out;
+}
+
+void Execution::wake_all(ObjectId object) {
+  for (ThreadState& t : threads_) {
+    if (t.status == ThreadStatus::Blocked && t.waiting_on == object && object != kNoObject) {
+      t.status = ThreadStatus::Runnable;
+      t.waiting_on = kNoObject;
+      t.deadline = -1;
+    }
+  }
+}
+
+bool Execution::wake_one(ObjectId object) {
+  waiters_.clear();
+  for (std::size_t i = 0; i < threads_.size(); ++i) {
+    const ThreadState& t = threads_[i];
+    if (t.status == ThreadStatus::Blocked && t.waiting_on == object && object != kNoObject) {
+      waiters_.push_back(static_cast<ThreadId>(i));
+    }
+  }
+  if (waiters_.empty()) return false;
+  const ThreadId chosen = waiters_.size() == 1
+                              ? waiters_[0]
+                              : waiters_[choose(static_cast<std::uint32_t>(waiters_.size()))];
+  threads_[chosen].status = ThreadStatus::Runnable;
+  threads_[chosen].waiting_on = kNoObject;
+  threads_[chosen].deadline = -1;
+  return true;
+}
+
+std::uint32_t Execution::choose(std::uint32_t bound) {
+  if (bound <= 1 || unwinding_) return 0;
+  const std::optional<std::uint32_t> v = scheduler_->next_choice(bound);
+  if (!v || *v >= bound) {
+    diverged();
+    return 0;
+  }
+  decisions_.push_back(Schedule::Decision{*v, bound});
+  return *v;
+}
+
+ThreadId Execution::spawn(Task fn, const Location& where) {
+  const auto id = static_cast<ThreadId>(threads_.size());
+  const ObjectId object = register_object(ObjectKind::Thread, where);
+  objects_[object].owner = id;
+  ThreadState& t = threads_.emplace_back();
+  t.fn = std::move(fn);
+  t.object = object;
+  t.slot = fibers_.spawn(&Execution::thread_entry, this);
+  return id;
+}
+
+void Execution::fail(BugKind kind, std::string message, std::string details) {
+  if (unwinding_) return;
+  if (!bug_) bug_ = PendingBug{kind, std::move(message), std::move(details)};
+  abandon();
+}
+
+void Execution::fail_later(BugKind kind, std::string message) {
+  if (unwinding_) return;
+  if (!bug_) bug_ = PendingBug{kind, std::move(message), {}};
+  abandon_pending_ = true;
+}
+
+void Execution::trace_value(std::string value) {
+  if (!recording_ || unwinding_) return;
+  const std::size_t i = threads_[current_].last_trace;
+  if (i < trace_.size()) trace_[i].value = std::move(value);
+}
+
+std::string Execution::format_trace() const {
+  constexpr std::size_t kShown = 400;
+  const std::size_t first = trace_.size() > kShown ? trace_.size() - kShown : 0;
+  struct Row {
+    std::string step, thread, op, value, where;
+  };
+  std::vector<Row> rows;
+  rows.push_back({"step", "thread", "operation", "value", "location"});
+  for (std::size_t i = first; i < trace_.size(); ++i) {
+    const TraceEntry& e = trace_[i];
+    Row r;
+    r.step = std::to_string(i + 1);
+    r.thread = thread_name(e.thread);
+    r.op = std::string(to_string(e.kind));
+    if (e.object != kNoObject) r.op += " " + object_name(e.object);
+    if (e.blocked) {
+      r.value = e.value.empty() ? "(blocks)" : e.value;
+    } else {
+      r.value = e.value;
+    }
+    if (e.where.file != nullptr && *e.where.file != '\0') {
+      r.where = std::string(basename(e.where.file)) + ":" + std::to_string(e.where.line);
+      if (e.where.function != nullptr && *e.where.function != '\0') {
+        r.where += " (" + std::string(e.where.function) + ")";
+      }
+    }
+    rows.push_back(std::move(r));
+  }
+  std::size_t w[4] = {0, 0, 0, 0};
+  for (const Row& r : rows) {
+    w[0] = std::max(w[0], r.step.size());
+    w[1] = std::max(w[1], r.thread.size());
+    w[2] = std::max(w[2], r.op.size());
+    w[3] = std::max(w[3], r.value.size());
+  }
+  std::string out;
+  if (first > 0) out += "  ... " + std::to_string(first) + " earlier operations not shown\n";
+  for (const Row& r : rows) {
+    out += "  ";
+    out += std::string(w[0] - r.step.size(), ' ') + r.step + "  ";
+    out += r.thread + std::string(w[1] - r.thread.size(), ' ') + "  ";
+    out += r.op + std::string(w[2] - r.op.size(), ' ') + "  ";
+    out += r.value + std::string(w[3] - r.value.size(), ' ') + "  ";
+    out += r.where;
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    out += '\n';
+  }
+  return out;
+}
+
+// --- the seam used by instrument/
+
+std::string location_text(const Location& where) {
+  std::string s = std::string(basename(where.file)) + ":" + std::to_string(where.line);
+  if (where.function != nullptr && *where.function != '\0') {
+    s += " (" + std::string(where.function) + ")";
+  }
+  return s;
+}
+
+void throw_mode_mismatch(const char* type, const Location& where) {
+  std::string msg = std::string("weft::") + type + " used at " + std::string(basename(where.file)) +
+                    ":" + std::to_string(where.line) + " ";
+  msg += current() != nullptr
+             ? "inside explore()/replay() was created outside it; create it inside the body"
+             : "outside explore()/replay() was created inside a model run";
+  throw UsageError(msg);
+}
+
+ObjectId register_object(Execution& e, ObjectKind k, const Location& w) {
+  return e.register_object(k, w);
+}
+void name_object(Execution& e, ObjectId id, std::string_view n) { e.name_object(id, n); }
+std::string object_name(const Execution& e, ObjectId id) { return e.object_name(id); }
+void point(Execution& e, OpKind k, ObjectId o, const Location& w) { e.point(k, o, w); }
+void event(Execution& e, OpKind k, ObjectId o, const Location& w) { e.event(k, o, w); }
+void block_on(Execution& e, ObjectId o) { e.block_on(o); }
+bool block_until(Execution& e, ObjectId o, std::int64_t d) { return e.block_until(o, d); }
+std::int64_t virtual_now(const Execution& e) { return e.now(); }
+void wake_all(Execution& e, ObjectId o) { e.wake_all(o); }
+bool wake_one(Execution& e, ObjectId o) { return e.wake_one(o); }
+std::uint32_t choose(Execution& e, std::uint32_t bound) { return e.choose(bound); }
+ThreadId current_thread(const Execution& e) { return e.current_thread(); }
+std::string thread_name(const Execution& e, ThreadId t) { return e.thread_name(t); }
+void set_thread_name(Execution& e, std::string_view n) { e.set_thread_name(n); }
+ThreadId spawn(Execution& e, Task fn, const Location& w) { return e.spawn(std::move(fn), w); }
+ObjectId thread_object(const Execution& e, ThreadId t) { return e.thread_object(t); }
+bool thread_finished(const Execution& e, ThreadId t) { return e.thread_finished(t); }
+void set_owner(Execution& e, ObjectId o, ThreadId t) { e.set_owner(o, t); }
+ThreadId owner(const Execution& e, ObjectId o) { return e.owner(o); }
+void fail(Execution& e, BugKind k, std::string m) { e.fail(k, std::move(m)); }
+void fail_later(Execution& e, BugKind k, std::string m) { e.fail_later(k, std::move(m)); }
+bool unwinding(const Execution& e) { return e.unwinding(); }
+bool recording(const Execution& e) { return e.recording(); }
+void trace_value(Execution& e, std::string v) { e.trace_value(std::move(v)); }
+
+}  // namespace weft::detail

@@ -1,0 +1,142 @@
+// execution.hpp — one run of the body under one schedule: thread table, per-object model state,
+// decision recording and (on the re-run of a failing schedule) the trace.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <weft/detail/model.hpp>
+#include <weft/explore.hpp>
+
+#include "fiber.hpp"
+#include "scheduler.hpp"
+
+namespace weft::detail {
+
+enum class ThreadStatus : std::uint8_t { Runnable, Blocked, Finished };
+
+struct ThreadState {
+  ThreadStatus status = ThreadStatus::Runnable;
+  ObjectId object = kNoObject;      // the thread as an object: joiners block on it
+  ObjectId waiting_on = kNoObject;  // while Blocked
+  std::int64_t deadline = -1;       // while Blocked in a timed wait (virtual ns), else -1
+  bool timed_out = false;
+  OpKind pending_kind = OpKind::Start;
+  ObjectId pending_object = kNoObject;
+  Location pending_where{};
+  std::size_t slot = 0;
+  std::size_t last_trace = SIZE_MAX;
+  Task fn;
+  std::string name;
+};
+
+struct ObjectState {
+  ObjectKind kind = ObjectKind::Other;
+  Location declared{};
+  ThreadId owner = kNoThread;
+  std::string name;
+};
+
+struct TraceEntry {
+  ThreadId thread = 0;
+  OpKind kind = OpKind::Other;
+  bool blocked = false;  // the thread blocked here (waits for the object)
+  ObjectId object = kNoObject;
+  Location where{};
+  std::string value;
+};
+
+struct PendingBug {
+  BugKind kind;
+  std::string message;
+  std::string details;  // extra lines for the trace (e.g. the wait-for graph)
+};
+
+struct RunResult {
+  std::optional<PendingBug> bug;
+  std::uint64_t steps = 0;
+  std::string trace;  // only when recording
+};
+
+class Execution {
+ public:
+  Execution(Fibers& fibers, std::uint64_t max_steps);
+  Execution(const Execution&) = delete;
+  Execution& operator=(const Execution&) = delete;
+
+  RunResult run(const std::function<void()>& body, Scheduler& scheduler, bool record);
+
+  // --- used by instrument/ through weft/detail/model.hpp
+  ObjectId register_object(ObjectKind kind, const Location& declared);
+  void name_object(ObjectId id, std::string_view name) { objects_[id].name = name; }
+  std::string object_name(ObjectId id) const;
+  void point(OpKind kind, ObjectId object, const Location& where);
+  // An operation that is not a scheduling point (releases: unlock), traced all the same.
+  void event(OpKind kind, ObjectId object, const Location& where);
+  void block_on(ObjectId object) { block_until(object, -1); }
+  bool block_until(ObjectId object, std::int64_t deadline);
+  std::int64_t now() const noexcept { return now_; }
+  void wake_all(ObjectId object);
+  bool wake_one(ObjectId object);
+  std::uint32_t choose(std::uint32_t bound);
+  ThreadId current_thread() const noexcept { return current_; }
+  std::string thread_name(ThreadId id) const;
+  void set_thread_name(std::string_view name) { threads_[current_].name = name; }
+  ThreadId spawn(Task fn, const Location& where);
+  ObjectId thread_object(ThreadId id) const { return threads_[id].object; }
+  bool thread_finished(ThreadId id) const { return threads_[id].status == ThreadStatus::Finished; }
+  void set_owner(ObjectId id, ThreadId t) { objects_[id].owner = t; }
+  ThreadId owner(ObjectId id) const { return objects_[id].owner; }
+  void fail(BugKind kind, std::string message, std::string details = {});
+  void fail_later(BugKind kind, std::string message);
+  bool unwinding() const noexcept { return unwinding_; }
+  bool recording() const noexcept { return recording_; }
+  void trace_value(std::string value);
+
+  // --- used by schedulers
+  OpKind pending_kind(ThreadId id) const { return threads_[id].pending_kind; }
+  ObjectId pending_object(ThreadId id) const { return threads_[id].pending_object; }
+  std::size_t thread_count() const noexcept { return threads_.size(); }
+  std::uint64_t steps() const noexcept { return steps_; }
+  const std::vector<Schedule::Decision>& decisions() const noexcept { return decisions_; }
+
+  // --- used by checkers (read-only views)
+  const std::vector<ThreadState>& threads() const noexcept { return threads_; }
+  const std::vector<ObjectState>& objects() const noexcept { return objects_; }
+
+ private:
+  static std::size_t thread_entry(void* self, std::size_t slot);
+  std::size_t run_thread(ThreadId id);
+  // Picks who runs next (recording the decision); diverts to the driver on deadlock.
+  ThreadId pick_next(bool yielding);
+  void switch_to(ThreadId next);
+  [[noreturn]] void abandon();
+  void diverged();
+  void reset();
+  std::string format_trace() const;
+  void trace(OpKind kind, ObjectId object, const Location& where, bool blocked);
+
+  Fibers& fibers_;
+  Scheduler* scheduler_ = nullptr;
+  std::uint64_t max_steps_;
+  std::vector<ThreadState> threads_;
+  std::vector<ObjectState> objects_;
+  std::vector<ThreadId> runnable_;
+  std::vector<ThreadId> waiters_;
+  std::vector<Schedule::Decision> decisions_;
+  std::vector<TraceEntry> trace_;
+  std::optional<PendingBug> bug_;
+  ThreadId current_ = 0;
+  std::uint64_t steps_ = 0;
+  std::int64_t now_ = 0;
+  bool recording_ = false;
+  bool unwinding_ = false;
+  bool abandon_pending_ = false;
+  const std::function<void()>* body_ = nullptr;
+};
+
+}  // namespace weft::detail

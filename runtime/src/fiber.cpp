@@ -1,0 +1,159 @@
+#include "fiber.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <boost/context/fiber.hpp>
+#include <boost/context/stack_context.hpp>
+#include <cstdlib>
+#include <new>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define WEFT_HAVE_VALGRIND 1
+#endif
+
+namespace ctx = boost::context;
+
+namespace weft::detail {
+namespace {
+
+// Stacks are mapped once with a guard page and reused for every later fiber: a fresh mmap per
+// thread per schedule would dominate the cost of a schedule.
+class StackPool {
+ public:
+  explicit StackPool(std::size_t size) {
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    size_ = (size + page - 1) / page * page + page;
+    guard_ = page;
+  }
+  ~StackPool() {
+    for (const Mapping& m : mapped_) {
+#ifdef WEFT_HAVE_VALGRIND
+      VALGRIND_STACK_DEREGISTER(m.valgrind_id);
+#endif
+      ::munmap(m.base, size_);
+    }
+  }
+  ctx::stack_context allocate() {
+    if (!free_.empty()) {
+      ctx::stack_context s = free_.back();
+      free_.pop_back();
+      return s;
+    }
+    void* base = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (base == MAP_FAILED) throw std::bad_alloc();
+    ::mprotect(base, guard_, PROT_NONE);  // overflow faults instead of corrupting a neighbour
+    ctx::stack_context s;
+    s.size = size_ - guard_;
+    s.sp = static_cast<char*>(base) + size_;
+    Mapping m{base, 0};
+#ifdef WEFT_HAVE_VALGRIND
+    m.valgrind_id = VALGRIND_STACK_REGISTER(s.sp, static_cast<char*>(base) + guard_);
+#endif
+    mapped_.push_back(m);
+    free_.reserve(mapped_.size());  // deallocate() is noexcept: it must never grow the vector
+    return s;
+  }
+  void deallocate(ctx::stack_context& s) noexcept { free_.push_back(s); }
+  std::size_t pooled() const noexcept { return free_.size(); }
+
+ private:
+  struct Mapping {
+    void* base;
+    unsigned valgrind_id;
+  };
+  std::size_t size_;
+  std::size_t guard_;
+  std::vector<ctx::stack_context> free_;
+  std::vector<Mapping> mapped_;
+};
+
+class PooledStack {
+ public:
+  explicit PooledStack(StackPool* pool) noexcept : pool_(pool) {}
+  ctx::stack_context allocate() { return pool_->allocate(); }
+  void deallocate(ctx::stack_context& s) noexcept { pool_->deallocate(s); }
+
+ private:
+  StackPool* pool_;
+};
+
+}  // namespace
+
+struct Fibers::Impl {
+  explicit Impl(std::size_t stack_size) : pool(stack_size) { slots.emplace_back(); }
+  StackPool pool;
+  std::vector<ctx::fiber> slots;
+  std::size_t running = 0;
+  // Who switched last: the resumed side stores the suspended continuation into this slot.
+  std::size_t previous = 0;
+};
+
+Fibers::Fibers(std::size_t stack_size) : impl_(std::make_unique<Impl>(stack_size)) {}
+Fibers::~Fibers() { clear(); }
+
+std::size_t Fibers::spawn(Entry entry, void* arg) {
+  Impl* im = impl_.get();
+  const std::size_t slot = im->slots.size();
+  im->slots.emplace_back(std::allocator_arg, PooledStack(&im->pool),
+                         [im, entry, arg, slot](ctx::fiber&& from) {
+                           im->slots[im->previous] = std::move(from);
+                           const std::size_t next = entry(arg, slot);
+                           im->previous = slot;
+                           im->running = next;
+                           return std::move(im->slots[next]);
+                         });
+  return slot;
+}
+
+void Fibers::switch_to(std::size_t slot) {
+  Impl* im = impl_.get();
+  im->previous = im->running;
+  im->running = slot;
+  ctx::fiber from = std::move(im->slots[slot]).resume();
+  // Back on this stack: `previous` names whoever resumed us.
+  im->slots[im->previous] = std::move(from);
+}
+
+std::size_t Fibers::running() const noexcept { return impl_->running; }
+
+bool Fibers::suspended(std::size_t slot) const noexcept {
+  return slot < impl_->slots.size() && static_cast<bool>(impl_->slots[slot]);
+}
+
+void Fibers::unwind(std::size_t slot) {
+  Impl* im = impl_.get();
+  const std::size_t was = im->running;
+  im->running = slot;
+  im->previous = slot;
+  { ctx::fiber doomed = std::move(im->slots[slot]); }  // its destructor unwinds the stack
+  im->running = was;
+}
+
+void Fibers::clear() {
+  Impl* im = impl_.get();
+  for (std::size_t s = im->slots.size(); s-- > 1;) {
+    if (im->slots[s]) unwind(s);
+  }
+  im->slots.resize(1);
+  im->running = 0;
+  im->previous = 0;
+}
+
+std::size_t Fibers::pooled_stacks() const noexcept { return impl_->pool.pooled(); }
+
+void rethrow_if_forced_unwind() {
+  try {
+    throw;
+  } catch (const ctx::detail::forced_unwind&) {
+    throw;
+  } catch (...) {
+  }
+}
+
+}  // namespace weft::detail

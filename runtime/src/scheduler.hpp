@@ -1,0 +1,43 @@
+// scheduler.hpp — the only place where scheduling choices are made. One class per strategy;
+// replay is just another scheduler that reads a recorded Schedule.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include <weft/detail/model.hpp>
+#include <weft/explore.hpp>
+
+namespace weft::detail {
+
+class Execution;
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  // Prepares the next schedule; false when there is none left (DFS exhausted its space).
+  virtual bool begin_execution(std::uint64_t iteration) = 0;
+  // Picks the thread that runs next from `runnable` (never empty, ascending ids). `yielding`:
+  // the current thread asked others to go first. kNoThread = the recorded run diverged.
+  virtual ThreadId next_thread(const Execution& ex, std::span<const ThreadId> runnable,
+                               ThreadId current, bool yielding) = 0;
+  // A choice in [0, bound), bound >= 2. nullopt = the recorded run diverged.
+  virtual std::optional<std::uint32_t> next_choice(std::uint32_t bound) = 0;
+  virtual void end_execution(std::uint64_t /*steps*/) {}
+  // Why the run diverged from its recording (for Nondeterminism bugs).
+  virtual std::string divergence() const { return {}; }
+  virtual std::string name() const = 0;
+};
+
+std::unique_ptr<Scheduler> make_scheduler(const Options& options);
+std::unique_ptr<Scheduler> make_replay_scheduler(const Schedule& schedule);
+
+}  // namespace weft::detail
+
+namespace weft::detail {
+// For a scheduler made by make_replay_scheduler: decisions the run did not use.
+std::size_t replay_unused(const Scheduler& replay);
+}  // namespace weft::detail
