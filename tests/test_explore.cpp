@@ -1,1 +1,247 @@
 #include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+
+#include "helpers.hpp"
+
+using namespace weft_test;
+using weft::BugKind;
+using weft::Strategy;
+
+TEST_CASE("every_strategy_finds_the_seeds_lost_update") {
+  for (Strategy s : {Strategy::Random, Strategy::PCT, Strategy::POS, Strategy::DFS}) {
+    CAPTURE(static_cast<int>(s));
+    const weft::Report r = weft::explore([] { lost_update(2, 2); }, with(s));
+    REQUIRE(r.bugs.size() == 1);
+    CHECK(r.bugs[0].kind == BugKind::AssertionFailure);
+    CHECK(contains(r.bugs[0].message, "counter.load() == threads * increments"));
+    CHECK(r.bugs[0].iteration == r.iterations);  // stops on the first bug
+    CHECK(contains(r.bugs[0].trace, "store counter"));
+  }
+}
+
+TEST_CASE("replay_reproduces_the_bug_through_text_and_file") {
+  auto body = [] { lost_update(3, 1); };
+  const weft::Report found = weft::explore(body, with(Strategy::PCT));
+  REQUIRE(!found.ok());
+  const weft::Bug& bug = found.bugs[0];
+
+  const weft::Report via_text = weft::replay(body, weft::Schedule::parse(bug.schedule.to_string()));
+  REQUIRE(via_text.bugs.size() == 1);
+  CHECK(via_text.bugs[0].kind == bug.kind);
+  CHECK(via_text.bugs[0].message == bug.message);
+  CHECK(via_text.bugs[0].trace == bug.trace);
+
+  const auto path = std::filesystem::temp_directory_path() / "weft-replay-test.schedule";
+  bug.schedule.save(path);
+  const weft::Report via_file = weft::replay(body, weft::Schedule::load(path));
+  REQUIRE(via_file.bugs.size() == 1);
+  CHECK(via_file.bugs[0].message == bug.message);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("same_options_give_byte_identical_reports") {
+  for (Strategy s : {Strategy::Random, Strategy::PCT, Strategy::POS, Strategy::DFS}) {
+    weft::Options o = with(s, 300);
+    o.stop_on_first_bug = false;
+    const weft::Report a = weft::explore([] { lost_update(2, 2); }, o);
+    const weft::Report b = weft::explore([] { lost_update(2, 2); }, o);
+    CHECK(a.summary() == b.summary());
+    REQUIRE(a.bugs.size() == b.bugs.size());
+    for (std::size_t i = 0; i < a.bugs.size(); ++i) {
+      CHECK(a.bugs[i].schedule.to_string() == b.bugs[i].schedule.to_string());
+      CHECK(a.bugs[i].iteration == b.bugs[i].iteration);
+    }
+    const weft::Report c = weft::explore([] { locked_counter(2, 2); }, o);
+    const weft::Report d = weft::explore([] { locked_counter(2, 2); }, o);
+    CHECK(c.summary() == d.summary());
+  }
+}
+
+TEST_CASE("a_diverging_body_is_reported_as_nondeterminism") {
+  const weft::Report found = weft::explore([] { lost_update(2, 1); }, with(Strategy::Random));
+  REQUIRE(!found.ok());
+  // Replaying the schedule on a body with a third thread diverges from the recording.
+  const weft::Report r = weft::replay([] { lost_update(3, 1); }, found.bugs[0].schedule);
+  REQUIRE(r.bugs.size() == 1);
+  CHECK(r.bugs[0].kind == BugKind::Nondeterminism);
+  CHECK(contains(r.bugs[0].message, "deterministic"));
+}
+
+TEST_CASE("a_truncated_schedule_is_nondeterminism_not_a_crash") {
+  const weft::Report found = weft::explore([] { lost_update(2, 2); }, with(Strategy::PCT));
+  REQUIRE(!found.ok());
+  auto d = found.bugs[0].schedule.decisions();
+  d.resize(d.size() / 2);
+  const weft::Report r = weft::replay([] { lost_update(2, 2); }, weft::Schedule(d));
+  REQUIRE(r.bugs.size() == 1);
+  CHECK(r.bugs[0].kind == BugKind::Nondeterminism);
+  CHECK(contains(r.bugs[0].message, "after the last of the schedule's"));
+}
+
+TEST_CASE("a_clean_schedule_replays_clean_and_leftover_decisions_are_nondeterminism") {
+  auto body = [] {
+    weft::Atomic<int> x(0);
+    x.store(1);  // one scheduling point: the schedule is one pick of thread 0
+  };
+  using D = weft::Schedule::Decision;
+  CHECK(weft::replay(body, weft::Schedule({D{0, 0}})).ok());
+  const weft::Report r = weft::replay(body, weft::Schedule({D{0, 0}, D{0, 0}, D{0, 0}}));
+  REQUIRE(r.bugs.size() == 1);
+  CHECK(r.bugs[0].kind == BugKind::Nondeterminism);
+  CHECK(contains(r.bugs[0].message, "2 of the schedule's 3 decisions unused"));
+  const weft::Report wrong = weft::replay(body, weft::Schedule({D{5, 0}}));
+  REQUIRE(wrong.bugs.size() == 1);
+  CHECK(wrong.bugs[0].kind == BugKind::Nondeterminism);
+  CHECK(contains(wrong.bugs[0].message, "runs thread t5, which cannot run here"));
+}
+
+TEST_CASE("nondeterministic_body_is_caught_when_the_bug_does_not_replay") {
+  static int runs = 0;
+  runs = 0;
+  // Fails only on its first run: the confirming replay sees no bug.
+  const weft::Report r = weft::explore(
+      [] {
+        weft::Thread t([] {});
+        t.join();
+        WEFT_ASSERT(++runs > 1);
+      },
+      with(Strategy::Random, 10));
+  REQUIRE(r.bugs.size() == 1);
+  CHECK(r.bugs[0].kind == BugKind::Nondeterminism);
+  CHECK(contains(r.bugs[0].message, "found no bug"));
+}
+
+TEST_CASE("dfs_exhausts_a_small_space_and_sees_every_outcome") {
+  static std::set<int> outcomes;
+  outcomes.clear();
+  weft::Options o = with(Strategy::DFS, 100000);
+  const weft::Report r = weft::explore(
+      [] {
+        weft::Atomic<int> x(0);
+        weft::Thread t1([&] { x.store(1); });
+        weft::Thread t2([&] { x.store(2); });
+        t1.join();
+        t2.join();
+        outcomes.insert(x.load());
+      },
+      o);
+  CHECK(r.ok());
+  CHECK(r.exhausted);
+  CHECK(outcomes == std::set<int>{1, 2});
+  CHECK(r.iterations < 1000);
+  CHECK(contains(r.summary(), "whole bounded schedule space"));
+}
+
+TEST_CASE("dfs_preemption_bound_limits_what_is_explored") {
+  weft::Options o = with(Strategy::DFS, 100000);
+  o.preemption_bound = 0;
+  const weft::Report none = weft::explore([] { lost_update(2, 1); }, o);
+  CHECK(none.ok());
+  CHECK(none.exhausted);
+  o.preemption_bound = 1;
+  const weft::Report one = weft::explore([] { lost_update(2, 1); }, o);
+  CHECK(one.found(BugKind::AssertionFailure));
+}
+
+TEST_CASE("yield_spin_loops_do_not_starve_under_any_strategy") {
+  for (Strategy s : {Strategy::Random, Strategy::PCT, Strategy::POS, Strategy::DFS}) {
+    CAPTURE(static_cast<int>(s));
+    weft::Options o = with(s, 300);
+    o.max_steps = 2000;
+    const weft::Report r = weft::explore(
+        [] {
+          weft::Atomic<bool> ready(false);
+          weft::Thread spinner([&] {
+            while (!ready.load()) weft::this_thread::yield();
+          });
+          weft::Thread setter([&] { ready.store(true); });
+          spinner.join();
+          setter.join();
+        },
+        o);
+    CHECK_MESSAGE(r.ok(), r.summary());
+  }
+}
+
+TEST_CASE("a_loop_that_never_ends_is_step_limit_exceeded_and_replays_as_such") {
+  weft::Options o = with(Strategy::PCT, 5);
+  o.max_steps = 500;
+  auto body = [] {
+    weft::Atomic<bool> never(false);
+    weft::Thread t([&] {
+      while (!never.load()) weft::this_thread::yield();
+    });
+    t.join();
+  };
+  const weft::Report r = weft::explore(body, o);
+  REQUIRE(r.bugs.size() == 1);
+  CHECK(r.bugs[0].kind == BugKind::StepLimitExceeded);
+  CHECK(contains(r.bugs[0].message, "max_steps = 500"));
+  CHECK(contains(r.bugs[0].trace, "earlier operations not shown"));  // long traces keep the end
+  const weft::Report again = weft::replay(body, r.bugs[0].schedule);
+  REQUIRE(again.bugs.size() == 1);
+  CHECK(again.bugs[0].kind == BugKind::StepLimitExceeded);
+}
+
+TEST_CASE("time_budget_stops_exploration_early") {
+  weft::Options o = with(Strategy::Random, 100000000);
+  o.time_budget_s = 0.2;
+  const auto start = std::chrono::steady_clock::now();
+  const weft::Report r = weft::explore([] { locked_counter(2, 2); }, o);
+  const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - start;
+  CHECK(r.ok());
+  CHECK(r.iterations < o.iterations);
+  CHECK(spent.count() < 5.0);
+}
+
+TEST_CASE("all_bugs_mode_keeps_going_and_deduplicates") {
+  weft::Options o = with(Strategy::Random, 500);
+  o.stop_on_first_bug = false;
+  const weft::Report r = weft::explore([] { lost_update(2, 1); }, o);
+  REQUIRE(r.bugs.size() == 1);  // the same failure in many schedules is one bug
+  CHECK(r.iterations == 500);
+}
+
+TEST_CASE("correct_programs_are_not_flagged_in_thousands_of_schedules") {
+  for (Strategy s : {Strategy::Random, Strategy::PCT, Strategy::POS}) {
+    CAPTURE(static_cast<int>(s));
+    const weft::Report r = weft::explore([] { locked_counter(3, 3); }, with(s, 2000));
+    CHECK_MESSAGE(r.ok(), r.summary());
+    CHECK(r.iterations == 2000);
+    CHECK(contains(r.summary(), "no bugs in 2000 schedules"));
+  }
+}
+
+TEST_CASE("invalid_options_and_nesting_are_usage_errors") {
+  weft::Options o;
+  o.iterations = 0;
+  CHECK_THROWS_AS(weft::explore([] {}, o), weft::UsageError);
+  o = {};
+  o.pct_depth = 0;
+  CHECK_THROWS_AS(weft::explore([] {}, o), weft::UsageError);
+  o = {};
+  o.preemption_bound = -2;
+  CHECK_THROWS_AS(weft::explore([] {}, o), weft::UsageError);
+  CHECK_THROWS_AS(weft::explore(nullptr), weft::UsageError);
+  const weft::Report r =
+      weft::explore([] { (void)weft::explore([] {}); }, with(Strategy::Random, 1));
+  REQUIRE(r.bugs.size() == 1);
+  CHECK(r.bugs[0].kind == BugKind::UncaughtException);
+  CHECK(contains(r.bugs[0].message, "weft::UsageError"));
+}
+
+TEST_CASE("summary_reports_counts_first_bug_trace_and_replay") {
+  const weft::Report r = weft::explore([] { lost_update(2, 1); }, with(Strategy::PCT));
+  const std::string s = r.summary();
+  CHECK(contains(s, "weft: 1 bug in "));
+  CHECK(contains(s, "AssertionFailure"));
+  CHECK(contains(s, "trace"));
+  CHECK(contains(s, "weft::replay(body, weft::Schedule::load("));
+  CHECK(contains(s, "weft-schedule 1"));
+  CHECK(contains(s, "test_explore.cpp") == false);  // operators have no call site...
+  CHECK(contains(s, "helpers.hpp"));                // ...but the assertion and joins do
+}

@@ -227,22 +227,28 @@ std::size_t Execution::run_thread(ThreadId id) {
 }
 
 ThreadId Execution::pick_next(bool yielding) {
-  // Runnable threads, plus the timed waiters whose deadline comes first: virtual time may jump
-  // to it at any point (discrete-event time), so a timeout can beat any competing wake-up.
   runnable_.clear();
   bool blocked = false;
   std::int64_t earliest = INT64_MAX;
-  for (const ThreadState& t : threads_) {
-    if (t.status == ThreadStatus::Blocked) {
+  for (std::size_t i = 0; i < threads_.size(); ++i) {
+    const ThreadState& t = threads_[i];
+    if (t.status == ThreadStatus::Runnable) {
+      runnable_.push_back(static_cast<ThreadId>(i));
+    } else if (t.status == ThreadStatus::Blocked) {
       blocked = true;
       if (t.deadline >= 0) earliest = std::min(earliest, t.deadline);
     }
   }
-  for (std::size_t i = 0; i < threads_.size(); ++i) {
-    const ThreadState& t = threads_[i];
-    if (t.status == ThreadStatus::Runnable ||
-        (t.status == ThreadStatus::Blocked && t.deadline == earliest)) {
-      runnable_.push_back(static_cast<ThreadId>(i));
+  // Discrete-event time: only when no thread can run does virtual time jump to the earliest
+  // deadline. Every thread whose deadline falls on that instant is a candidate, so whether a
+  // timeout beats a wake-up from another thread waking at the same instant is the strategy's
+  // choice.
+  if (runnable_.empty() && earliest != INT64_MAX) {
+    for (std::size_t i = 0; i < threads_.size(); ++i) {
+      const ThreadState& t = threads_[i];
+      if (t.status == ThreadStatus::Blocked && t.deadline == earliest) {
+        runnable_.push_back(static_cast<ThreadId>(i));
+      }
     }
   }
   if (runnable_.empty()) {

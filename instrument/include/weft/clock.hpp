@@ -8,6 +8,10 @@
 
 namespace weft {
 
+// True inside explore()/replay() (model mode). Lets one program scale itself: small sizes when
+// explored, the real ones when run.
+inline bool exploring() noexcept { return detail::current() != nullptr; }
+
 // In model mode time only moves when every thread that could run is waiting for it: a sleep of
 // an hour costs nothing, and which timeout fires first is part of the schedule.
 struct Clock {

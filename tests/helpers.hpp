@@ -1,0 +1,66 @@
+// Shared test programs.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <weft/weft.hpp>
+
+namespace weft_test {
+
+// The seed's lost update: `counter += 1` from several threads without a lock.
+inline void lost_update(int threads = 2, int increments = 1) {
+  weft::Shared<int> counter(0, "counter");
+  std::vector<weft::Thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < increments; ++i) counter += 1;
+    });
+  }
+  for (auto& w : workers) w.join();
+  WEFT_ASSERT(counter.load() == threads * increments);
+}
+
+inline void locked_counter(int threads = 3, int increments = 3) {
+  weft::Mutex m("m");
+  weft::Shared<int> counter(0, "counter");
+  std::vector<weft::Thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < increments; ++i) {
+        std::lock_guard g(m);
+        counter += 1;
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  WEFT_ASSERT(counter.load() == threads * increments);
+}
+
+inline void abba() {
+  weft::Mutex a("lock_a"), b("lock_b");
+  weft::Thread t1([&] {
+    std::lock_guard ga(a);
+    std::lock_guard gb(b);
+  });
+  weft::Thread t2([&] {
+    std::lock_guard gb(b);
+    std::lock_guard ga(a);
+  });
+  t1.join();
+  t2.join();
+}
+
+inline weft::Options with(weft::Strategy s, std::uint64_t iterations = 1000) {
+  weft::Options o;
+  o.strategy = s;
+  o.iterations = iterations;
+  return o;
+}
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace weft_test

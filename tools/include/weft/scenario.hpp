@@ -1,0 +1,40 @@
+// weft/scenario.hpp — named scenarios for the weft CLI (link weft::main).
+//
+//   WEFT_SCENARIO("bank transfer keeps the total") { ...body, as for explore()... }
+//
+// Each scenario is a body that can be explored (`prog explore`), replayed (`prog replay`) or
+// run once for real in production mode (`prog run`).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <weft/location.hpp>
+
+namespace weft {
+
+struct Scenario {
+  std::string name;
+  void (*body)();
+  Location where;
+};
+
+// All scenarios linked into this binary, in name order.
+const std::vector<Scenario>& scenarios();
+
+namespace detail {
+struct ScenarioRegistrar {
+  ScenarioRegistrar(const char* name, void (*body)(), Location where = Location::current());
+};
+}  // namespace detail
+
+}  // namespace weft
+
+#define WEFT_DETAIL_CAT2(a, b) a##b
+#define WEFT_DETAIL_CAT(a, b) WEFT_DETAIL_CAT2(a, b)
+#define WEFT_DETAIL_SCENARIO(name, fn)                                                       \
+  static void fn();                                                                          \
+  static const ::weft::detail::ScenarioRegistrar WEFT_DETAIL_CAT(fn, _registrar){name, &fn}; \
+  static void fn()
+#define WEFT_SCENARIO(name) WEFT_DETAIL_SCENARIO(name, WEFT_DETAIL_CAT(weft_scenario_, __COUNTER__))

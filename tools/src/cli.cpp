@@ -1,0 +1,345 @@
+// The scenario CLI behind weft::main: list, explore, replay, run.
+#include <fnmatch.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <weft/errors.hpp>
+#include <weft/explore.hpp>
+#include <weft/scenario.hpp>
+
+namespace weft::detail {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: %s <command> [arguments]\n"
+    "\n"
+    "commands:\n"
+    "  list                     list the scenarios of this binary\n"
+    "  explore [GLOB] [options] explore every scenario matching GLOB (default: all)\n"
+    "      --strategy random|pct|pos|dfs   (default pct)\n"
+    "      --iterations N                  schedules per scenario (default 1000)\n"
+    "      --seed S                        (default 0)\n"
+    "      --pct-depth D                   (default 3)\n"
+    "      --preemption-bound B            DFS only (default -1: unbounded)\n"
+    "      --max-steps N                   per schedule (default 100000)\n"
+    "      --time-budget SECONDS           per scenario (default: none)\n"
+    "      --schedule-dir DIR              where bug schedules go (default weft-schedules)\n"
+    "      --all-bugs                      keep exploring after the first bug\n"
+    "  replay NAME SCHEDULE_FILE    re-run one recorded schedule of scenario NAME\n"
+    "  run [GLOB] [--timeout SECONDS]   run scenarios once for real (production mode)\n"
+    "\n"
+    "exit status: 0 no bug, 1 a bug was found, 2 usage or input error\n";
+
+struct UsageFailure {
+  std::string message;
+};
+
+std::uint64_t parse_uint(std::string_view flag, std::string_view text, std::uint64_t min) {
+  std::uint64_t v = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v < min) {
+    throw UsageFailure{std::string(flag) + " expects a whole number" +
+                       (min > 0 ? " >= " + std::to_string(min) : std::string()) + ", got '" +
+                       std::string(text) + "'"};
+  }
+  return v;
+}
+
+double parse_seconds(std::string_view flag, std::string_view text) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(std::string(text), &used);
+    if (used == text.size() && v >= 0) return v;
+  } catch (const std::exception&) {
+  }
+  throw UsageFailure{std::string(flag) + " expects a number of seconds, got '" + std::string(text) +
+                     "'"};
+}
+
+std::string quote(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string file_name_for(std::string_view scenario) {
+  std::string out;
+  for (char c : scenario) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (keep) {
+      out += c;
+    } else if (c >= 'A' && c <= 'Z') {
+      out += static_cast<char>(c - 'A' + 'a');
+    } else if (!out.empty() && out.back() != '-') {
+      out += '-';
+    }
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return (out.empty() ? "scenario" : out) + ".schedule";
+}
+
+std::vector<const Scenario*> matching(std::string_view glob) {
+  std::vector<const Scenario*> out;
+  const std::string pattern(glob.empty() ? "*" : glob);
+  for (const Scenario& s : scenarios()) {
+    if (::fnmatch(pattern.c_str(), s.name.c_str(), 0) == 0) out.push_back(&s);
+  }
+  if (out.empty()) throw UsageFailure{"no scenario matches '" + pattern + "' (see 'list')"};
+  return out;
+}
+
+void print_bug(const Bug& bug) {
+  std::cout << "  " << to_string(bug.kind) << ": " << bug.message << "\n";
+  std::cout << "  trace:\n";
+  std::string line;
+  for (char c : bug.trace) {
+    if (c == '\n') {
+      std::cout << "  " << line << "\n";
+      line.clear();
+    } else {
+      line += c;
+    }
+  }
+  if (!line.empty()) std::cout << "  " << line << "\n";
+}
+
+int cmd_list() {
+  for (const Scenario& s : scenarios()) std::cout << s.name << "\n";
+  return 0;
+}
+
+int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
+  Options options;
+  std::string glob;
+  std::filesystem::path dir = "weft-schedules";
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    auto value = [&]() -> std::string_view {
+      if (i + 1 >= args.size()) throw UsageFailure{std::string(a) + " needs a value"};
+      return args[++i];
+    };
+    if (a == "--strategy") {
+      const std::string_view v = value();
+      if (v == "random") {
+        options.strategy = Strategy::Random;
+      } else if (v == "pct") {
+        options.strategy = Strategy::PCT;
+      } else if (v == "pos") {
+        options.strategy = Strategy::POS;
+      } else if (v == "dfs") {
+        options.strategy = Strategy::DFS;
+      } else {
+        throw UsageFailure{"--strategy expects random, pct, pos or dfs, got '" + std::string(v) +
+                           "'"};
+      }
+    } else if (a == "--iterations") {
+      options.iterations = parse_uint(a, value(), 1);
+    } else if (a == "--seed") {
+      options.seed = parse_uint(a, value(), 0);
+    } else if (a == "--pct-depth") {
+      options.pct_depth = static_cast<int>(parse_uint(a, value(), 1));
+    } else if (a == "--preemption-bound") {
+      const std::string_view v = value();
+      options.preemption_bound = v == "-1" ? -1 : static_cast<int>(parse_uint(a, v, 0));
+    } else if (a == "--max-steps") {
+      options.max_steps = parse_uint(a, value(), 1);
+    } else if (a == "--time-budget") {
+      options.time_budget_s = parse_seconds(a, value());
+    } else if (a == "--schedule-dir") {
+      dir = std::string(value());
+    } else if (a == "--all-bugs") {
+      options.stop_on_first_bug = false;
+    } else if (a.starts_with("-")) {
+      throw UsageFailure{"unknown option '" + std::string(a) + "' for explore"};
+    } else if (glob.empty()) {
+      glob = a;
+    } else {
+      throw UsageFailure{"explore takes one GLOB, got '" + glob + "' and '" + std::string(a) + "'"};
+    }
+  }
+  const std::vector<const Scenario*> chosen = matching(glob);
+  std::size_t with_bugs = 0;
+  std::uint64_t schedules = 0;
+  for (const Scenario* s : chosen) {
+    const Report r = explore(s->body, options);
+    schedules += r.iterations;
+    if (r.ok()) {
+      std::cout << "ok    " << s->name << "  (" << r.iterations << " schedules"
+                << (r.exhausted ? ", all of them" : "") << ")\n";
+      continue;
+    }
+    ++with_bugs;
+    std::cout << "BUG   " << s->name << "  (" << r.bugs.size()
+              << (r.bugs.size() == 1 ? " bug" : " bugs") << " in " << r.iterations
+              << " schedules)\n";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    for (std::size_t b = 0; b < r.bugs.size(); ++b) {
+      const Bug& bug = r.bugs[b];
+      print_bug(bug);
+      std::string file = file_name_for(s->name);
+      if (b > 0) file.insert(file.size() - 9, "-" + std::to_string(b + 1));
+      const std::filesystem::path path = dir / file;
+      try {
+        bug.schedule.save(path);
+        std::cout << "  replay: " << argv0 << " replay " << quote(s->name) << " "
+                  << quote(path.string()) << "\n";
+      } catch (const std::exception& e) {
+        std::cout << "  (could not save the schedule: " << e.what() << ")\n";
+      }
+    }
+  }
+  std::cout << "weft: " << chosen.size() << (chosen.size() == 1 ? " scenario, " : " scenarios, ")
+            << with_bugs << " with bugs, " << schedules << " schedules explored\n";
+  return with_bugs > 0 ? 1 : 0;
+}
+
+int cmd_replay(const std::vector<std::string_view>& args) {
+  if (args.size() != 2) throw UsageFailure{"replay takes NAME and SCHEDULE_FILE"};
+  const Scenario* scenario = nullptr;
+  for (const Scenario& s : scenarios()) {
+    if (s.name == args[0]) scenario = &s;
+  }
+  if (scenario == nullptr) {
+    throw UsageFailure{"unknown scenario '" + std::string(args[0]) + "' (see 'list')"};
+  }
+  Schedule schedule;
+  try {
+    schedule = Schedule::load(std::filesystem::path(std::string(args[1])));
+  } catch (const ScheduleError& e) {
+    throw UsageFailure{e.what()};
+  } catch (const std::system_error& e) {
+    throw UsageFailure{e.what()};
+  }
+  const Report r = replay(scenario->body, schedule);
+  if (r.ok()) {
+    std::cout << "ok    " << scenario->name << "  (replayed " << schedule.size()
+              << " decisions, no bug)\n";
+    return 0;
+  }
+  std::cout << "BUG   " << scenario->name << "\n";
+  print_bug(r.bugs.front());
+  return 1;
+}
+
+int cmd_run(const std::vector<std::string_view>& args) {
+  std::string glob;
+  double timeout = 60;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--timeout") {
+      if (i + 1 >= args.size()) throw UsageFailure{"--timeout needs a value"};
+      timeout = parse_seconds(args[i], args[i + 1]);
+      ++i;
+    } else if (args[i].starts_with("-")) {
+      throw UsageFailure{"unknown option '" + std::string(args[i]) + "' for run"};
+    } else if (glob.empty()) {
+      glob = args[i];
+    } else {
+      throw UsageFailure{"run takes one GLOB"};
+    }
+  }
+  const std::vector<const Scenario*> chosen = matching(glob);
+  std::size_t failed = 0;
+  for (const Scenario* s : chosen) {
+    std::cout.flush();
+    const auto start = std::chrono::steady_clock::now();
+    // Each body runs in a child process, so a failed assertion (abort), a crash or a real
+    // deadlock is reported instead of taking the runner down with it.
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+    if (pid == 0) {
+      s->body();
+      std::fflush(nullptr);
+      ::_exit(0);
+    }
+    int status = 0;
+    bool hung = false;
+    for (;;) {
+      const pid_t done = ::waitpid(pid, &status, WNOHANG);
+      if (done == pid) break;
+      const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - start;
+      if (spent.count() > timeout) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        hung = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - start;
+    char took[32];
+    std::snprintf(took, sizeof took, "%.3fs", spent.count());
+    if (hung) {
+      ++failed;
+      std::cout << "HUNG  " << s->name << "  (killed after " << timeout
+                << "s: a deadlock? explore it to find out)\n";
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      std::cout << "ok    " << s->name << "  (" << took << ")\n";
+    } else {
+      ++failed;
+      std::cout << "FAIL  " << s->name << "  ("
+                << (WIFSIGNALED(status)
+                        ? std::string("killed by signal ") + strsignal(WTERMSIG(status))
+                        : "exit status " + std::to_string(WEXITSTATUS(status)))
+                << ", " << took << ")\n";
+    }
+  }
+  std::cout << "weft: ran " << chosen.size()
+            << (chosen.size() == 1 ? " scenario, " : " scenarios, ") << failed << " failed\n";
+  return failed > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  const char* argv0 = argc > 0 ? argv[0] : "weft";
+  std::vector<std::string_view> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  try {
+    if (args.empty()) throw UsageFailure{"missing command (list, explore, replay, run)"};
+    const std::string_view cmd = args.front();
+    args.erase(args.begin());
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      std::printf(kUsage, argv0);
+      return 0;
+    }
+    if (cmd == "list") {
+      if (!args.empty()) throw UsageFailure{"list takes no arguments"};
+      return cmd_list();
+    }
+    if (cmd == "explore") return cmd_explore(argv0, args);
+    if (cmd == "replay") return cmd_replay(args);
+    if (cmd == "run") return cmd_run(args);
+    throw UsageFailure{"unknown command '" + std::string(cmd) + "' (try --help)"};
+  } catch (const UsageFailure& e) {
+    std::cout.flush();
+    std::fprintf(stderr, "%s: %s\n", argv0, e.message.c_str());
+    return 2;
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::fprintf(stderr, "%s: error: %s\n", argv0, e.what());
+    return 2;
+  }
+}
+
+}  // namespace weft::detail
