@@ -12,9 +12,7 @@
 
 namespace weft::detail {
 
-#ifndef WEFT_PRODUCTION_ONLY
 thread_local Execution* tls_execution = nullptr;
-#endif
 
 namespace {
 

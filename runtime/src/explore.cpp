@@ -29,6 +29,11 @@ std::string_view strategy_name(Strategy s) {
 }
 
 void validate(const Options& o) {
+#ifdef WEFT_PRODUCTION_ONLY
+  (void)o;
+  throw UsageError("weft was built with WEFT_PRODUCTION_ONLY: the model is compiled out, so "
+                   "explore() and replay() are unavailable");
+#endif
   if (detail::current() != nullptr) {
     throw UsageError("weft::explore/replay cannot be called inside a model run");
   }

@@ -18,12 +18,13 @@ namespace weft::detail {
 
 class Execution;
 
-#ifdef WEFT_PRODUCTION_ONLY
-inline constexpr Execution* current() noexcept { return nullptr; }
-#else
 // The execution running on this OS thread; null means production mode. Every instrumented
 // operation reads it once, so it must stay a plain thread_local pointer.
 extern thread_local Execution* tls_execution;
+#ifdef WEFT_PRODUCTION_ONLY
+// The model is compiled out: every model branch in the headers is statically dead.
+constexpr Execution* current() noexcept { return nullptr; }
+#else
 inline Execution* current() noexcept { return tls_execution; }
 #endif
 

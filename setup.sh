@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Sets up a Debian machine for weft and builds it: installs whatever Debian packages are
+# missing (apt-get, as root or through sudo), configures with CMake + Ninja, builds.
+# A no-op for packages that are already there. Usage: ./setup.sh [extra cmake arguments]
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(cmake ninja-build g++ libboost-context-dev doctest-dev valgrind relacy-dev libtbb-dev
+          libconcurrentqueue-dev libthread-pool-dev python3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake --build build

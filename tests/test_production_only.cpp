@@ -1,0 +1,37 @@
+// Built with WEFT_PRODUCTION_ONLY: the types are the real primitives and nothing else.
+#include <doctest/doctest.h>
+
+#include <mutex>
+#include <vector>
+
+#include <weft/weft.hpp>
+
+#ifndef WEFT_PRODUCTION_ONLY
+#error "this test must be compiled with WEFT_PRODUCTION_ONLY"
+#endif
+
+static_assert(weft::detail::current() == nullptr, "the model is compiled out");
+
+TEST_CASE("production_only_build_runs_real_threads") {
+  weft::Mutex m;
+  weft::Shared<long> counter(0);
+  weft::Atomic<long> atomic(0);
+  std::vector<weft::Thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10000; ++i) {
+        std::lock_guard g(m);
+        counter += 1;
+        atomic.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(counter.load() == 40000);
+  CHECK(atomic.load() == 40000);
+  CHECK_FALSE(weft::exploring());
+}
+
+TEST_CASE("production_only_build_refuses_to_explore") {
+  CHECK_THROWS_AS(weft::explore([] {}), weft::UsageError);
+}
