@@ -10,6 +10,8 @@
 
 #include <weft/detail/diagnosis.hpp>
 
+#include "symbolize.hpp"
+
 namespace weft::detail {
 
 thread_local Execution* tls_execution = nullptr;
@@ -356,7 +358,8 @@ void Execution::event(OpKind kind, ObjectId object, const Location& where) {
 }
 
 void Execution::trace(OpKind kind, ObjectId object, const Location& where, bool blocked) {
-  trace_.push_back(TraceEntry{current_, kind, blocked, object, where, {}});
+  trace_.push_back(TraceEntry{current_, kind, blocked, object, where, {}, {}});
+  if (needs_symbolizing(where)) trace_.back().stack = capture_stack();
   threads_[current_].last_trace = trace_.size() - 1;
 }
 
@@ -481,7 +484,8 @@ std::string Execution::format_trace() const {
     } else {
       r.value = e.value;
     }
-    if (e.where.file != nullptr && *e.where.file != '\0') {
+    if (!e.stack.empty()) r.where = user_frame(e.stack);
+    if (r.where.empty() && e.where.file != nullptr && *e.where.file != '\0') {
       r.where = std::string(basename(e.where.file)) + ":" + std::to_string(e.where.line);
       if (e.where.function != nullptr && *e.where.function != '\0') {
         r.where += " (" + std::string(e.where.function) + ")";

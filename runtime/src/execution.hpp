@@ -48,6 +48,7 @@ struct TraceEntry {
   ObjectId object = kNoObject;
   Location where{};
   std::string value;
+  std::vector<void*> stack;  // when `where` cannot name the user's line (recording only)
 };
 
 struct PendingBug {
