@@ -2,45 +2,40 @@
 
 namespace weft {
 
-void CondVar::init(std::string_view name, const Location& where) {
-  ex_ = detail::current();
-  if (ex_ == nullptr) return;
-  id_ = detail::register_object(*ex_, detail::ObjectKind::CondVar, where);
-  if (!name.empty()) detail::name_object(*ex_, id_, name);
-}
-
-void CondVar::set_name(std::string_view name) {
-  if (ex_ != nullptr && ex_ == detail::current()) detail::name_object(*ex_, id_, name);
-}
-
 void CondVar::begin_wait(const Location& where) {
-  detail::point(*ex_, detail::OpKind::Wait, id_, where);
+  detail::point(*model_.execution(), detail::OpKind::Wait, model_.id(), where);
 }
 
 bool CondVar::end_wait(std::int64_t deadline) {
-  if (detail::unwinding(*ex_)) return true;
-  return detail::block_until(*ex_, id_, deadline);
+  if (detail::unwinding(*model_.execution())) return true;
+  if (detail::spurious_wakeups(*model_.execution()) &&
+      detail::choose(*model_.execution(), 2) == 1) {
+    if (detail::recording(*model_.execution()))
+      detail::trace_value(*model_.execution(), "spurious wake-up");
+    return false;
+  }
+  return detail::block_until(*model_.execution(), model_.id(), deadline);
 }
 
 void CondVar::notify_one(Location where) {
-  if (detail::production(ex_)) [[likely]] {
+  if (detail::production(model_.execution())) [[likely]] {
     cv_.notify_one();
     return;
   }
-  detail::Execution& ex = detail::model(ex_, "CondVar", where);
-  detail::point(ex, detail::OpKind::Notify, id_, where);
-  const bool woke = detail::wake_one(ex, id_);
+  detail::Execution& ex = detail::model(model_.execution(), "CondVar", where);
+  detail::point(ex, detail::OpKind::Notify, model_.id(), where);
+  const bool woke = detail::wake_one(ex, model_.id());
   if (detail::recording(ex)) detail::trace_value(ex, woke ? "woke a waiter" : "no waiter (lost)");
 }
 
 void CondVar::notify_all(Location where) {
-  if (detail::production(ex_)) [[likely]] {
+  if (detail::production(model_.execution())) [[likely]] {
     cv_.notify_all();
     return;
   }
-  detail::Execution& ex = detail::model(ex_, "CondVar", where);
-  detail::point(ex, detail::OpKind::NotifyAll, id_, where);
-  detail::wake_all(ex, id_);
+  detail::Execution& ex = detail::model(model_.execution(), "CondVar", where);
+  detail::point(ex, detail::OpKind::NotifyAll, model_.id(), where);
+  detail::wake_all(ex, model_.id());
 }
 
 }  // namespace weft

@@ -136,8 +136,8 @@ std::string_view to_string(OpKind k) {
   return "op";
 }
 
-Execution::Execution(Fibers& fibers, std::uint64_t max_steps)
-    : fibers_(fibers), max_steps_(max_steps) {}
+Execution::Execution(Fibers& fibers, std::uint64_t max_steps, bool spurious_wakeups)
+    : fibers_(fibers), max_steps_(max_steps), spurious_wakeups_(spurious_wakeups) {}
 
 void Execution::reset() {
   threads_.clear();
@@ -559,6 +559,7 @@ void fail(Execution& e, BugKind k, std::string m) { e.fail(k, std::move(m)); }
 void fail_later(Execution& e, BugKind k, std::string m) { e.fail_later(k, std::move(m)); }
 bool unwinding(const Execution& e) { return e.unwinding(); }
 bool recording(const Execution& e) { return e.recording(); }
+bool spurious_wakeups(const Execution& e) { return e.spurious_wakeups(); }
 void trace_value(Execution& e, std::string v) { e.trace_value(std::move(v)); }
 
 }  // namespace weft::detail

@@ -65,7 +65,7 @@ struct RunResult {
 
 class Execution {
  public:
-  Execution(Fibers& fibers, std::uint64_t max_steps);
+  Execution(Fibers& fibers, std::uint64_t max_steps, bool spurious_wakeups = false);
   Execution(const Execution&) = delete;
   Execution& operator=(const Execution&) = delete;
 
@@ -96,6 +96,7 @@ class Execution {
   void fail_later(BugKind kind, std::string message);
   bool unwinding() const noexcept { return unwinding_; }
   bool recording() const noexcept { return recording_; }
+  bool spurious_wakeups() const noexcept { return spurious_wakeups_; }
   void trace_value(std::string value);
 
   // --- used by schedulers
@@ -124,6 +125,7 @@ class Execution {
   Fibers& fibers_;
   Scheduler* scheduler_ = nullptr;
   std::uint64_t max_steps_;
+  bool spurious_wakeups_;
   std::vector<ThreadState> threads_;
   std::vector<ObjectState> objects_;
   std::vector<ThreadId> runnable_;

@@ -31,8 +31,9 @@ std::string_view strategy_name(Strategy s) {
 void validate(const Options& o) {
 #ifdef WEFT_PRODUCTION_ONLY
   (void)o;
-  throw UsageError("weft was built with WEFT_PRODUCTION_ONLY: the model is compiled out, so "
-                   "explore() and replay() are unavailable");
+  throw UsageError(
+      "weft was built with WEFT_PRODUCTION_ONLY: the model is compiled out, so "
+      "explore() and replay() are unavailable");
 #endif
   if (detail::current() != nullptr) {
     throw UsageError("weft::explore/replay cannot be called inside a model run");
@@ -80,7 +81,7 @@ Report explore(std::function<void()> body, const Options& options) {
   report.seed = options.seed;
 
   detail::Fibers fibers(options.stack_size);
-  Execution ex(fibers, options.max_steps);
+  Execution ex(fibers, options.max_steps, options.spurious_wakeups);
   auto scheduler = detail::make_scheduler(options);
   std::set<std::pair<BugKind, std::string>> seen;
   const auto start = std::chrono::steady_clock::now();
@@ -104,6 +105,7 @@ Report explore(std::function<void()> body, const Options& options) {
                                           std::to_string(i) + ": " +
                                           std::string(to_string(r.bug->kind)));
     schedule.set_max_steps(options.max_steps);
+    schedule.set_spurious_wakeups(options.spurious_wakeups);
     report.bugs.push_back(confirm(body, ex, std::move(*r.bug), std::move(schedule), i));
     if (options.stop_on_first_bug) break;
   }
@@ -117,7 +119,8 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
   report.strategy = "replay";
   detail::Fibers fibers(Options{}.stack_size);
   // Without a recorded limit the schedule itself bounds the run: a longer one diverges.
-  Execution ex(fibers, schedule.max_steps() != 0 ? schedule.max_steps() : schedule.size() + 1);
+  Execution ex(fibers, schedule.max_steps() != 0 ? schedule.max_steps() : schedule.size() + 1,
+               schedule.spurious_wakeups());
   auto replayer = detail::make_replay_scheduler(schedule);
   replayer->begin_execution(1);
   RunResult r = ex.run(body, *replayer, /*record=*/true);

@@ -25,6 +25,7 @@ std::string Schedule::to_string() const {
     for (std::string line; std::getline(lines, line);) out += "# " + line + "\n";
   }
   if (max_steps_ != 0) out += "max-steps " + std::to_string(max_steps_) + "\n";
+  if (spurious_wakeups_) out += "spurious-wakeups\n";
   std::size_t on_line = 0;
   for (std::size_t i = 0; i < decisions_.size();) {
     std::size_t run = 1;
@@ -112,6 +113,7 @@ Schedule Schedule::parse(std::string_view text) {
   std::vector<Decision> decisions;
   std::string comment;
   std::uint64_t max_steps = 0;
+  bool spurious = false;
   for (;;) {
     // Comments directly after the header are kept as the schedule's description.
     while (pos < text.size() && text[pos] != '#' &&
@@ -136,6 +138,13 @@ Schedule Schedule::parse(std::string_view text) {
     const std::string_view tok = word();
     std::size_t at = 1;
     Decision d;
+    if (tok == "spurious-wakeups") {
+      if (!decisions.empty()) {
+        throw error("'spurious-wakeups' must come before the decisions", token_col);
+      }
+      spurious = true;
+      continue;
+    }
     if (tok == "max-steps") {
       if (!decisions.empty() || max_steps != 0) {
         throw error("'max-steps' must come once, before the decisions", token_col);
@@ -187,6 +196,7 @@ Schedule Schedule::parse(std::string_view text) {
   }
   Schedule s(std::move(decisions), std::move(comment));
   s.max_steps_ = max_steps;
+  s.spurious_wakeups_ = spurious;
   return s;
 }
 

@@ -19,8 +19,8 @@ namespace {
 // left is the user's.
 bool is_library_path(std::string_view file) {
   static constexpr std::string_view kMarkers[] = {
-      "/include/weft/", "/runtime/src/", "/instrument/src/", "/checkers/src/", "/include/c++/",
-      "/usr/include/",  "/boost/"};
+      "/include/weft/", "/runtime/src/", "/instrument/src/", "/checkers/src/",
+      "/include/c++/",  "/usr/include/", "/boost/"};
   for (std::string_view m : kMarkers) {
     if (file.find(m) != std::string_view::npos) return true;
   }
@@ -48,9 +48,9 @@ std::vector<Frame> resolve(const void* pc) {
     const auto* header = static_cast<const ElfW(Ehdr)*>(info.dli_fbase);
     // Position-independent objects are symbolised by offset, fixed executables by address. The
     // return address points after the call: step back into the call instruction.
-    const auto addr = reinterpret_cast<std::uintptr_t>(pc) - 1 -
-                      (header->e_type == ET_DYN ? reinterpret_cast<std::uintptr_t>(info.dli_fbase)
-                                                : 0);
+    const auto addr =
+        reinterpret_cast<std::uintptr_t>(pc) - 1 -
+        (header->e_type == ET_DYN ? reinterpret_cast<std::uintptr_t>(info.dli_fbase) : 0);
     std::string module = info.dli_fname;
     if (module.empty() || module.find('\'') != std::string::npos) return frames;
     if (module.find('/') == std::string::npos) module = "/proc/self/exe";

@@ -15,17 +15,17 @@ namespace weft {
 template <class T>
 class Atomic {
  public:
-  Atomic(Location where = Location::current()) : a_(T()) { init({}, where); }
-  explicit Atomic(T value, Location where = Location::current()) : a_(value) { init({}, where); }
-  Atomic(T value, std::string_view name, Location where = Location::current()) : a_(value) {
-    init(name, where);
-  }
+  Atomic(Location where = Location::current()) : model_(kKind, {}, where), a_(T()) {}
+  explicit Atomic(T value, Location where = Location::current())
+      : model_(kKind, {}, where), a_(value) {}
+  Atomic(T value, std::string_view name, Location where = Location::current())
+      : model_(kKind, name, where), a_(value) {}
   Atomic(const Atomic&) = delete;
   Atomic& operator=(const Atomic&) = delete;
 
   T load(std::memory_order mo = std::memory_order_seq_cst,
          Location where = Location::current()) const {
-    if (detail::production(ex_)) [[likely]]
+    if (detail::production(model_.execution())) [[likely]]
       return a_.load(mo);
     const_cast<Atomic*>(this)->enter(detail::OpKind::Load, where);
     const T v = a_.load(std::memory_order_relaxed);
@@ -34,7 +34,7 @@ class Atomic {
   }
   void store(T value, std::memory_order mo = std::memory_order_seq_cst,
              Location where = Location::current()) {
-    if (detail::production(ex_)) [[likely]] {
+    if (detail::production(model_.execution())) [[likely]] {
       a_.store(value, mo);
       return;
     }
@@ -44,7 +44,7 @@ class Atomic {
   }
   T exchange(T value, std::memory_order mo = std::memory_order_seq_cst,
              Location where = Location::current()) {
-    if (detail::production(ex_)) [[likely]]
+    if (detail::production(model_.execution())) [[likely]]
       return a_.exchange(value, mo);
     enter(detail::OpKind::Rmw, where);
     const T old = a_.exchange(value, std::memory_order_relaxed);
@@ -54,7 +54,7 @@ class Atomic {
   bool compare_exchange_strong(T& expected, T desired,
                                std::memory_order mo = std::memory_order_seq_cst,
                                Location where = Location::current()) {
-    if (detail::production(ex_)) [[likely]]
+    if (detail::production(model_.execution())) [[likely]]
       return a_.compare_exchange_strong(expected, desired, mo);
     enter(detail::OpKind::Rmw, where);
     const T seen = a_.load(std::memory_order_relaxed);
@@ -66,13 +66,13 @@ class Atomic {
   bool compare_exchange_weak(T& expected, T desired,
                              std::memory_order mo = std::memory_order_seq_cst,
                              Location where = Location::current()) {
-    if (detail::production(ex_)) [[likely]]
+    if (detail::production(model_.execution())) [[likely]]
       return a_.compare_exchange_weak(expected, desired, mo);
     return compare_exchange_strong(expected, desired, mo, where);
   }
   T fetch_add(T delta, std::memory_order mo = std::memory_order_seq_cst,
               Location where = Location::current()) {
-    if (detail::production(ex_)) [[likely]]
+    if (detail::production(model_.execution())) [[likely]]
       return a_.fetch_add(delta, mo);
     enter(detail::OpKind::Rmw, where);
     const T old = a_.fetch_add(delta, std::memory_order_relaxed);
@@ -81,7 +81,7 @@ class Atomic {
   }
   T fetch_sub(T delta, std::memory_order mo = std::memory_order_seq_cst,
               Location where = Location::current()) {
-    if (detail::production(ex_)) [[likely]]
+    if (detail::production(model_.execution())) [[likely]]
       return a_.fetch_sub(delta, mo);
     enter(detail::OpKind::Rmw, where);
     const T old = a_.fetch_sub(delta, std::memory_order_relaxed);
@@ -89,32 +89,25 @@ class Atomic {
     return old;
   }
 
-  void set_name(std::string_view name) {
-    if (ex_ != nullptr && ex_ == detail::current()) detail::name_object(*ex_, id_, name);
-  }
+  void set_name(std::string_view name) { model_.rename(name); }
 
  private:
-  void init(std::string_view name, const Location& where) {
-    ex_ = detail::current();
-    if (ex_ == nullptr) return;
-    id_ = detail::register_object(*ex_, detail::ObjectKind::Atomic, where);
-    if (!name.empty()) detail::name_object(*ex_, id_, name);
-  }
+  static constexpr detail::ObjectKind kKind = detail::ObjectKind::Atomic;
   void enter(detail::OpKind kind, const Location& where) {
-    detail::point(detail::model(ex_, "Atomic", where), kind, id_, where);
+    detail::point(detail::model(model_.execution(), "Atomic", where), kind, model_.id(), where);
   }
   void trace(const T& v, const Location&) const {
-    if (detail::recording(*ex_)) detail::trace_value(*ex_, detail::format_value(v));
+    detail::Execution& ex = *model_.execution();
+    if (detail::recording(ex)) detail::trace_value(ex, detail::format_value(v));
   }
   void trace(const T& before, const T& after, const Location&) const {
-    if (detail::recording(*ex_)) {
-      detail::trace_value(*ex_,
-                          detail::format_value(before) + " -> " + detail::format_value(after));
+    detail::Execution& ex = *model_.execution();
+    if (detail::recording(ex)) {
+      detail::trace_value(ex, detail::format_value(before) + " -> " + detail::format_value(after));
     }
   }
 
-  detail::Execution* ex_ = nullptr;
-  detail::ObjectId id_ = detail::kNoObject;
+  detail::ModelObject model_;
   std::atomic<T> a_;
 };
 

@@ -18,16 +18,16 @@ namespace weft {
 
 class CondVar {
  public:
-  explicit CondVar(Location where = Location::current()) { init({}, where); }
-  explicit CondVar(std::string_view name, Location where = Location::current()) {
-    init(name, where);
-  }
+  explicit CondVar(Location where = Location::current())
+      : model_(detail::ObjectKind::CondVar, {}, where) {}
+  explicit CondVar(std::string_view name, Location where = Location::current())
+      : model_(detail::ObjectKind::CondVar, name, where) {}
   CondVar(const CondVar&) = delete;
   CondVar& operator=(const CondVar&) = delete;
 
   template <class Lock>
   void wait(Lock& lock, Location where = Location::current()) {
-    if (detail::production(ex_)) [[likely]] {
+    if (detail::production(model_.execution())) [[likely]] {
       cv_.wait(lock);
       return;
     }
@@ -42,9 +42,9 @@ class CondVar {
   template <class Lock, class Rep, class Per>
   bool wait_for(Lock& lock, std::chrono::duration<Rep, Per> d,
                 Location where = Location::current()) {
-    if (detail::production(ex_)) [[likely]]
+    if (detail::production(model_.execution())) [[likely]]
       return cv_.wait_for(lock, d) == std::cv_status::no_timeout;
-    detail::Execution& ex = detail::model(ex_, "CondVar", where);
+    detail::Execution& ex = detail::model(model_.execution(), "CondVar", where);
     return !model_wait(lock, detail::deadline_after(ex, d), where);
   }
   // The predicate's value at the end (false: timed out with the predicate still false).
@@ -52,9 +52,9 @@ class CondVar {
   requires std::predicate<Pred&>
   bool wait_for(Lock& lock, std::chrono::duration<Rep, Per> d, Pred pred,
                 Location where = Location::current()) {
-    if (detail::production(ex_)) [[likely]]
+    if (detail::production(model_.execution())) [[likely]]
       return cv_.wait_for(lock, d, std::move(pred));
-    detail::Execution& ex = detail::model(ex_, "CondVar", where);
+    detail::Execution& ex = detail::model(model_.execution(), "CondVar", where);
     const std::int64_t deadline = detail::deadline_after(ex, d);
     while (!pred()) {
       if (model_wait(lock, deadline, where)) return pred();
@@ -64,17 +64,16 @@ class CondVar {
 
   void notify_one(Location where = Location::current());
   void notify_all(Location where = Location::current());
-  void set_name(std::string_view name);
+  void set_name(std::string_view name) { model_.rename(name); }
 
  private:
-  void init(std::string_view name, const Location& where);
   void begin_wait(const Location& where);
   bool end_wait(std::int64_t deadline);
 
   // Returns true if the wait timed out.
   template <class Lock>
   bool model_wait(Lock& lock, std::int64_t deadline, const Location& where) {
-    detail::Execution& ex = detail::model(ex_, "CondVar", where);
+    detail::Execution& ex = detail::model(model_.execution(), "CondVar", where);
     if (detail::unwinding(ex)) return true;
     begin_wait(where);
     // Releasing the lock and blocking happen with no scheduling point in between: atomic.
@@ -92,8 +91,7 @@ class CondVar {
     return timed_out;
   }
 
-  detail::Execution* ex_ = nullptr;
-  detail::ObjectId id_ = detail::kNoObject;
+  detail::ModelObject model_;
   std::condition_variable_any cv_;
 };
 

@@ -17,21 +17,18 @@ namespace weft {
 
 namespace detail {
 // The model of both mutex kinds; `recursive` decides whether re-entry is counted or Misuse.
-class LockModel {
+class LockModel : public ModelObject {
  public:
-  LockModel(ObjectKind kind, std::string_view name, const Location& where);
-  Execution* execution() const noexcept { return ex_; }
+  LockModel(ObjectKind kind, std::string_view name, const Location& where)
+      : ModelObject(kind, name, where), kind_(kind) {}
   void lock(const Location& where);
   bool try_lock(const Location& where);
   bool try_lock_for_ns(std::int64_t ns, const Location& where);
   void unlock(const Location& where);
-  void set_name(std::string_view name);
   const char* type() const noexcept;
 
  private:
   bool acquire_or_misuse(Execution& ex, const Location& where, bool trying);
-  Execution* ex_;
-  ObjectId id_ = kNoObject;
   ObjectKind kind_;
   unsigned depth_ = 0;
   ThreadId last_unlocker_ = kNoThread;
@@ -74,7 +71,7 @@ class Mutex {
     model_.unlock(where);
   }
   // The name used in traces and reports (default: "Mutex@file:line" of the declaration).
-  void set_name(std::string_view name) { model_.set_name(name); }
+  void set_name(std::string_view name) { model_.rename(name); }
 
  private:
   detail::LockModel model_;
@@ -116,7 +113,7 @@ class RecursiveMutex {
     }
     model_.unlock(where);
   }
-  void set_name(std::string_view name) { model_.set_name(name); }
+  void set_name(std::string_view name) { model_.rename(name); }
 
  private:
   detail::LockModel model_;

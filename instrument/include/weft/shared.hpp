@@ -17,33 +17,30 @@ namespace weft {
 template <class T>
 class Shared {
  public:
-  Shared(Location where = Location::current()) : value_() { init({}, where); }
-  explicit Shared(T value, Location where = Location::current()) : value_(std::move(value)) {
-    init({}, where);
-  }
+  Shared(Location where = Location::current()) : model_(kKind, {}, where), value_() {}
+  explicit Shared(T value, Location where = Location::current())
+      : model_(kKind, {}, where), value_(std::move(value)) {}
   // Names the variable in traces and reports (default: "Shared@file:line" of the declaration).
   Shared(T value, std::string_view name, Location where = Location::current())
-      : value_(std::move(value)) {
-    init(name, where);
-  }
+      : model_(kKind, name, where), value_(std::move(value)) {}
   Shared(const Shared&) = delete;
   Shared& operator=(const Shared&) = delete;
 
   T load(Location where = Location::current()) const {
-    if (detail::production(ex_)) [[likely]]
+    if (detail::production(model_.execution())) [[likely]]
       return value_;
-    detail::Execution& ex = detail::model(ex_, "Shared", where);
-    detail::point(ex, detail::OpKind::Load, id_, where);
+    detail::Execution& ex = detail::model(model_.execution(), "Shared", where);
+    detail::point(ex, detail::OpKind::Load, model_.id(), where);
     if (detail::recording(ex)) detail::trace_value(ex, detail::format_value(value_));
     return value_;
   }
   void store(T value, Location where = Location::current()) {
-    if (detail::production(ex_)) [[likely]] {
+    if (detail::production(model_.execution())) [[likely]] {
       value_ = std::move(value);
       return;
     }
-    detail::Execution& ex = detail::model(ex_, "Shared", where);
-    detail::point(ex, detail::OpKind::Store, id_, where);
+    detail::Execution& ex = detail::model(model_.execution(), "Shared", where);
+    detail::point(ex, detail::OpKind::Store, model_.id(), where);
     value_ = std::move(value);
     if (detail::recording(ex)) detail::trace_value(ex, detail::format_value(value_));
   }
@@ -89,21 +86,13 @@ class Shared {
     return old;
   }
 
-  void set_name(std::string_view name) {
-    if (ex_ != nullptr && ex_ == detail::current()) detail::name_object(*ex_, id_, name);
-  }
+  void set_name(std::string_view name) { model_.rename(name); }
 
  private:
+  static constexpr detail::ObjectKind kKind = detail::ObjectKind::Shared;
   static constexpr Location op_location(const char* op) noexcept { return Location{"", 0, op}; }
-  void init(std::string_view name, const Location& where) {
-    ex_ = detail::current();
-    if (ex_ == nullptr) return;
-    id_ = detail::register_object(*ex_, detail::ObjectKind::Shared, where);
-    if (!name.empty()) detail::name_object(*ex_, id_, name);
-  }
 
-  detail::Execution* ex_ = nullptr;
-  detail::ObjectId id_ = detail::kNoObject;
+  detail::ModelObject model_;
   T value_;
 };
 

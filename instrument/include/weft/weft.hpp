@@ -3,13 +3,17 @@
 
 #include <weft/assert.hpp>
 #include <weft/atomic.hpp>
+#include <weft/barrier.hpp>
 #include <weft/clock.hpp>
 #include <weft/condvar.hpp>
 #include <weft/errors.hpp>
+#include <weft/event.hpp>
 #include <weft/explore.hpp>
 #include <weft/location.hpp>
 #include <weft/locks.hpp>
 #include <weft/mutex.hpp>
+#include <weft/queue.hpp>
 #include <weft/schedule.hpp>
+#include <weft/semaphore.hpp>
 #include <weft/shared.hpp>
 #include <weft/thread.hpp>

@@ -25,6 +25,9 @@ struct Options {
   unsigned jobs = 1;  // parallel worker processes; results identical for any value
   // Extension: stack size of each model thread. Stacks are pooled across schedules.
   std::size_t stack_size = 256 * 1024;
+  // Extension: let CondVar::wait return without a notify (as real condition variables may),
+  // chosen by the strategy, so that `if` instead of `while` around a wait is found.
+  bool spurious_wakeups = false;
 };
 
 enum class BugKind {

@@ -19,7 +19,8 @@ namespace weft {
 //   max-steps 100000
 //   t0*3 t1 t0 c1/2 t2*40
 // `tN` = thread N ran, `cV/B` = choice V out of B, `*K` = the same decision K times.
-// `max-steps` (optional) is the step limit the run had, so a StepLimitExceeded replays as such.
+// `max-steps` (optional) is the step limit the run had, so a StepLimitExceeded replays as such;
+// `spurious-wakeups` (optional) says CondVar waits made a wake-or-not choice.
 class Schedule {
  public:
   struct Decision {
@@ -42,6 +43,8 @@ class Schedule {
   const std::string& comment() const noexcept { return comment_; }
   std::uint64_t max_steps() const noexcept { return max_steps_; }  // 0 = not recorded
   void set_max_steps(std::uint64_t n) noexcept { max_steps_ = n; }
+  bool spurious_wakeups() const noexcept { return spurious_wakeups_; }
+  void set_spurious_wakeups(bool on) noexcept { spurious_wakeups_ = on; }
 
   friend bool operator==(const Schedule& a, const Schedule& b) {
     return a.decisions_ == b.decisions_;
@@ -51,6 +54,7 @@ class Schedule {
   std::vector<Decision> decisions_;
   std::string comment_;  // informational: how it was found; not part of equality
   std::uint64_t max_steps_ = 0;
+  bool spurious_wakeups_ = false;
 };
 
 }  // namespace weft

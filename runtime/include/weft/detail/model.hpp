@@ -165,7 +165,30 @@ void fail_later(Execution&, BugKind, std::string message);
 bool unwinding(const Execution&);
 // True when this run records a full trace (the re-run of a failing schedule).
 bool recording(const Execution&);
+// Whether CondVar waits may wake spuriously (Options::spurious_wakeups), as a recorded choice.
+bool spurious_wakeups(const Execution&);
 // Attaches the value read or written to the current thread's last traced operation.
 void trace_value(Execution&, std::string value);
+
+// The model identity every instrumented object carries: the execution it was created in (null
+// in production) and its id there. Registration happens at construction.
+class ModelObject {
+ public:
+  ModelObject(ObjectKind kind, std::string_view name, const Location& where) : ex_(current()) {
+    if (ex_ == nullptr) return;
+    id_ = register_object(*ex_, kind, where);
+    if (!name.empty()) name_object(*ex_, id_, name);
+  }
+  Execution* execution() const noexcept { return ex_; }
+  ObjectId id() const noexcept { return id_; }
+  // Renames the object in traces and reports; a no-op in production.
+  void rename(std::string_view name) {
+    if (ex_ != nullptr && ex_ == current()) name_object(*ex_, id_, name);
+  }
+
+ private:
+  Execution* ex_;
+  ObjectId id_ = kNoObject;
+};
 
 }  // namespace weft::detail

@@ -1,0 +1,64 @@
+#include <weft/event.hpp>
+
+namespace weft {
+
+void Event::set(Location where) {
+  if (detail::production(model_.execution())) [[likely]] {
+    {
+      std::lock_guard lock(m_);
+      flag_ = true;
+    }
+    cv_.notify_all();
+    return;
+  }
+  detail::Execution& ex = detail::model(model_.execution(), "Event", where);
+  detail::point(ex, detail::OpKind::Release, model_.id(), where);
+  flag_ = true;
+  detail::wake_all(ex, model_.id());
+}
+
+void Event::clear(Location where) {
+  if (detail::production(model_.execution())) [[likely]] {
+    std::lock_guard lock(m_);
+    flag_ = false;
+    return;
+  }
+  detail::point(detail::model(model_.execution(), "Event", where), detail::OpKind::Store,
+                model_.id(), where);
+  flag_ = false;
+}
+
+bool Event::is_set(Location where) const {
+  if (detail::production(model_.execution())) [[likely]] {
+    std::lock_guard lock(m_);
+    return flag_;
+  }
+  detail::Execution& ex = detail::model(model_.execution(), "Event", where);
+  detail::point(ex, detail::OpKind::Load, model_.id(), where);
+  if (detail::recording(ex)) detail::trace_value(ex, flag_ ? "true" : "false");
+  return flag_;
+}
+
+void Event::wait(Location where) {
+  if (detail::production(model_.execution())) [[likely]] {
+    std::unique_lock lock(m_);
+    cv_.wait(lock, [&] { return flag_; });
+    return;
+  }
+  model_wait_until(-1, where);
+}
+
+bool Event::model_wait_until(std::int64_t deadline, const Location& where) {
+  detail::Execution& ex = detail::model(model_.execution(), "Event", where);
+  if (detail::unwinding(ex)) return flag_;
+  detail::point(ex, detail::OpKind::Wait, model_.id(), where);
+  while (!flag_) {
+    if (deadline >= 0 && detail::virtual_now(ex) >= deadline) break;
+    const bool timed_out = detail::block_until(ex, model_.id(), deadline);
+    if (detail::unwinding(ex) || timed_out) break;
+  }
+  if (detail::recording(ex)) detail::trace_value(ex, flag_ ? "set" : "timed out");
+  return flag_;
+}
+
+}  // namespace weft
