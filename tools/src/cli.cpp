@@ -192,7 +192,7 @@ int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
     ++with_bugs;
     std::cout << "BUG   " << s->name << "  (" << r.bugs.size()
               << (r.bugs.size() == 1 ? " bug" : " bugs") << " in " << r.iterations
-              << " schedules)\n";
+              << (r.iterations == 1 ? " schedule)\n" : " schedules)\n");
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     for (std::size_t b = 0; b < r.bugs.size(); ++b) {
