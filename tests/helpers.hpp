@@ -59,6 +59,14 @@ inline weft::Options with(weft::Strategy s, std::uint64_t iterations = 1000) {
   return o;
 }
 
+// Strategies alone, without the race and lock-order checkers: the failure must come from an
+// interleaving that really happens.
+inline weft::Options strategy_only(weft::Strategy s, std::uint64_t iterations = 1000) {
+  weft::Options o = with(s, iterations);
+  o.checkers = false;
+  return o;
+}
+
 inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }

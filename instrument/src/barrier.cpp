@@ -26,11 +26,13 @@ void Barrier::arrive_and_wait(Location where) {
   if (detail::unwinding(ex)) return;
   detail::point(ex, detail::OpKind::Wait, model_.id(), where);
   const std::size_t generation = generation_;
+  detail::sync(ex, model_.id(), detail::Sync::Release);  // every arrival before every departure
   if (++arrived_ == parties_) {
     arrived_ = 0;
     ++generation_;
     detail::wake_all(ex, model_.id());
     if (detail::recording(ex)) detail::trace_value(ex, "last of " + std::to_string(parties_));
+    detail::sync(ex, model_.id(), detail::Sync::Acquire);
     return;
   }
   if (detail::recording(ex)) {
@@ -40,6 +42,7 @@ void Barrier::arrive_and_wait(Location where) {
     detail::block_on(ex, model_.id());
     if (detail::unwinding(ex)) return;
   }
+  detail::sync(ex, model_.id(), detail::Sync::Acquire);
 }
 
 }  // namespace weft

@@ -14,7 +14,9 @@ bool CondVar::end_wait(std::int64_t deadline) {
       detail::trace_value(*model_.execution(), "spurious wake-up");
     return false;
   }
-  return detail::block_until(*model_.execution(), model_.id(), deadline);
+  const bool timed_out = detail::block_until(*model_.execution(), model_.id(), deadline);
+  detail::sync(*model_.execution(), model_.id(), detail::Sync::Acquire);  // notify -> wake
+  return timed_out;
 }
 
 void CondVar::notify_one(Location where) {
@@ -24,6 +26,7 @@ void CondVar::notify_one(Location where) {
   }
   detail::Execution& ex = detail::model(model_.execution(), "CondVar", where);
   detail::point(ex, detail::OpKind::Notify, model_.id(), where);
+  detail::sync(ex, model_.id(), detail::Sync::Release);
   const bool woke = detail::wake_one(ex, model_.id());
   if (detail::recording(ex)) detail::trace_value(ex, woke ? "woke a waiter" : "no waiter (lost)");
 }
@@ -35,6 +38,7 @@ void CondVar::notify_all(Location where) {
   }
   detail::Execution& ex = detail::model(model_.execution(), "CondVar", where);
   detail::point(ex, detail::OpKind::NotifyAll, model_.id(), where);
+  detail::sync(ex, model_.id(), detail::Sync::Release);
   detail::wake_all(ex, model_.id());
 }
 

@@ -13,6 +13,7 @@ void Event::set(Location where) {
   }
   detail::Execution& ex = detail::model(model_.execution(), "Event", where);
   detail::point(ex, detail::OpKind::Release, model_.id(), where);
+  detail::sync(ex, model_.id(), detail::Sync::Release);
   flag_ = true;
   detail::wake_all(ex, model_.id());
 }
@@ -36,6 +37,7 @@ bool Event::is_set(Location where) const {
   detail::Execution& ex = detail::model(model_.execution(), "Event", where);
   detail::point(ex, detail::OpKind::Load, model_.id(), where);
   if (detail::recording(ex)) detail::trace_value(ex, flag_ ? "true" : "false");
+  if (flag_) detail::sync(ex, model_.id(), detail::Sync::Acquire);
   return flag_;
 }
 
@@ -58,6 +60,7 @@ bool Event::model_wait_until(std::int64_t deadline, const Location& where) {
     if (detail::unwinding(ex) || timed_out) break;
   }
   if (detail::recording(ex)) detail::trace_value(ex, flag_ ? "set" : "timed out");
+  if (flag_) detail::sync(ex, model_.id(), detail::Sync::Acquire);
   return flag_;
 }
 

@@ -16,6 +16,8 @@ bool LockModel::acquire_or_misuse(Execution& ex, const Location& where, bool try
   if (holder == kNoThread) {
     set_owner(ex, id(), me);
     depth_ = 1;
+    sync(ex, id(), Sync::Acquire);
+    lock_acquired(ex, id(), where);
     return true;
   }
   if (holder != me) return false;
@@ -34,6 +36,7 @@ void LockModel::lock(const Location& where) {
   Execution& ex = model(execution(), type(), where);
   if (unwinding(ex)) return;
   point(ex, OpKind::Lock, id(), where);
+  if (owner(ex, id()) != current_thread(ex)) lock_attempt(ex, id(), where);
   while (!acquire_or_misuse(ex, where, false)) {
     if (unwinding(ex)) return;
     block_on(ex, id());
@@ -97,6 +100,8 @@ void LockModel::unlock(const Location& where) {
   }
   if (kind_ == ObjectKind::RecursiveMutex && --depth_ > 0) return;
   depth_ = 0;
+  sync(ex, id(), Sync::Release);
+  lock_released(ex, id(), where);
   set_owner(ex, id(), kNoThread);
   last_unlocker_ = me;
   wake_all(ex, id());

@@ -32,7 +32,10 @@ bool Semaphore::try_acquire(Location where) {
   if (detail::unwinding(ex)) return false;
   detail::point(ex, detail::OpKind::Acquire, model_.id(), where);
   const bool got = count_ > 0;
-  if (got) --count_;
+  if (got) {
+    --count_;
+    detail::sync(ex, model_.id(), detail::Sync::Acquire);
+  }
   if (detail::recording(ex)) detail::trace_value(ex, got ? "acquired" : "none left");
   return got;
 }
@@ -54,6 +57,7 @@ bool Semaphore::model_acquire_until(std::int64_t deadline, const Location& where
     }
   }
   --count_;
+  detail::sync(ex, model_.id(), detail::Sync::Acquire);
   if (detail::recording(ex)) detail::trace_value(ex, "count now " + std::to_string(count_));
   return true;
 }
@@ -89,6 +93,7 @@ void Semaphore::release(std::ptrdiff_t n, Location where) {
     return;
   }
   count_ += n;
+  detail::sync(ex, model_.id(), detail::Sync::Release);
   if (detail::recording(ex)) detail::trace_value(ex, "count now " + std::to_string(count_));
   if (n > 0) detail::wake_all(ex, model_.id());
 }

@@ -84,6 +84,7 @@ void Thread::join(Location where) {
     detail::block_on(ex, object);
     if (detail::unwinding(ex)) return;
   }
+  detail::sync(ex, object, detail::Sync::Acquire);  // everything the thread did -> after join
   joinable_ = false;
 }
 

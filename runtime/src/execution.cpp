@@ -163,6 +163,9 @@ RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler
     Execution* previous;
   } installed(this);
 
+  if (checkers_ != nullptr) {
+    for (auto& c : *checkers_) c->on_execution_begin();
+  }
   ThreadState& main = threads_.emplace_back();
   main.name = "main";
   main.fn = Task([this] { (*body_)(); });
@@ -189,7 +192,16 @@ RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler
   unwinding_ = false;
 
   RunResult result;
-  result.bug = std::move(bug_);
+  if (checkers_ != nullptr) {
+    for (auto& c : *checkers_) {
+      for (Finding& f : c->on_execution_end(*this)) {
+        result.bugs.push_back(
+            PendingBug{f.kind, std::move(f.message), {}, std::move(f.key), std::move(f.locks)});
+      }
+    }
+  }
+  if (bug_) result.bugs.push_back(std::move(*bug_));
+  bug_.reset();
   result.steps = steps_;
   if (record) result.trace = format_trace();
   return result;
@@ -217,6 +229,11 @@ std::size_t Execution::run_thread(ThreadId id) {
     fail(BugKind::UncaughtException,
          "uncaught exception in thread " + thread_name(id) + ": " + escaped);
   }
+  Event done{Event::Kind::Sync};  // everything the thread did happens before its join
+  done.sync = Sync::Release;
+  done.thread = id;
+  done.object = threads_[id].object;
+  emit(done);
   threads_[id].status = ThreadStatus::Finished;
   wake_all(threads_[id].object);
   if (abandon_pending_) return 0;
@@ -443,18 +460,23 @@ ThreadId Execution::spawn(Task fn, const Location& where) {
   t.fn = std::move(fn);
   t.object = object;
   t.slot = fibers_.spawn(&Execution::thread_entry, this);
+  Event e{Event::Kind::Spawn};
+  e.thread = current_;
+  e.other = id;
+  e.where = where;
+  emit(e);
   return id;
 }
 
 void Execution::fail(BugKind kind, std::string message, std::string details) {
   if (unwinding_) return;
-  if (!bug_) bug_ = PendingBug{kind, std::move(message), std::move(details)};
+  if (!bug_) bug_ = PendingBug{kind, std::move(message), std::move(details), {}, {}};
   abandon();
 }
 
 void Execution::fail_later(BugKind kind, std::string message) {
   if (unwinding_) return;
-  if (!bug_) bug_ = PendingBug{kind, std::move(message), {}};
+  if (!bug_) bug_ = PendingBug{kind, std::move(message), {}, {}, {}};
   abandon_pending_ = true;
 }
 
@@ -515,6 +537,21 @@ std::string Execution::format_trace() const {
   return out;
 }
 
+std::string Execution::site(const Location& where, const void* pc) const {
+  if (!needs_symbolizing(where)) {
+    return std::string(basename(where.file)) + ":" + std::to_string(where.line);
+  }
+  if (pc != nullptr) {
+    std::string s = user_frame({const_cast<void*>(pc)});
+    if (const auto paren = s.find(" ("); paren != std::string::npos) s.resize(paren);
+    if (!s.empty()) return s;
+  }
+  if (where.function != nullptr && *where.function != '\0') {
+    return std::string("(") + where.function + ")";
+  }
+  return "(unknown line)";
+}
+
 // --- the seam used by instrument/
 
 std::string location_text(const Location& where) {
@@ -558,6 +595,49 @@ ThreadId owner(const Execution& e, ObjectId o) { return e.owner(o); }
 void fail(Execution& e, BugKind k, std::string m) { e.fail(k, std::move(m)); }
 void fail_later(Execution& e, BugKind k, std::string m) { e.fail_later(k, std::move(m)); }
 bool unwinding(const Execution& e) { return e.unwinding(); }
+
+void sync(Execution& e, ObjectId o, Sync s) {
+  Event ev{Event::Kind::Sync};
+  ev.sync = s;
+  ev.thread = e.current_thread();
+  ev.object = o;
+  e.emit(ev);
+}
+
+void shared_access(Execution& e, ObjectId o, bool write, ValueBits v, const Location& where,
+                   const void* pc) {
+  Event ev{write ? Event::Kind::Write : Event::Kind::Read};
+  ev.thread = e.current_thread();
+  ev.object = o;
+  ev.where = where;
+  ev.pc = pc;
+  ev.value = v;
+  e.emit(ev);
+}
+
+void lock_attempt(Execution& e, ObjectId o, const Location& where) {
+  Event ev{Event::Kind::LockAttempt};
+  ev.thread = e.current_thread();
+  ev.object = o;
+  ev.where = where;
+  e.emit(ev);
+}
+
+void lock_acquired(Execution& e, ObjectId o, const Location& where) {
+  Event ev{Event::Kind::Acquired};
+  ev.thread = e.current_thread();
+  ev.object = o;
+  ev.where = where;
+  e.emit(ev);
+}
+
+void lock_released(Execution& e, ObjectId o, const Location& where) {
+  Event ev{Event::Kind::Unlock};
+  ev.thread = e.current_thread();
+  ev.object = o;
+  ev.where = where;
+  e.emit(ev);
+}
 bool recording(const Execution& e) { return e.recording(); }
 bool spurious_wakeups(const Execution& e) { return e.spurious_wakeups(); }
 void trace_value(Execution& e, std::string v) { e.trace_value(std::move(v)); }

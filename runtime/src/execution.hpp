@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <weft/detail/checker.hpp>
 #include <weft/detail/model.hpp>
 #include <weft/explore.hpp>
 
@@ -54,23 +55,38 @@ struct TraceEntry {
 struct PendingBug {
   BugKind kind;
   std::string message;
-  std::string details;  // extra lines for the trace (e.g. the wait-for graph)
+  std::string details;             // extra lines for the trace (e.g. the wait-for graph)
+  std::string key;                 // deduplication key; empty = the message
+  std::vector<std::string> locks;  // LockOrderInversion: the locks of the cycle
 };
 
 struct RunResult {
-  std::optional<PendingBug> bug;
+  // The checkers' findings first (usually the cause), then what ended the run, if anything.
+  std::vector<PendingBug> bugs;
   std::uint64_t steps = 0;
   std::string trace;  // only when recording
 };
 
-class Execution {
+class Execution final : public Names {
  public:
   Execution(Fibers& fibers, std::uint64_t max_steps, bool spurious_wakeups = false);
   Execution(const Execution&) = delete;
   Execution& operator=(const Execution&) = delete;
 
   RunResult run(const std::function<void()>& body, Scheduler& scheduler, bool record);
+  // Observers of the event stream for the following runs (may be null: none).
+  void set_checkers(std::vector<std::unique_ptr<Checker>>* checkers) { checkers_ = checkers; }
 
+  // --- Names, for checkers' messages
+  std::string thread(ThreadId id) const override { return thread_name(id); }
+  std::string object(ObjectId id) const override { return object_name(id); }
+  std::string site(const Location& where, const void* pc) const override;
+
+  // --- events to checkers
+  void emit(const Event& e) {
+    if (checkers_ == nullptr || unwinding_) return;
+    for (auto& c : *checkers_) c->on_event(e);
+  }
   // --- used by instrument/ through weft/detail/model.hpp
   ObjectId register_object(ObjectKind kind, const Location& declared);
   void name_object(ObjectId id, std::string_view name) { objects_[id].name = name; }
@@ -140,6 +156,7 @@ class Execution {
   bool unwinding_ = false;
   bool abandon_pending_ = false;
   const std::function<void()>* body_ = nullptr;
+  std::vector<std::unique_ptr<Checker>>* checkers_ = nullptr;
 };
 
 }  // namespace weft::detail

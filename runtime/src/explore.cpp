@@ -1,7 +1,10 @@
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <utility>
 
+#include <weft/detail/checker.hpp>
 #include <weft/explore.hpp>
 
 #include "execution.hpp"
@@ -12,7 +15,9 @@ namespace weft {
 namespace {
 
 using detail::Execution;
+using detail::PendingBug;
 using detail::RunResult;
+using Checkers = std::vector<std::unique_ptr<detail::Checker>>;
 
 std::string_view strategy_name(Strategy s) {
   switch (s) {
@@ -46,29 +51,83 @@ void validate(const Options& o) {
   if (o.stack_size < 16 * 1024) throw UsageError("Options::stack_size must be at least 16 KiB");
 }
 
-// Re-runs a failing schedule with full recording on: exploration records only decisions, and
-// the human trace is built here. A different outcome means the body is not deterministic.
-Bug confirm(const std::function<void()>& body, Execution& ex, detail::PendingBug found,
-            Schedule schedule, std::uint64_t iteration) {
+std::pair<BugKind, std::string> identity(const PendingBug& b) {
+  return {b.kind, b.key.empty() ? b.message : b.key};
+}
+
+Schedule schedule_of(const Execution& ex, const Options& o, const std::string& how) {
+  Schedule s(ex.decisions(), how);
+  s.set_max_steps(o.max_steps);
+  s.set_spurious_wakeups(o.spurious_wakeups);
+  return s;
+}
+
+// Re-runs a failing schedule with full recording on (and fresh checkers, as replay() has):
+// exploration records only decisions, and the human trace is built here. A bug that does not
+// come back means the body is not deterministic.
+RunResult rerun(const std::function<void()>& body, Execution& ex, const Schedule& schedule,
+                bool checkers_on) {
   auto replayer = detail::make_replay_scheduler(schedule);
   replayer->begin_execution(1);
-  RunResult again = ex.run(body, *replayer, /*record=*/true);
+  Checkers fresh = checkers_on ? detail::make_default_checkers() : Checkers{};
+  ex.set_checkers(&fresh);
+  RunResult r = ex.run(body, *replayer, /*record=*/true);
+  ex.set_checkers(nullptr);
+  return r;
+}
+
+Bug confirm(const PendingBug& found, const RunResult& again, const Schedule& schedule,
+            std::uint64_t iteration) {
   Bug bug;
   bug.iteration = iteration;
-  bug.schedule = std::move(schedule);
-  if (again.bug && again.bug->kind == found.kind && again.bug->message == found.message) {
-    bug.kind = found.kind;
-    bug.message = std::move(found.message);
-    bug.trace = std::move(again.trace);
-    if (!again.bug->details.empty()) bug.trace += again.bug->details;
-  } else {
-    bug.kind = BugKind::Nondeterminism;
-    bug.message = "the body is not deterministic: schedule " + std::to_string(iteration) +
-                  " found '" + found.message + "' but replaying it " +
-                  (again.bug ? "found '" + again.bug->message + "'" : "found no bug");
-    bug.trace = std::move(again.trace);
+  bug.schedule = schedule;
+  bug.trace = again.trace;
+  for (const PendingBug& b : again.bugs) {
+    if (identity(b) == identity(found)) {
+      bug.kind = b.kind;
+      bug.message = b.message;
+      bug.trace += b.details;
+      return bug;
+    }
   }
+  if (found.kind == BugKind::LockOrderInversion) {
+    // The other half of the cycle was seen in an earlier schedule: this one only closes it.
+    bug.kind = found.kind;
+    bug.message = found.message;
+    bug.trace +=
+        "(this schedule adds the last edge of the cycle; the other edges were seen in "
+        "earlier schedules of the same exploration)\n";
+    return bug;
+  }
+  bug.kind = BugKind::Nondeterminism;
+  bug.message = "the body is not deterministic: schedule " + std::to_string(iteration) +
+                " found '" + found.message + "' but replaying it " +
+                (again.bugs.empty() ? std::string("found no bug")
+                                    : "found '" + again.bugs.front().message + "'");
   return bug;
+}
+
+// Tries to turn a predicted deadlock (a lock-order cycle) into a real one by steering schedules
+// toward the inverted acquisition orders. Returns the Deadlock with its schedule if one comes.
+std::optional<Bug> find_witness(const std::function<void()>& body, Execution& ex,
+                                const PendingBug& inversion, const Options& options,
+                                std::uint64_t iteration) {
+  constexpr std::uint64_t kTries = 300;
+  auto steer = detail::make_witness_scheduler(options.seed, inversion.locks);
+  for (std::uint64_t k = 1; k <= kTries; ++k) {
+    steer->begin_execution(k);
+    RunResult w = ex.run(body, *steer, /*record=*/false);
+    for (const PendingBug& b : w.bugs) {
+      if (b.kind != BugKind::Deadlock) continue;
+      const Schedule schedule = schedule_of(
+          ex, options,
+          "witness of the lock order inversion found in schedule " + std::to_string(iteration) +
+              " (steered schedule " + std::to_string(k) + "): Deadlock");
+      const RunResult again = rerun(body, ex, schedule, false);
+      return confirm(b, again, schedule, iteration);
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -83,6 +142,7 @@ Report explore(std::function<void()> body, const Options& options) {
   detail::Fibers fibers(options.stack_size);
   Execution ex(fibers, options.max_steps, options.spurious_wakeups);
   auto scheduler = detail::make_scheduler(options);
+  Checkers checkers = options.checkers ? detail::make_default_checkers() : Checkers{};
   std::set<std::pair<BugKind, std::string>> seen;
   const auto start = std::chrono::steady_clock::now();
 
@@ -95,18 +155,40 @@ Report explore(std::function<void()> body, const Options& options) {
       report.exhausted = true;
       break;
     }
+    ex.set_checkers(&checkers);
     RunResult r = ex.run(body, *scheduler, /*record=*/false);
+    ex.set_checkers(nullptr);
     scheduler->end_execution(r.steps);
     report.iterations = i;
-    if (!r.bug) continue;
-    if (!seen.emplace(r.bug->kind, r.bug->message).second) continue;
-    Schedule schedule(ex.decisions(), "found by " + report.strategy + " (seed " +
-                                          std::to_string(options.seed) + "), schedule " +
-                                          std::to_string(i) + ": " +
-                                          std::string(to_string(r.bug->kind)));
-    schedule.set_max_steps(options.max_steps);
-    schedule.set_spurious_wakeups(options.spurious_wakeups);
-    report.bugs.push_back(confirm(body, ex, std::move(*r.bug), std::move(schedule), i));
+    std::vector<PendingBug> fresh;
+    for (PendingBug& b : r.bugs) {
+      if (seen.insert(identity(b)).second) fresh.push_back(std::move(b));
+    }
+    if (fresh.empty()) continue;
+    const Schedule schedule = schedule_of(
+        ex, options,
+        "found by " + report.strategy + " (seed " + std::to_string(options.seed) + "), schedule " +
+            std::to_string(i) + ": " + std::string(to_string(fresh.front().kind)));
+    const RunResult again = rerun(body, ex, schedule, options.checkers);
+    for (const PendingBug& b : fresh) {
+      report.bugs.push_back(confirm(b, again, schedule, i));
+      if (b.kind != BugKind::LockOrderInversion || b.locks.empty()) continue;
+      const bool deadlocked = std::any_of(fresh.begin(), fresh.end(), [](const PendingBug& d) {
+        return d.kind == BugKind::Deadlock;
+      });
+      if (deadlocked) continue;  // this very schedule is the witness
+      if (std::optional<Bug> witness = find_witness(body, ex, b, options, i)) {
+        report.bugs.back().trace +=
+            "witness: a steered schedule really deadlocks; it is reported as the next bug\n";
+        if (seen.insert({BugKind::Deadlock, witness->message}).second) {
+          report.bugs.push_back(std::move(*witness));
+        }
+      } else {
+        report.bugs.back().trace +=
+            "no witness: 300 schedules steered toward the inverted order did not deadlock "
+            "(the orders may be separated in time, e.g. by a join)\n";
+      }
+    }
     if (options.stop_on_first_bug) break;
   }
   return report;
@@ -123,25 +205,32 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
                schedule.spurious_wakeups());
   auto replayer = detail::make_replay_scheduler(schedule);
   replayer->begin_execution(1);
+  Checkers checkers = detail::make_default_checkers();
+  ex.set_checkers(&checkers);
   RunResult r = ex.run(body, *replayer, /*record=*/true);
   report.iterations = 1;
-  Bug bug;
-  bug.iteration = 1;
-  bug.schedule = schedule;
-  bug.trace = std::move(r.trace);
-  if (r.bug) {
-    bug.kind = r.bug->kind;
-    bug.message = std::move(r.bug->message);
-    bug.trace += r.bug->details;
-  } else if (const std::size_t unused = detail::replay_unused(*replayer); unused > 0) {
-    bug.kind = BugKind::Nondeterminism;
-    bug.message = "the run ended with " + std::to_string(unused) + " of the schedule's " +
-                  std::to_string(schedule.size()) +
-                  " decisions unused (is the body deterministic, and is this its schedule?)";
-  } else {
-    return report;
+  for (PendingBug& b : r.bugs) {
+    Bug bug;
+    bug.iteration = 1;
+    bug.schedule = schedule;
+    bug.kind = b.kind;
+    bug.message = std::move(b.message);
+    bug.trace = r.trace + b.details;
+    report.bugs.push_back(std::move(bug));
   }
-  report.bugs.push_back(std::move(bug));
+  if (r.bugs.empty()) {
+    if (const std::size_t unused = detail::replay_unused(*replayer); unused > 0) {
+      Bug bug;
+      bug.iteration = 1;
+      bug.schedule = schedule;
+      bug.trace = std::move(r.trace);
+      bug.kind = BugKind::Nondeterminism;
+      bug.message = "the run ended with " + std::to_string(unused) + " of the schedule's " +
+                    std::to_string(schedule.size()) +
+                    " decisions unused (is the body deterministic, and is this its schedule?)";
+      report.bugs.push_back(std::move(bug));
+    }
+  }
   return report;
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <weft/detail/model.hpp>
 #include <weft/explore.hpp>
@@ -34,6 +35,11 @@ class Scheduler {
 
 std::unique_ptr<Scheduler> make_scheduler(const Options& options);
 std::unique_ptr<Scheduler> make_replay_scheduler(const Schedule& schedule);
+// Random, but steering toward the acquisition orders of a lock-order cycle: a thread about to
+// take a free lock of the cycle goes first, so that each thread grabs its first lock before
+// the others release theirs.
+std::unique_ptr<Scheduler> make_witness_scheduler(std::uint64_t seed,
+                                                  std::vector<std::string> locks);
 
 }  // namespace weft::detail
 

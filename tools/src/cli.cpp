@@ -239,7 +239,7 @@ int cmd_replay(const std::vector<std::string_view>& args) {
     return 0;
   }
   std::cout << "BUG   " << scenario->name << "\n";
-  print_bug(r.bugs.front());
+  for (const Bug& bug : r.bugs) print_bug(bug);
   return 1;
 }
 

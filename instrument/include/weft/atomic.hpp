@@ -93,8 +93,14 @@ class Atomic {
 
  private:
   static constexpr detail::ObjectKind kKind = detail::ObjectKind::Atomic;
+  // Every model atomic is at least release/acquire: stores publish, loads observe.
   void enter(detail::OpKind kind, const Location& where) {
-    detail::point(detail::model(model_.execution(), "Atomic", where), kind, model_.id(), where);
+    detail::Execution& ex = detail::model(model_.execution(), "Atomic", where);
+    detail::point(ex, kind, model_.id(), where);
+    detail::sync(ex, model_.id(),
+                 kind == detail::OpKind::Load    ? detail::Sync::Acquire
+                 : kind == detail::OpKind::Store ? detail::Sync::Release
+                                                 : detail::Sync::AcquireRelease);
   }
   void trace(const T& v, const Location&) const {
     detail::Execution& ex = *model_.execution();

@@ -153,6 +153,7 @@ bool Queue<T>::put_impl(T& item, Wait wait, std::chrono::nanoseconds d, const Lo
   if (detail::recording(ex)) detail::trace_value(ex, detail::format_value(item));
   items_.push_back(std::move(item));
   ++unfinished_;
+  detail::sync(ex, model_.id(), detail::Sync::Release);  // put -> get, put -> join
   detail::wake_all(ex, model_.id());
   return true;
 }
@@ -201,6 +202,7 @@ std::optional<T> Queue<T>::get_impl(Wait wait, std::chrono::nanoseconds d, const
     }
     if (detail::unwinding(ex)) return std::nullopt;
   }
+  detail::sync(ex, model_.id(), detail::Sync::Acquire);
   if (items_.empty()) {
     if (detail::recording(ex)) detail::trace_value(ex, "shut down");
     throw QueueShutDown();
@@ -234,6 +236,7 @@ void Queue<T>::task_done(Location where) {
                      " called more times than put() at " + detail::location_text(where));
     return;
   }
+  detail::sync(ex, model_.id(), detail::Sync::Release);  // task_done -> join
   if (--unfinished_ == 0) detail::wake_all(ex, model_.id());
   if (detail::recording(ex)) {
     detail::trace_value(ex, std::to_string(unfinished_) + " unfinished");
@@ -254,6 +257,7 @@ void Queue<T>::join(Location where) {
     detail::block_on(ex, model_.id());
     if (detail::unwinding(ex)) return;
   }
+  detail::sync(ex, model_.id(), detail::Sync::Acquire);
 }
 
 template <class T>
@@ -280,6 +284,7 @@ void Queue<T>::shutdown(bool immediate, Location where) {
     unfinished_ -= std::min(unfinished_, items_.size());
     items_.clear();
   }
+  detail::sync(ex, model_.id(), detail::Sync::Release);
   if (detail::recording(ex)) detail::trace_value(ex, immediate ? "immediate" : "drain");
   detail::wake_all(ex, model_.id());
 }

@@ -28,6 +28,9 @@ struct Options {
   // Extension: let CondVar::wait return without a notify (as real condition variables may),
   // chosen by the strategy, so that `if` instead of `while` around a wait is found.
   bool spurious_wakeups = false;
+  // Extension: run the happens-before race / lost-update checker and the lock-order graph.
+  // Off, only failures (deadlocks, assertions, ...) are reported.
+  bool checkers = true;
 };
 
 enum class BugKind {

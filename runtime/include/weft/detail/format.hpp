@@ -1,11 +1,15 @@
 // weft/detail/format.hpp — values shown in traces (only formatted when a trace is recorded).
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <type_traits>
+
+#include <weft/detail/model.hpp>
 
 namespace weft::detail {
 
@@ -32,6 +36,25 @@ std::string format_value(const T& v) {
   } else {
     return "(value)";
   }
+}
+
+// Packs a small trivially copyable value into the bits a checker keeps; it is only formatted
+// if a bug is reported. Other types are kept without a value.
+template <class T>
+ValueBits value_bits(const T& v) noexcept {
+  ValueBits out;
+  if constexpr (std::is_trivially_copyable_v<T> && sizeof(T) <= sizeof(std::uint64_t) &&
+                !std::is_pointer_v<T>) {
+    std::memcpy(&out.bits, &v, sizeof(T));
+    out.format = +[](std::uint64_t bits) {
+      alignas(T) unsigned char raw[sizeof(T)];
+      std::memcpy(raw, &bits, sizeof(T));
+      T value;
+      std::memcpy(&value, raw, sizeof(T));
+      return format_value(value);
+    };
+  }
+  return out;
 }
 
 }  // namespace weft::detail

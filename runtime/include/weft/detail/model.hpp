@@ -160,6 +160,24 @@ void fail(Execution&, BugKind, std::string message);
 // abandoned at the next scheduling point instead.
 void fail_later(Execution&, BugKind, std::string message);
 
+// The happens-before effect of an operation on its object, reported after it applied.
+enum class Sync : std::uint8_t { Acquire, Release, AcquireRelease };
+void sync(Execution&, ObjectId, Sync);
+
+// A value read or written, kept as bits so that nothing is formatted while exploring.
+struct ValueBits {
+  std::uint64_t bits = 0;
+  std::string (*format)(std::uint64_t) = nullptr;  // null: the type cannot be shown
+};
+// A checked access to a Shared<T>. `pc`: the caller's address when `where` is empty (operators).
+void shared_access(Execution&, ObjectId, bool write, ValueBits, const Location& where,
+                   const void* pc);
+// Lock ownership, for the lock-order graph: a blocking acquisition starts (before it may
+// block), a lock is now held (however it was taken), a lock is released for good.
+void lock_attempt(Execution&, ObjectId, const Location& where);
+void lock_acquired(Execution&, ObjectId, const Location& where);
+void lock_released(Execution&, ObjectId, const Location& where);
+
 // True while abandoned threads are being unwound: operations then apply without scheduling,
 // blocking or reporting.
 bool unwinding(const Execution&);

@@ -1,0 +1,273 @@
+// Happens-before data-race and lost-update detection over Shared<T> accesses.
+//
+// Vector clocks per thread and per synchronising object (Djit+/FastTrack style: the last write
+// of a variable is one epoch, reads are one epoch per thread, reset by each write). A race is
+// two accesses, at least one a write, that happens-before does not order — found from a
+// single schedule whether or not the bad interleaving happened in it. Races between two
+// read-modify-write sequences (`x += 1` in two threads) are lost updates; when this schedule
+// actually lost one, the message says whose write was overwritten and what both read.
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <weft/detail/checker.hpp>
+
+namespace weft::detail {
+namespace {
+
+using Clock = std::uint32_t;
+using VectorClock = std::vector<Clock>;
+
+void join_into(VectorClock& into, const VectorClock& from) {
+  if (into.size() < from.size()) into.resize(from.size(), 0);
+  for (std::size_t i = 0; i < from.size(); ++i) into[i] = std::max(into[i], from[i]);
+}
+
+Clock at(const VectorClock& vc, ThreadId t) { return t < vc.size() ? vc[t] : 0; }
+
+struct Access {
+  ThreadId thread = kNoThread;
+  Clock clock = 0;
+  Location where{};
+  const void* pc = nullptr;
+  ValueBits value{};
+  std::uint64_t write_seq = 0;  // reads: which write they saw; writes: their own number
+  bool rmw = false;             // writes: the thread read the variable since its last write
+};
+
+struct Variable {
+  Access last_write;       // thread == kNoThread: only the initial value so far
+  Access last_write_read;  // what the last writer had read before writing, if it had
+  std::uint64_t writes = 0;
+  std::vector<Access> reads;    // race epochs by thread, reset by each write
+  std::vector<Access> pending;  // by thread: its last read since its own last write
+};
+
+struct Race {
+  bool lost_update = false;
+  bool happened = false;  // a lost update that this schedule really lost
+  ObjectId variable = kNoObject;
+  Access first;   // earlier access
+  Access second;  // later access
+  bool first_is_write = true;
+  bool second_is_write = true;
+  Access second_read;  // lost updates: what the overwriting thread had read
+  Access first_read;   // lost updates: what the overwritten writer had read (thread may be none)
+};
+
+class RaceChecker final : public Checker {
+ public:
+  void on_execution_begin() override {
+    threads_.clear();
+    objects_.clear();
+    variables_.clear();
+    races_.clear();
+  }
+
+  void on_event(const Event& e) override {
+    switch (e.kind) {
+      case Event::Kind::Spawn: {
+        VectorClock& parent = thread(e.thread);
+        VectorClock child = parent;  // the child starts after everything its parent did
+        tick(child, e.other);
+        thread(e.other) = std::move(child);
+        tick(thread(e.thread), e.thread);
+        break;
+      }
+      case Event::Kind::Sync: {
+        VectorClock& t = thread(e.thread);
+        VectorClock& o = object(e.object);
+        if (e.sync != Sync::Release) join_into(t, o);
+        if (e.sync != Sync::Acquire) {
+          join_into(o, t);
+          tick(t, e.thread);
+        }
+        break;
+      }
+      case Event::Kind::Read:
+        read(e);
+        break;
+      case Event::Kind::Write:
+        write(e);
+        break;
+      default:
+        break;
+    }
+  }
+
+  std::vector<Finding> on_execution_end(const Names& names) override {
+    std::vector<Finding> out;
+    for (const Race& r : races_) {
+      Finding f = describe(r, names);
+      const bool dup = std::any_of(out.begin(), out.end(), [&](const Finding& o) {
+        return o.kind == f.kind && o.key == f.key;
+      });
+      if (!dup) out.push_back(std::move(f));
+    }
+    return out;
+  }
+
+ private:
+  VectorClock& thread(ThreadId t) {
+    if (threads_.size() <= t) threads_.resize(t + 1);
+    VectorClock& vc = threads_[t];
+    if (vc.size() <= t) vc.resize(t + 1, 0);
+    if (vc[t] == 0) vc[t] = 1;
+    return vc;
+  }
+  VectorClock& object(ObjectId o) {
+    if (objects_.size() <= o) objects_.resize(o + 1);
+    return objects_[o];
+  }
+  static void tick(VectorClock& vc, ThreadId t) {
+    if (vc.size() <= t) vc.resize(t + 1, 0);
+    ++vc[t];
+  }
+  Variable& variable(ObjectId o) {
+    if (variables_.size() <= o) variables_.resize(o + 1);
+    return variables_[o];
+  }
+  // Whether `a` happens before the current point of thread `t`.
+  bool ordered(const Access& a, ThreadId t) {
+    return a.thread == t || a.clock <= at(thread(t), a.thread);
+  }
+  Access access_of(const Event& e) {
+    Access a;
+    a.thread = e.thread;
+    a.clock = at(thread(e.thread), e.thread);
+    a.where = e.where;
+    a.pc = e.pc;
+    a.value = e.value;
+    return a;
+  }
+
+  void read(const Event& e) {
+    Variable& v = variable(e.object);
+    Access a = access_of(e);
+    a.write_seq = v.writes;
+    if (v.last_write.thread != kNoThread && !ordered(v.last_write, e.thread)) {
+      record(make(e.object, v.last_write, true, a, false));
+    }
+    if (v.reads.size() <= e.thread) v.reads.resize(e.thread + 1);
+    v.reads[e.thread] = a;
+    if (v.pending.size() <= e.thread) v.pending.resize(e.thread + 1);
+    v.pending[e.thread] = a;
+  }
+
+  void write(const Event& e) {
+    Variable& v = variable(e.object);
+    Access a = access_of(e);
+    // Read-modify-write: the thread read the variable since its own last write.
+    Access own_read;
+    if (e.thread < v.pending.size()) own_read = std::exchange(v.pending[e.thread], Access{});
+    a.rmw = own_read.thread == e.thread;
+    if (v.last_write.thread != kNoThread && !ordered(v.last_write, e.thread)) {
+      Race r = make(e.object, v.last_write, true, a, true);
+      r.lost_update = a.rmw && v.last_write.rmw;
+      if (r.lost_update) {
+        r.second_read = own_read;
+        r.first_read = v.last_write_read;
+        // Really lost here if this thread read a value older than the write it overwrites.
+        r.happened = own_read.write_seq < v.last_write.write_seq;
+      }
+      record(std::move(r));
+    }
+    for (const Access& r : v.reads) {
+      if (r.thread == kNoThread || r.thread == e.thread || ordered(r, e.thread)) continue;
+      record(make(e.object, r, false, a, true));
+    }
+    v.last_write_read = own_read;
+    a.write_seq = ++v.writes;
+    v.last_write = a;
+    v.reads.clear();
+  }
+
+  Race make(ObjectId var, const Access& first, bool first_write, const Access& second,
+            bool second_write) {
+    Race r;
+    r.variable = var;
+    r.first = first;
+    r.second = second;
+    r.first_is_write = first_write;
+    r.second_is_write = second_write;
+    return r;
+  }
+  // Keeps one race per pair of sites (a racy loop would otherwise record thousands).
+  void record(Race r) {
+    auto same_site = [](const Access& x, const Access& y) {
+      return x.pc == y.pc && x.where.file == y.where.file && x.where.line == y.where.line;
+    };
+    for (Race& old : races_) {
+      if (old.variable == r.variable && same_site(old.first, r.first) &&
+          same_site(old.second, r.second)) {
+        // A lost update says more than a plain race, and one that happened more than its
+        // prediction.
+        if ((r.lost_update && !old.lost_update) || (r.happened && !old.happened)) {
+          old = std::move(r);
+        }
+        return;
+      }
+    }
+    if (races_.size() < kMaxRaces) races_.push_back(std::move(r));
+  }
+
+  static std::string value_text(const ValueBits& v) {
+    return v.format != nullptr ? v.format(v.bits) : std::string();
+  }
+  static std::string access_text(const Names& n, const Access& a, bool write) {
+    std::string s = n.thread(a.thread) + (write ? " writes" : " reads");
+    const std::string v = value_text(a.value);
+    if (!v.empty()) s += " " + v;
+    return s + " at " + n.site(a.where, a.pc);
+  }
+
+  Finding describe(const Race& r, const Names& n) const {
+    const std::string var = n.object(r.variable);
+    const std::string site1 = n.site(r.first.where, r.first.pc);
+    const std::string site2 = n.site(r.second.where, r.second.pc);
+    Finding f;
+    std::string a = site1, b = site2;
+    if (b < a) std::swap(a, b);
+    if (r.lost_update) {
+      f.kind = BugKind::LostUpdate;
+      f.key = var + "|" + a + "|" + b;
+      const std::string t1 = n.thread(r.first.thread);
+      const std::string t2 = n.thread(r.second.thread);
+      if (r.happened) {
+        const std::string w1 = value_text(r.first.value);
+        const std::string w2 = value_text(r.second.value);
+        const std::string read2 = value_text(r.second_read.value);
+        const std::string read1 = value_text(r.first_read.value);
+        f.message = "lost update of " + var + ": " + t2 + " wrote " + var + "=" + w2 + " over " +
+                    t1 + "'s write of " + w1 + "; ";
+        f.message +=
+            (!read1.empty() && read1 == read2) ? "both read " + read2 : t2 + " had read " + read2;
+        f.message += " (" + t1 + " at " + site1 + ", " + t2 + " at " + site2 + ")";
+      } else {
+        f.message = "lost update of " + var + ": " + t1 + " (" + site1 + ") and " + t2 + " (" +
+                    site2 +
+                    ") read-modify-write it with nothing ordering them, so one update can "
+                    "overwrite the other (not in this schedule, but in another)";
+      }
+      return f;
+    }
+    f.kind = BugKind::DataRace;
+    f.key = var + "|" + a + "|" + b;
+    f.message = "data race on " + var + ": " + access_text(n, r.first, r.first_is_write) + " and " +
+                access_text(n, r.second, r.second_is_write) + ", not ordered by happens-before";
+    return f;
+  }
+
+  std::vector<VectorClock> threads_;
+  std::vector<VectorClock> objects_;
+  std::vector<Variable> variables_;
+  std::vector<Race> races_;
+  static constexpr std::size_t kMaxRaces = 64;
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> make_race_checker() { return std::make_unique<RaceChecker>(); }
+
+}  // namespace weft::detail

@@ -1,0 +1,65 @@
+// weft/detail/checker.hpp — the observer interface between the runtime and checkers/.
+// The runtime reports what each operation did to happens-before, to shared memory and to
+// locks; checkers keep their own state and report findings. They never call back into
+// instrument/, and read names only through the Names view.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <weft/detail/model.hpp>
+#include <weft/explore.hpp>
+
+namespace weft::detail {
+
+struct Event {
+  enum class Kind : std::uint8_t {
+    Spawn,        // `thread` started `other`
+    Sync,         // `thread` did `sync` on `object`
+    Read,         // of a Shared<T> `object`
+    Write,        // of a Shared<T> `object`
+    LockAttempt,  // `thread` starts a blocking acquisition of lock `object`
+    Acquired,     // `thread` now holds lock `object` (blocking, try_lock or try_lock_for)
+    Unlock,       // it released it (recursive locks: the last release)
+  };
+  Kind kind;
+  Sync sync = Sync::Acquire;
+  ThreadId thread = 0;
+  ThreadId other = kNoThread;
+  ObjectId object = kNoObject;
+  Location where{};
+  const void* pc = nullptr;  // call site of an operator (no Location), for `Names::site`
+  ValueBits value{};
+};
+
+// Names for messages; implemented by the execution.
+class Names {
+ public:
+  virtual ~Names() = default;
+  virtual std::string thread(ThreadId) const = 0;
+  virtual std::string object(ObjectId) const = 0;
+  // "file:line" of an operation, recovering the user's line from `pc` when `where` is empty.
+  virtual std::string site(const Location& where, const void* pc) const = 0;
+};
+
+struct Finding {
+  BugKind kind;
+  std::string message;
+  std::string key;                 // deduplication: same kind and key = same bug
+  std::vector<std::string> locks;  // LockOrderInversion: the locks of the cycle, by name
+};
+
+class Checker {
+ public:
+  virtual ~Checker() = default;
+  virtual void on_execution_begin() = 0;
+  virtual void on_event(const Event& e) = 0;
+  virtual std::vector<Finding> on_execution_end(const Names& names) = 0;
+};
+
+// The checkers every exploration runs (checkers/).
+std::vector<std::unique_ptr<Checker>> make_default_checkers();
+
+}  // namespace weft::detail
