@@ -29,8 +29,8 @@ std::string slurp(const fs::path& p) {
 // Runs the examples binary with `args` (shell syntax) inside `dir`.
 Run cli(const std::string& args, const fs::path& dir) {
   fs::create_directories(dir);
-  const std::string cmd = "cd '" + dir.string() + "' && '" WEFT_EXAMPLES_BIN "' " + args +
-                          " >out.txt 2>err.txt";
+  const std::string cmd =
+      "cd '" + dir.string() + "' && '" WEFT_EXAMPLES_BIN "' " + args + " >out.txt 2>err.txt";
   const int raw = std::system(cmd.c_str());
   return Run{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "out.txt"),
              slurp(dir / "err.txt")};

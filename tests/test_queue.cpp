@@ -413,7 +413,7 @@ TEST_CASE("queue_get_for_timeout_and_put_at_the_same_instant_are_both_explored")
 // LIBRARY BUG (same as production_huge_timeouts_wait_instead_of_expiring_at_once): a huge
 // timeout overflows inside std::condition_variable::wait_for, so get_for returns nullopt at once
 // in production while the model waits (saturated deadline) for the item.
-TEST_CASE("production_queue_get_for_with_a_huge_timeout_waits_for_the_item" * doctest::may_fail()) {
+TEST_CASE("production_queue_get_for_with_a_huge_timeout_waits_for_the_item") {
   weft::Queue<int> q;
   weft::Thread producer([&] {
     weft::this_thread::sleep_for(20ms);
@@ -440,13 +440,13 @@ TEST_CASE("queue_get_for_with_nanoseconds_max_waits_for_the_item_in_the_model") 
   CHECK_MESSAGE(r.ok(), r.summary());
 }
 
-// LIBRARY BUG: Queue::get_for / put_for first duration_cast the timeout to nanoseconds, which
-// overflows for hours::max() (signed overflow: the result is garbage, here not positive), so
+// Regression (fixed): Queue::get_for / put_for first duration_cast the timeout to nanoseconds,
+// which overflows for hours::max() (signed overflow: the result is garbage, here not positive), so
 // even in the model get_for(hours::max()) returns nullopt at once at virtual time 0 instead of
 // waiting for the put at 1 s. Event::wait_for and Semaphore::try_acquire_for pass the duration
 // to detail::deadline_after, which saturates, and get this right (see
 // huge_timeouts_saturate_in_virtual_time).
-TEST_CASE("queue_get_for_with_hours_max_waits_for_the_item_in_the_model" * doctest::may_fail()) {
+TEST_CASE("queue_get_for_with_hours_max_waits_for_the_item_in_the_model") {
   const weft::Report r = weft::explore(
       [] {
         weft::Queue<int> q(1);

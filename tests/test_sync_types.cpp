@@ -500,12 +500,8 @@ TEST_CASE("event_wait_for_with_a_long_timeout_is_never_a_deadlock") {
 }
 
 // Python's threading.Event.wait returns True if the flag was set at any time after the wait
-// started, even when it was cleared again before the waiter ran ("pulse"). weft re-checks the
-// flag when the waiter resumes, so a set() immediately followed by clear() is missed: the waiter
-// goes back to sleep and times out. Reported as a deviation from Python semantics; remove
-// may_fail if this becomes intended behaviour (and document it), or fix Event.
-TEST_CASE("event_set_then_clear_still_wakes_a_waiter_that_was_already_waiting" *
-          doctest::may_fail()) {
+// started, even when it was cleared again before the waiter ran ("pulse"); so does weft's.
+TEST_CASE("event_set_then_clear_still_wakes_a_waiter_that_was_already_waiting") {
   const weft::Report r = weft::explore(
       [] {
         weft::Event ev("pulse");
@@ -706,12 +702,13 @@ TEST_CASE("huge_timeouts_saturate_in_virtual_time") {
   CHECK_MESSAGE(r.ok(), r.summary());
 }
 
-// LIBRARY BUG: in production, Event::wait_for, Semaphore::try_acquire_for (and Queue's get_for /
-// put_for, CondVar::wait_for) pass the duration straight to std::condition_variable::wait_for,
-// whose `steady_clock::now() + d` overflows for a duration like hours::max(): the wait returns
-// false at once instead of waiting for the set/release 20 ms later. The model saturates such
-// deadlines (detail::deadline_after), so the two modes disagree: the test above is clean.
-TEST_CASE("production_huge_timeouts_wait_instead_of_expiring_at_once" * doctest::may_fail()) {
+// Regression (fixed): in production, Event::wait_for, Semaphore::try_acquire_for (and Queue's
+// get_for / put_for, CondVar::wait_for) pass the duration straight to
+// std::condition_variable::wait_for, whose `steady_clock::now() + d` overflows for a duration like
+// hours::max(): the wait returns false at once instead of waiting for the set/release 20 ms later.
+// The model saturates such deadlines (detail::deadline_after), so the two modes disagree: the test
+// above is clean.
+TEST_CASE("production_huge_timeouts_wait_instead_of_expiring_at_once") {
   weft::Event ev;
   weft::Semaphore s(0);
   weft::Thread t([&] {
@@ -746,13 +743,13 @@ TEST_CASE("virtual_time_never_runs_backwards_across_timed_waits") {
   CHECK_MESSAGE(r.ok(), r.summary());
 }
 
-// LIBRARY BUG: CondVar::wait_for(lock, d, pred) computes its deadline once, and when the waiter
-// is woken (notify without the predicate becoming true) but must then wait for the mutex past
-// that deadline, it calls wait again with a deadline that is already in the past. CondVar does
+// Regression (fixed): CondVar::wait_for(lock, d, pred) computes its deadline once, and when the
+// waiter is woken (notify without the predicate becoming true) but must then wait for the mutex
+// past that deadline, it calls wait again with a deadline that is already in the past. CondVar does
 // not check for that (Event, Semaphore, Queue and Mutex::try_lock_for do), so the model makes
 // the stale deadline a candidate and sets the virtual clock back to it: Clock::now() goes from
 // 5 s back to 1 s.
-TEST_CASE("condvar_wait_for_with_predicate_never_moves_the_clock_backwards" * doctest::may_fail()) {
+TEST_CASE("condvar_wait_for_with_predicate_never_moves_the_clock_backwards") {
   const weft::Report r = weft::explore(
       [] {
         weft::Mutex m("m");
@@ -834,11 +831,11 @@ TEST_CASE("model_sync_objects_used_after_explore_are_usage_errors") {
   barrier.reset();
 }
 
-// LIBRARY BUG (minor): Semaphore::value() skips the mode check every other member makes, so a
+// Regression (fixed): Semaphore::value() skips the mode check every other member makes, so a
 // production semaphore read inside explore() returns its count (unsynchronised, racing with
 // real threads) instead of throwing weft::UsageError, and a model semaphore read after its
 // execution ended does the same.
-TEST_CASE("semaphore_value_from_the_wrong_mode_is_a_usage_error" * doctest::may_fail()) {
+TEST_CASE("semaphore_value_from_the_wrong_mode_is_a_usage_error") {
   weft::Semaphore sem(1);
   const weft::Report r = weft::explore([&] { (void)sem.value(); }, with(Strategy::Random, 1));
   REQUIRE_MESSAGE(r.bugs.size() == 1, r.summary());

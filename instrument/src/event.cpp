@@ -7,6 +7,7 @@ void Event::set(Location where) {
     {
       std::lock_guard lock(m_);
       flag_ = true;
+      ++sets_;
     }
     cv_.notify_all();
     return;
@@ -15,6 +16,7 @@ void Event::set(Location where) {
   detail::point(ex, detail::OpKind::Release, model_.id(), where);
   detail::sync(ex, model_.id(), detail::Sync::Release);
   flag_ = true;
+  ++sets_;
   detail::wake_all(ex, model_.id());
 }
 
@@ -44,7 +46,8 @@ bool Event::is_set(Location where) const {
 void Event::wait(Location where) {
   if (detail::production(model_.execution())) [[likely]] {
     std::unique_lock lock(m_);
-    cv_.wait(lock, [&] { return flag_; });
+    const std::uint64_t seen = sets_;
+    cv_.wait(lock, [&] { return flag_ || sets_ != seen; });
     return;
   }
   model_wait_until(-1, where);
@@ -54,14 +57,16 @@ bool Event::model_wait_until(std::int64_t deadline, const Location& where) {
   detail::Execution& ex = detail::model(model_.execution(), "Event", where);
   if (detail::unwinding(ex)) return flag_;
   detail::point(ex, detail::OpKind::Wait, model_.id(), where);
-  while (!flag_) {
+  const std::uint64_t seen = sets_;
+  while (!flag_ && sets_ == seen) {
     if (deadline >= 0 && detail::virtual_now(ex) >= deadline) break;
     const bool timed_out = detail::block_until(ex, model_.id(), deadline);
     if (detail::unwinding(ex) || timed_out) break;
   }
-  if (detail::recording(ex)) detail::trace_value(ex, flag_ ? "set" : "timed out");
-  if (flag_) detail::sync(ex, model_.id(), detail::Sync::Acquire);
-  return flag_;
+  const bool woke = flag_ || sets_ != seen;
+  if (detail::recording(ex)) detail::trace_value(ex, woke ? "set" : "timed out");
+  if (woke) detail::sync(ex, model_.id(), detail::Sync::Acquire);
+  return woke;
 }
 
 }  // namespace weft

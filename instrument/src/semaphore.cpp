@@ -103,6 +103,7 @@ std::ptrdiff_t Semaphore::value() const {
     std::lock_guard lock(m_);
     return count_;
   }
+  detail::model(model_.execution(), type(), Location{});
   return count_;
 }
 

@@ -84,6 +84,8 @@ std::string_view to_string(ObjectKind k) {
       return "Atomic";
     case ObjectKind::Semaphore:
       return "Semaphore";
+    case ObjectKind::BoundedSemaphore:
+      return "BoundedSemaphore";
     case ObjectKind::Event:
       return "Event";
     case ObjectKind::Barrier:
@@ -383,6 +385,8 @@ void Execution::trace(OpKind kind, ObjectId object, const Location& where, bool 
 bool Execution::block_until(ObjectId object, std::int64_t deadline) {
   if (unwinding_) return true;
   if (abandon_pending_) abandon();
+  // A deadline that already passed times out at once: time never runs backwards.
+  if (deadline >= 0 && deadline <= now_) return true;
   ThreadState& t = threads_[current_];
   t.status = ThreadStatus::Blocked;
   t.waiting_on = object;
@@ -395,7 +399,8 @@ bool Execution::block_until(ObjectId object, std::int64_t deadline) {
     }
     trace_.back().blocked = true;
     std::string& note = trace_.back().value;
-    note = "(blocks";
+    if (!note.empty()) note += " ";
+    note += "(blocks";
     if (object != kNoObject && objects_[object].owner != kNoThread &&
         objects_[object].kind != ObjectKind::Thread) {
       note += ": held by " + thread_name(objects_[object].owner);

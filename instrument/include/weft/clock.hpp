@@ -40,6 +40,24 @@ std::int64_t deadline_after(Execution& ex, std::chrono::duration<Rep, Period> d)
   const double limit = static_cast<double>(INT64_MAX - now);
   return ns >= limit ? INT64_MAX - 1 : now + static_cast<std::int64_t>(ns);
 }
+// A timeout as nanoseconds, saturating instead of overflowing (hours::max() waits "forever").
+template <class Rep, class Period>
+std::chrono::nanoseconds saturating_ns(std::chrono::duration<Rep, Period> d) {
+  const auto ns = std::chrono::duration_cast<std::chrono::duration<double, std::nano>>(d).count();
+  if (ns >= 9.0e18) return std::chrono::nanoseconds(INT64_MAX);
+  if (ns <= 0) return std::chrono::nanoseconds(0);
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(ns));
+}
+
+// A timeout the standard library can add to its clock without overflowing: real waits longer
+// than a century are cut to one (std::condition_variable::wait_for(hours::max()) would
+// otherwise return at once).
+template <class Rep, class Period>
+std::chrono::nanoseconds real_timeout(std::chrono::duration<Rep, Period> d) {
+  constexpr std::chrono::nanoseconds kCentury = std::chrono::hours(24 * 365 * 100);
+  const std::chrono::nanoseconds ns = saturating_ns(d);
+  return ns > kCentury ? kCentury : ns;
+}
 }  // namespace detail
 
 }  // namespace weft

@@ -43,7 +43,7 @@ class CondVar {
   bool wait_for(Lock& lock, std::chrono::duration<Rep, Per> d,
                 Location where = Location::current()) {
     if (detail::production(model_.execution())) [[likely]]
-      return cv_.wait_for(lock, d) == std::cv_status::no_timeout;
+      return cv_.wait_for(lock, detail::real_timeout(d)) == std::cv_status::no_timeout;
     detail::Execution& ex = detail::model(model_.execution(), "CondVar", where);
     return !model_wait(lock, detail::deadline_after(ex, d), where);
   }
@@ -53,7 +53,7 @@ class CondVar {
   bool wait_for(Lock& lock, std::chrono::duration<Rep, Per> d, Pred pred,
                 Location where = Location::current()) {
     if (detail::production(model_.execution())) [[likely]]
-      return cv_.wait_for(lock, d, std::move(pred));
+      return cv_.wait_for(lock, detail::real_timeout(d), std::move(pred));
     detail::Execution& ex = detail::model(model_.execution(), "CondVar", where);
     const std::int64_t deadline = detail::deadline_after(ex, d);
     while (!pred()) {

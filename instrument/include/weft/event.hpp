@@ -1,11 +1,13 @@
 // weft/event.hpp — Event (Python threading.Event): a flag threads can wait for.
 //
-// Model: set, clear, is_set, wait and wait_for are scheduling points. wait_for returns the
-// flag at the end: false when the timeout expired before a set().
+// Model: set, clear, is_set, wait and wait_for are scheduling points. As in Python, a wait
+// ends once the event was set after it began, even if it was cleared again before the waiter
+// ran; wait_for returns false only when the timeout expired with no set() meanwhile.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <string_view>
 
@@ -31,7 +33,8 @@ class Event {
   bool wait_for(std::chrono::duration<Rep, Period> d, Location where = Location::current()) {
     if (detail::production(model_.execution())) [[likely]] {
       std::unique_lock lock(m_);
-      return cv_.wait_for(lock, d, [&] { return flag_; });
+      const std::uint64_t seen = sets_;
+      return cv_.wait_for(lock, detail::real_timeout(d), [&] { return flag_ || sets_ != seen; });
     }
     detail::Execution& ex = detail::model(model_.execution(), "Event", where);
     return model_wait_until(detail::deadline_after(ex, d), where);
@@ -43,6 +46,7 @@ class Event {
 
   detail::ModelObject model_;
   bool flag_ = false;
+  std::uint64_t sets_ = 0;  // set() calls: a waiter is released by any set after it began
   mutable std::mutex m_;
   std::condition_variable cv_;
 };

@@ -59,7 +59,7 @@ class Mutex {
   template <class Rep, class Period>
   bool try_lock_for(std::chrono::duration<Rep, Period> d, Location where = Location::current()) {
     if (detail::production(model_.execution())) [[likely]]
-      return m_.try_lock_for(d);
+      return m_.try_lock_for(detail::real_timeout(d));
     detail::Execution& ex = detail::model(model_.execution(), "Mutex", where);
     return model_.try_lock_for_ns(detail::deadline_after(ex, d) - detail::virtual_now(ex), where);
   }
@@ -102,7 +102,7 @@ class RecursiveMutex {
   template <class Rep, class Period>
   bool try_lock_for(std::chrono::duration<Rep, Period> d, Location where = Location::current()) {
     if (detail::production(model_.execution())) [[likely]]
-      return m_.try_lock_for(d);
+      return m_.try_lock_for(detail::real_timeout(d));
     detail::Execution& ex = detail::model(model_.execution(), "RecursiveMutex", where);
     return model_.try_lock_for_ns(detail::deadline_after(ex, d) - detail::virtual_now(ex), where);
   }

@@ -52,8 +52,7 @@ class Queue {
   }
   template <class R, class P>
   bool put_for(T item, std::chrono::duration<R, P> d, Location where = Location::current()) {
-    return put_impl(item, Wait::For, std::chrono::duration_cast<std::chrono::nanoseconds>(d),
-                    where);
+    return put_impl(item, Wait::For, detail::saturating_ns(d), where);
   }
   // Blocks while the queue is empty. Throws QueueShutDown once it is shut down and empty.
   T get(Location where = Location::current()) { return *get_impl(Wait::Forever, {}, where); }
@@ -62,7 +61,7 @@ class Queue {
   }
   template <class R, class P>
   std::optional<T> get_for(std::chrono::duration<R, P> d, Location where = Location::current()) {
-    return get_impl(Wait::For, std::chrono::duration_cast<std::chrono::nanoseconds>(d), where);
+    return get_impl(Wait::For, detail::saturating_ns(d), where);
   }
 
   // One put() item has been processed. join() returns when every item put was task_done().
@@ -117,7 +116,7 @@ bool Queue<T>::put_impl(T& item, Wait wait, std::chrono::nanoseconds d, const Lo
       if (wait == Wait::Forever) {
         not_full_.wait(lock, ready);
       } else {
-        ok = not_full_.wait_for(lock, d, ready);
+        ok = not_full_.wait_for(lock, detail::real_timeout(d), ready);
       }
       --putters_waiting_;
       if (shut_down_) throw QueueShutDown();
@@ -171,7 +170,7 @@ std::optional<T> Queue<T>::get_impl(Wait wait, std::chrono::nanoseconds d, const
       if (wait == Wait::Forever) {
         not_empty_.wait(lock, ready);
       } else {
-        ok = not_empty_.wait_for(lock, d, ready);
+        ok = not_empty_.wait_for(lock, detail::real_timeout(d), ready);
       }
       --getters_waiting_;
       if (items_.empty()) {

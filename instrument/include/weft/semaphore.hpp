@@ -32,7 +32,7 @@ class Semaphore {
   bool try_acquire_for(std::chrono::duration<Rep, Period> d, Location where = Location::current()) {
     if (detail::production(model_.execution())) [[likely]] {
       std::unique_lock lock(m_);
-      if (!cv_.wait_for(lock, d, [&] { return count_ > 0; })) return false;
+      if (!cv_.wait_for(lock, detail::real_timeout(d), [&] { return count_ > 0; })) return false;
       --count_;
       return true;
     }
@@ -64,10 +64,10 @@ class Semaphore {
 class BoundedSemaphore : public Semaphore {
  public:
   explicit BoundedSemaphore(std::ptrdiff_t initial, Location where = Location::current())
-      : Semaphore(initial, {}, where, detail::ObjectKind::Semaphore, true) {}
+      : Semaphore(initial, {}, where, detail::ObjectKind::BoundedSemaphore, true) {}
   BoundedSemaphore(std::ptrdiff_t initial, std::string_view name,
                    Location where = Location::current())
-      : Semaphore(initial, name, where, detail::ObjectKind::Semaphore, true) {}
+      : Semaphore(initial, name, where, detail::ObjectKind::BoundedSemaphore, true) {}
 };
 
 }  // namespace weft

@@ -88,6 +88,7 @@ enum class ObjectKind : std::uint8_t {
   Shared,
   Atomic,
   Semaphore,
+  BoundedSemaphore,
   Event,
   Barrier,
   Queue,
