@@ -4,6 +4,9 @@
 // themselves: a potential deadlock, reported as LockOrderInversion. Not reported: cycles whose
 // edges were all made by one thread, cycles whose edges all hold a common gate lock, and
 // acquisitions through try_lock / try_lock_for (they give up instead of waiting forever).
+//
+// Two parts: a checker that names the edges of one execution, and the graph that accumulates
+// them in schedule order (possibly from several worker processes) and finds cycles.
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -16,35 +19,24 @@
 namespace weft::detail {
 namespace {
 
-using Node = int;
-
 struct Held {
   ObjectId object;
   Location where;
-};
-
-struct Edge {
-  Node from;
-  Node to;
-  std::string thread;       // name, stable across schedules
-  std::vector<Node> gates;  // other locks held, sorted
-  std::string from_site;    // where `from` was acquired
-  std::string to_site;      // where `to` was requested
 };
 
 class LockOrderChecker final : public Checker {
  public:
   void on_execution_begin() override {
     held_.clear();
-    nodes_of_.clear();
-    new_edges_.clear();
+    attempts_.clear();
+    labels_.clear();
   }
 
   void on_event(const Event& e) override {
     switch (e.kind) {
       case Event::Kind::LockAttempt:
-        if (held(e.thread).empty()) return;
-        attempts_.push_back({e.thread, e.object, e.where, held(e.thread)});
+        if (!held(e.thread).empty())
+          attempts_.push_back({e.thread, e.object, e.where, held(e.thread)});
         break;
       case Event::Kind::Acquired:
         held(e.thread).push_back({e.object, e.where});
@@ -65,31 +57,30 @@ class LockOrderChecker final : public Checker {
   }
 
   std::vector<Finding> on_execution_end(const Names& names) override {
-    // Edges are named and added here, where names are at hand; the order of attempts is the
-    // order they happened, so the result is deterministic.
-    std::vector<Finding> out;
+    // Edges are named here, where names are at hand, in the order the attempts happened.
+    edges_.clear();
     for (const Attempt& a : attempts_) {
-      const Node to = node(a.object, names);
+      const std::string to = label(a.object, names);
       for (std::size_t i = 0; i < a.held.size(); ++i) {
-        const Node from = node(a.held[i].object, names);
-        if (from == to) continue;
-        Edge edge{from,
-                  to,
-                  names.thread(a.thread),
-                  {},
-                  names.site(a.held[i].where, nullptr),
-                  names.site(a.where, nullptr)};
+        LockEdge edge{label(a.held[i].object, names),
+                      to,
+                      names.thread(a.thread),
+                      {},
+                      names.site(a.held[i].where, nullptr),
+                      names.site(a.where, nullptr)};
+        if (edge.from == edge.to) continue;
         for (std::size_t j = 0; j < a.held.size(); ++j) {
-          if (j != i) edge.gates.push_back(node(a.held[j].object, names));
+          if (j != i) edge.gates.push_back(label(a.held[j].object, names));
         }
         std::sort(edge.gates.begin(), edge.gates.end());
-        if (!add(edge)) continue;
-        if (auto f = find_cycle(edges_.size() - 1)) out.push_back(std::move(*f));
+        if (std::find(edges_.begin(), edges_.end(), edge) == edges_.end()) edges_.push_back(edge);
       }
     }
     attempts_.clear();
-    return out;
+    return {};
   }
+
+  std::vector<LockEdge> lock_edges() override { return std::move(edges_); }
 
  private:
   struct Attempt {
@@ -105,48 +96,41 @@ class LockOrderChecker final : public Checker {
   }
 
   // Locks are identified across schedules by name plus creation rank among same-named locks.
-  Node node(ObjectId o, const Names& names) {
-    if (auto it = nodes_of_.find(o); it != nodes_of_.end()) return it->second;
+  std::string label(ObjectId o, const Names& names) {
+    if (auto it = labels_.find(o); it != labels_.end()) return it->second;
     const std::string name = names.object(o);
     int rank = 0;
     for (ObjectId other = 0; other < o; ++other) rank += names.object(other) == name ? 1 : 0;
-    const auto key = std::make_pair(name, rank);
-    auto found = std::find(node_names_.begin(), node_names_.end(), key);
-    Node n = static_cast<Node>(found - node_names_.begin());
-    if (found == node_names_.end()) node_names_.push_back(key);
-    nodes_of_[o] = n;
-    return n;
-  }
-  std::string label(Node n) const {
-    const auto& [name, rank] = node_names_[static_cast<std::size_t>(n)];
-    return rank == 0 ? name : name + "#" + std::to_string(rank + 1);
+    std::string l = rank == 0 ? name : name + "#" + std::to_string(rank + 1);
+    labels_[o] = l;
+    return l;
   }
 
-  // Adds an edge unless one with the same ends, thread and gates is known.
-  bool add(const Edge& e) {
-    for (const Edge& old : edges_) {
-      if (old.from == e.from && old.to == e.to && old.thread == e.thread && old.gates == e.gates) {
-        return false;
-      }
-    }
-    edges_.push_back(e);
-    return true;
-  }
+  std::vector<std::vector<Held>> held_;
+  std::vector<Attempt> attempts_;
+  std::map<ObjectId, std::string> labels_;
+  std::vector<LockEdge> edges_;
+};
 
-  // Looks for a cycle through edge `closing` (to -> ... -> from) whose edges come from at least
-  // two threads and share no gate lock.
-  std::optional<Finding> find_cycle(std::size_t closing) {
-    std::vector<std::size_t> path{closing};
+class Graph final : public LockGraph {
+ public:
+  std::optional<Finding> add(const LockEdge& edge) override {
+    if (std::find(edges_.begin(), edges_.end(), edge) != edges_.end()) return std::nullopt;
+    edges_.push_back(edge);
+    std::vector<std::size_t> path{edges_.size() - 1};
     std::optional<Finding> found;
-    search(edges_[closing].to, path, found);
+    search(edge.to, path, found);
     return found;
   }
 
-  void search(Node at, std::vector<std::size_t>& path, std::optional<Finding>& found) {
+ private:
+  // Paths back from the closing edge's target to its source: cycles through the new edge.
+  void search(const std::string& at, std::vector<std::size_t>& path,
+              std::optional<Finding>& found) {
     if (found || path.size() > kMaxCycle) return;
-    const Node start = edges_[path.front()].from;
+    const std::string& start = edges_[path.front()].from;
     for (std::size_t i = 0; i < edges_.size() && !found; ++i) {
-      const Edge& e = edges_[i];
+      const LockEdge& e = edges_[i];
       if (e.from != at) continue;
       bool revisits = false;
       for (std::size_t p : path) revisits |= edges_[p].from == e.to && e.to != start;
@@ -165,9 +149,9 @@ class LockOrderChecker final : public Checker {
     std::set<std::string> threads;
     for (std::size_t i : cycle) threads.insert(edges_[i].thread);
     if (threads.size() < 2) return false;  // one thread cannot deadlock with itself
-    std::vector<Node> common = edges_[cycle.front()].gates;
+    std::vector<std::string> common = edges_[cycle.front()].gates;
     for (std::size_t i : cycle) {
-      std::vector<Node> both;
+      std::vector<std::string> both;
       std::set_intersection(common.begin(), common.end(), edges_[i].gates.begin(),
                             edges_[i].gates.end(), std::back_inserter(both));
       common = std::move(both);
@@ -176,37 +160,29 @@ class LockOrderChecker final : public Checker {
   }
 
   Finding describe(const std::vector<std::size_t>& cycle) const {
-    // Start the description at the smallest lock so that the text does not depend on which
-    // edge happened to close the cycle.
+    // Start at the smallest lock so that the text does not depend on which edge closed it.
     std::size_t first = 0;
     for (std::size_t k = 1; k < cycle.size(); ++k) {
-      if (label(edges_[cycle[k]].from) < label(edges_[cycle[first]].from)) first = k;
+      if (edges_[cycle[k]].from < edges_[cycle[first]].from) first = k;
     }
     Finding f;
     f.kind = BugKind::LockOrderInversion;
     f.message = "lock order inversion (potential deadlock): ";
-    std::vector<std::string> parts;
+    std::vector<std::string> keys;
     for (std::size_t k = 0; k < cycle.size(); ++k) {
-      const Edge& e = edges_[cycle[(first + k) % cycle.size()]];
-      parts.push_back(e.thread + " holds " + label(e.from) + " (" + e.from_site +
-                      ") and waits for " + label(e.to) + " (" + e.to_site + ")");
-      f.locks.push_back(label(e.from));
+      const LockEdge& e = edges_[cycle[(first + k) % cycle.size()]];
+      f.message += (k > 0 ? "; " : "") + e.thread + " holds " + e.from + " (" + e.from_site +
+                   ") and waits for " + e.to + " (" + e.to_site + ")";
+      f.locks.push_back(e.from);
+      keys.push_back(e.from + "(" + e.from_site + ")->" + e.to + "(" + e.to_site + ")");
     }
-    for (std::size_t k = 0; k < parts.size(); ++k) f.message += (k > 0 ? "; " : "") + parts[k];
-    std::vector<std::string> sorted = parts;
-    for (std::string& p : sorted) p = p.substr(p.find(" holds "));  // thread names may vary
-    std::sort(sorted.begin(), sorted.end());
-    for (const std::string& p : sorted) f.key += p + "|";
+    std::sort(keys.begin(), keys.end());  // thread names may differ between schedules
+    for (const std::string& k : keys) f.key += k + "|";
     return f;
   }
 
   static constexpr std::size_t kMaxCycle = 6;
-  std::vector<std::vector<Held>> held_;
-  std::vector<Attempt> attempts_;
-  std::map<ObjectId, Node> nodes_of_;
-  std::vector<std::pair<std::string, int>> node_names_;  // across schedules
-  std::vector<Edge> edges_;                              // across schedules
-  std::vector<std::size_t> new_edges_;
+  std::vector<LockEdge> edges_;
 };
 
 }  // namespace
@@ -219,5 +195,7 @@ std::vector<std::unique_ptr<Checker>> make_default_checkers() {
   all.push_back(std::make_unique<LockOrderChecker>());
   return all;
 }
+
+std::unique_ptr<LockGraph> make_lock_graph() { return std::make_unique<Graph>(); }
 
 }  // namespace weft::detail

@@ -200,6 +200,7 @@ RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler
         result.bugs.push_back(
             PendingBug{f.kind, std::move(f.message), {}, std::move(f.key), std::move(f.locks)});
       }
+      for (LockEdge& e : c->lock_edges()) result.edges.push_back(std::move(e));
     }
   }
   if (bug_) result.bugs.push_back(std::move(*bug_));

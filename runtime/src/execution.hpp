@@ -64,7 +64,8 @@ struct RunResult {
   // The checkers' findings first (usually the cause), then what ended the run, if anything.
   std::vector<PendingBug> bugs;
   std::uint64_t steps = 0;
-  std::string trace;  // only when recording
+  std::string trace;            // only when recording
+  std::vector<LockEdge> edges;  // lock-order edges, for the exploration's LockGraph
 };
 
 class Execution final : public Names {

@@ -55,6 +55,19 @@ std::pair<BugKind, std::string> identity(const PendingBug& b) {
   return {b.kind, b.key.empty() ? b.message : b.key};
 }
 
+// Feeds the run's lock-order edges to the graph; cycles they close come first in its bugs.
+void add_lock_findings(RunResult& r, detail::LockGraph& graph) {
+  std::vector<PendingBug> found;
+  for (const detail::LockEdge& e : r.edges) {
+    if (std::optional<detail::Finding> f = graph.add(e)) {
+      found.push_back(
+          PendingBug{f->kind, std::move(f->message), {}, std::move(f->key), std::move(f->locks)});
+    }
+  }
+  r.bugs.insert(r.bugs.begin(), std::make_move_iterator(found.begin()),
+                std::make_move_iterator(found.end()));
+}
+
 Schedule schedule_of(const Execution& ex, const Options& o, const std::string& how) {
   Schedule s(ex.decisions(), how);
   s.set_max_steps(o.max_steps);
@@ -73,6 +86,7 @@ RunResult rerun(const std::function<void()>& body, Execution& ex, const Schedule
   ex.set_checkers(&fresh);
   RunResult r = ex.run(body, *replayer, /*record=*/true);
   ex.set_checkers(nullptr);
+  add_lock_findings(r, *detail::make_lock_graph());
   return r;
 }
 
@@ -105,6 +119,22 @@ Bug confirm(const PendingBug& found, const RunResult& again, const Schedule& sch
                 (again.bugs.empty() ? std::string("found no bug")
                                     : "found '" + again.bugs.front().message + "'");
   return bug;
+}
+
+// PCT needs the number of steps an execution takes. A few random runs, outside the numbered
+// schedules, estimate it without making any schedule depend on the ones before it.
+std::uint64_t probe_steps(const std::function<void()>& body, Execution& ex, const Options& o) {
+  constexpr std::uint64_t kProbes = 4;
+  Options random = o;
+  random.strategy = Strategy::Random;
+  random.seed = o.seed ^ 0x9e3779b97f4a7c15ull;
+  auto probe = detail::make_scheduler(random);
+  std::uint64_t steps = 1;
+  for (std::uint64_t p = 1; p <= kProbes; ++p) {
+    probe->begin_execution(p);
+    steps = std::max(steps, ex.run(body, *probe, /*record=*/false).steps);
+  }
+  return steps;
 }
 
 // Tries to turn a predicted deadlock (a lock-order cycle) into a real one by steering schedules
@@ -142,7 +172,11 @@ Report explore(std::function<void()> body, const Options& options) {
   detail::Fibers fibers(options.stack_size);
   Execution ex(fibers, options.max_steps, options.spurious_wakeups);
   auto scheduler = detail::make_scheduler(options);
+  if (options.strategy == Strategy::PCT) {
+    scheduler->set_step_estimate(probe_steps(body, ex, options));
+  }
   Checkers checkers = options.checkers ? detail::make_default_checkers() : Checkers{};
+  const std::unique_ptr<detail::LockGraph> graph = detail::make_lock_graph();
   std::set<std::pair<BugKind, std::string>> seen;
   const auto start = std::chrono::steady_clock::now();
 
@@ -158,6 +192,7 @@ Report explore(std::function<void()> body, const Options& options) {
     ex.set_checkers(&checkers);
     RunResult r = ex.run(body, *scheduler, /*record=*/false);
     ex.set_checkers(nullptr);
+    add_lock_findings(r, *graph);
     scheduler->end_execution(r.steps);
     report.iterations = i;
     std::vector<PendingBug> fresh;
@@ -208,6 +243,7 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
   Checkers checkers = detail::make_default_checkers();
   ex.set_checkers(&checkers);
   RunResult r = ex.run(body, *replayer, /*record=*/true);
+  add_lock_findings(r, *detail::make_lock_graph());
   report.iterations = 1;
   for (PendingBug& b : r.bugs) {
     Bug bug;

@@ -28,6 +28,8 @@ class Scheduler {
   // A choice in [0, bound), bound >= 2. nullopt = the recorded run diverged.
   virtual std::optional<std::uint32_t> next_choice(std::uint32_t bound) = 0;
   virtual void end_execution(std::uint64_t /*steps*/) {}
+  // How many scheduling decisions an execution of the body takes (PCT's k).
+  virtual void set_step_estimate(std::uint64_t /*steps*/) {}
   // Why the run diverged from its recording (for Nondeterminism bugs).
   virtual std::string divergence() const { return {}; }
   virtual std::string name() const = 0;

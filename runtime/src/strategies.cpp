@@ -42,7 +42,9 @@ class RandomScheduler final : public Scheduler {
 
 // PCT (Burckhardt, Kothari, Musuvathi, Nagarakatte, ASPLOS 2010): threads get random distinct
 // priorities; the highest-priority runnable thread runs; at d-1 random steps in [1, k] the
-// running thread drops below every initial priority. k is the longest run seen so far.
+// running thread drops below every initial priority. k, the expected number of steps, is
+// estimated before exploring from a few random probe runs of the body, so that every schedule
+// is a function of (seed, iteration) alone — whichever process runs it.
 class PctScheduler final : public Scheduler {
  public:
   PctScheduler(std::uint64_t seed, int depth) : seed_(seed), depth_(std::max(depth, 1)) {}
@@ -78,7 +80,7 @@ class PctScheduler final : public Scheduler {
   std::optional<std::uint32_t> next_choice(std::uint32_t bound) override {
     return rng_.below(bound);
   }
-  void end_execution(std::uint64_t steps) override { k_estimate_ = std::max(k_estimate_, steps); }
+  void set_step_estimate(std::uint64_t steps) override { k_estimate_ = steps; }
   std::string name() const override { return "pct"; }
 
  private:

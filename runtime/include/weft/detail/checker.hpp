@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,15 +52,38 @@ struct Finding {
   std::vector<std::string> locks;  // LockOrderInversion: the locks of the cycle, by name
 };
 
+// "A thread held `from` while it started a blocking acquisition of `to`", named so that it
+// means the same in every schedule and every process.
+struct LockEdge {
+  std::string from;
+  std::string to;
+  std::string thread;
+  std::vector<std::string> gates;  // the other locks it held, sorted
+  std::string from_site;           // where `from` was acquired
+  std::string to_site;             // where `to` was requested
+  friend bool operator==(const LockEdge&, const LockEdge&) = default;
+};
+
 class Checker {
  public:
   virtual ~Checker() = default;
   virtual void on_execution_begin() = 0;
   virtual void on_event(const Event& e) = 0;
   virtual std::vector<Finding> on_execution_end(const Names& names) = 0;
+  // Lock-order edges of the execution that just ended (after on_execution_end).
+  virtual std::vector<LockEdge> lock_edges() { return {}; }
 };
 
 // The checkers every exploration runs (checkers/).
 std::vector<std::unique_ptr<Checker>> make_default_checkers();
+
+// The lock-order graph of a whole exploration: edges are added in schedule order, and a cycle
+// that a new edge closes (and that could deadlock) is returned as a LockOrderInversion.
+class LockGraph {
+ public:
+  virtual ~LockGraph() = default;
+  virtual std::optional<Finding> add(const LockEdge& edge) = 0;
+};
+std::unique_ptr<LockGraph> make_lock_graph();
 
 }  // namespace weft::detail
