@@ -142,6 +142,7 @@ Execution::Execution(Fibers& fibers, std::uint64_t max_steps, bool spurious_wake
     : fibers_(fibers), max_steps_(max_steps), spurious_wakeups_(spurious_wakeups) {}
 
 void Execution::reset() {
+  if (mirror_count_ != nullptr) *mirror_count_ = 0;
   threads_.clear();
   objects_.clear();
   decisions_.clear();
@@ -295,7 +296,7 @@ ThreadId Execution::pick_next(bool yielding) {
   if (next == kNoThread || std::find(runnable_.begin(), runnable_.end(), next) == runnable_.end()) {
     diverged();
   }
-  decisions_.push_back(Schedule::Decision{next, 0});
+  record(Schedule::Decision{next, 0});
   ThreadState& t = threads_[next];
   if (t.status == ThreadStatus::Blocked) {  // its deadline passed: time moves on to it
     now_ = t.deadline;
@@ -454,7 +455,7 @@ std::uint32_t Execution::choose(std::uint32_t bound) {
     diverged();
     return 0;
   }
-  decisions_.push_back(Schedule::Decision{*v, bound});
+  record(Schedule::Decision{*v, bound});
   return *v;
 }
 

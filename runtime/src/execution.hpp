@@ -75,6 +75,13 @@ class Execution final : public Names {
   Execution& operator=(const Execution&) = delete;
 
   RunResult run(const std::function<void()>& body, Scheduler& scheduler, bool record);
+  // Also writes every decision into `buffer` (shared with a parent process), so that the
+  // schedule survives a crash of this process. `count` is reset by run().
+  void set_mirror(Schedule::Decision* buffer, std::size_t capacity, std::uint64_t* count) {
+    mirror_ = buffer;
+    mirror_capacity_ = capacity;
+    mirror_count_ = count;
+  }
   // Observers of the event stream for the following runs (may be null: none).
   void set_checkers(std::vector<std::unique_ptr<Checker>>* checkers) { checkers_ = checkers; }
 
@@ -158,6 +165,16 @@ class Execution final : public Names {
   bool abandon_pending_ = false;
   const std::function<void()>* body_ = nullptr;
   std::vector<std::unique_ptr<Checker>>* checkers_ = nullptr;
+  Schedule::Decision* mirror_ = nullptr;
+  std::size_t mirror_capacity_ = 0;
+  std::uint64_t* mirror_count_ = nullptr;
+  void record(Schedule::Decision d) {
+    decisions_.push_back(d);
+    if (mirror_ != nullptr) {
+      if (*mirror_count_ < mirror_capacity_) mirror_[*mirror_count_] = d;
+      ++*mirror_count_;
+    }
+  }
 };
 
 }  // namespace weft::detail

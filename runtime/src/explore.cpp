@@ -1,7 +1,17 @@
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
 #include <optional>
 #include <set>
+#include <system_error>
 #include <utility>
 
 #include <weft/detail/checker.hpp>
@@ -10,6 +20,7 @@
 #include "execution.hpp"
 #include "fiber.hpp"
 #include "scheduler.hpp"
+#include "wire.hpp"
 
 namespace weft {
 namespace {
@@ -160,73 +171,332 @@ std::optional<Bug> find_witness(const std::function<void()>& body, Execution& ex
   return std::nullopt;
 }
 
-}  // namespace
-
-Report explore(std::function<void()> body, const Options& options) {
-  validate(options);
-  if (!body) throw UsageError("weft::explore needs a body to run");
-  Report report;
-  report.strategy = std::string(strategy_name(options.strategy));
-  report.seed = options.seed;
-
-  detail::Fibers fibers(options.stack_size);
-  Execution ex(fibers, options.max_steps, options.spurious_wakeups);
-  auto scheduler = detail::make_scheduler(options);
-  if (options.strategy == Strategy::PCT) {
-    scheduler->set_step_estimate(probe_steps(body, ex, options));
+// One exploration: runs schedules (here or in worker processes) and absorbs their outcomes in
+// schedule order, so that the report is the same however the work was split.
+class Explorer {
+ public:
+  Explorer(const std::function<void()>& body, const Options& options)
+      : body_(body),
+        options_(options),
+        fibers_(options.stack_size),
+        ex_(fibers_, options.max_steps, options.spurious_wakeups),
+        scheduler_(detail::make_scheduler(options)),
+        checkers_(options.checkers ? detail::make_default_checkers() : Checkers{}),
+        graph_(detail::make_lock_graph()),
+        start_(std::chrono::steady_clock::now()) {
+    report_.strategy = std::string(strategy_name(options.strategy));
+    report_.seed = options.seed;
+    if (options.strategy == Strategy::PCT) {
+      scheduler_->set_step_estimate(probe_steps(body_, ex_, options_));
+    }
   }
-  Checkers checkers = options.checkers ? detail::make_default_checkers() : Checkers{};
-  const std::unique_ptr<detail::LockGraph> graph = detail::make_lock_graph();
-  std::set<std::pair<BugKind, std::string>> seen;
-  const auto start = std::chrono::steady_clock::now();
 
-  for (std::uint64_t i = 1; i <= options.iterations; ++i) {
-    if (options.time_budget_s > 0 && i > 1) {
-      const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - start;
-      if (spent.count() >= options.time_budget_s) break;
+  Report run() {
+    const bool parallel = options_.strategy != Strategy::DFS && options_.jobs > 1;
+    if (parallel || options_.isolate) {
+      run_in_workers(parallel ? options_.jobs : 1);
+    } else {
+      run_here();
     }
-    if (!scheduler->begin_execution(i)) {
-      report.exhausted = true;
-      break;
+    return std::move(report_);
+  }
+
+ private:
+  bool out_of_time() const {
+    if (options_.time_budget_s <= 0) return false;
+    const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - start_;
+    return spent.count() >= options_.time_budget_s;
+  }
+
+  // Runs numbered schedule `i`; false when the strategy has no schedule left.
+  std::optional<RunResult> run_one(std::uint64_t i) {
+    if (!scheduler_->begin_execution(i)) return std::nullopt;
+    ex_.set_checkers(&checkers_);
+    RunResult r = ex_.run(body_, *scheduler_, /*record=*/false);
+    ex_.set_checkers(nullptr);
+    scheduler_->end_execution(r.steps);
+    return r;
+  }
+
+  void run_here() {
+    for (std::uint64_t i = 1; i <= options_.iterations; ++i) {
+      if (i > 1 && out_of_time()) break;
+      std::optional<RunResult> r = run_one(i);
+      if (!r) {
+        report_.exhausted = true;
+        break;
+      }
+      if (!absorb(i, std::move(*r), /*decisions_at_hand=*/true)) break;
     }
-    ex.set_checkers(&checkers);
-    RunResult r = ex.run(body, *scheduler, /*record=*/false);
-    ex.set_checkers(nullptr);
-    add_lock_findings(r, *graph);
-    scheduler->end_execution(r.steps);
-    report.iterations = i;
+  }
+
+  // Takes schedule i's outcome, in order. Returns false to stop exploring.
+  bool absorb(std::uint64_t i, RunResult r, bool decisions_at_hand) {
+    add_lock_findings(r, *graph_);
+    report_.iterations = i;
     std::vector<PendingBug> fresh;
     for (PendingBug& b : r.bugs) {
-      if (seen.insert(identity(b)).second) fresh.push_back(std::move(b));
+      if (seen_.insert(identity(b)).second) fresh.push_back(std::move(b));
     }
-    if (fresh.empty()) continue;
+    if (fresh.empty()) return true;
+    if (!decisions_at_hand) {
+      // Another process ran it: every schedule is a function of (seed, iteration), so running
+      // it again here gives its decisions.
+      scheduler_->begin_execution(i);
+      (void)ex_.run(body_, *scheduler_, /*record=*/false);
+    }
     const Schedule schedule = schedule_of(
-        ex, options,
-        "found by " + report.strategy + " (seed " + std::to_string(options.seed) + "), schedule " +
-            std::to_string(i) + ": " + std::string(to_string(fresh.front().kind)));
-    const RunResult again = rerun(body, ex, schedule, options.checkers);
+        ex_, options_,
+        "found by " + report_.strategy + " (seed " + std::to_string(options_.seed) +
+            "), schedule " + std::to_string(i) + ": " + std::string(to_string(fresh.front().kind)));
+    absorb_bugs(i, fresh, schedule);
+    return !options_.stop_on_first_bug;
+  }
+
+  void absorb_bugs(std::uint64_t i, const std::vector<PendingBug>& fresh,
+                   const Schedule& schedule) {
+    const RunResult again = rerun(body_, ex_, schedule, options_.checkers);
     for (const PendingBug& b : fresh) {
-      report.bugs.push_back(confirm(b, again, schedule, i));
+      report_.bugs.push_back(b.kind == BugKind::Crash ? crash_bug(b, schedule, i)
+                                                      : confirm(b, again, schedule, i));
       if (b.kind != BugKind::LockOrderInversion || b.locks.empty()) continue;
       const bool deadlocked = std::any_of(fresh.begin(), fresh.end(), [](const PendingBug& d) {
         return d.kind == BugKind::Deadlock;
       });
       if (deadlocked) continue;  // this very schedule is the witness
-      if (std::optional<Bug> witness = find_witness(body, ex, b, options, i)) {
-        report.bugs.back().trace +=
+      if (std::optional<Bug> witness = find_witness(body_, ex_, b, options_, i)) {
+        report_.bugs.back().trace +=
             "witness: a steered schedule really deadlocks; it is reported as the next bug\n";
-        if (seen.insert({BugKind::Deadlock, witness->message}).second) {
-          report.bugs.push_back(std::move(*witness));
+        if (seen_.insert({BugKind::Deadlock, witness->message}).second) {
+          report_.bugs.push_back(std::move(*witness));
         }
       } else {
-        report.bugs.back().trace +=
+        report_.bugs.back().trace +=
             "no witness: 300 schedules steered toward the inverted order did not deadlock "
             "(the orders may be separated in time, e.g. by a join)\n";
       }
     }
-    if (options.stop_on_first_bug) break;
   }
-  return report;
+
+  static Bug crash_bug(const PendingBug& b, const Schedule& schedule, std::uint64_t i) {
+    Bug bug;
+    bug.kind = BugKind::Crash;
+    bug.message = b.message;
+    bug.schedule = schedule;
+    bug.iteration = i;
+    bug.trace =
+        "  (no trace: the process running the body died; the schedule holds every "
+        "decision made up to the crash — replay it under a debugger)\n";
+    return bug;
+  }
+
+  // --- worker processes
+
+  struct Slot {  // shared with one worker: what it runs now, and that run's decisions
+    std::uint64_t iteration;
+    std::uint64_t count;
+  };
+
+  struct Worker {
+    pid_t pid = -1;
+    int fd = -1;
+    detail::WireReader in;
+    bool done = false;  // sent its end marker
+    bool exited = false;
+    std::uint64_t last = 0;  // last iteration it reported
+  };
+
+  void run_in_workers(unsigned jobs) {
+    const std::size_t capacity =
+        static_cast<std::size_t>(std::min<std::uint64_t>(options_.max_steps * 2 + 1024, 1u << 22));
+    const std::size_t slot_bytes = sizeof(Slot) + capacity * sizeof(Schedule::Decision);
+    detail::SharedMapping shared(slot_bytes * jobs);
+    auto slot = [&](unsigned w) {
+      return reinterpret_cast<Slot*>(static_cast<char*>(shared.data()) + slot_bytes * w);
+    };
+    auto decisions = [&](unsigned w) {
+      return reinterpret_cast<Schedule::Decision*>(reinterpret_cast<char*>(slot(w)) + sizeof(Slot));
+    };
+
+    std::vector<Worker> workers(jobs);
+    std::fflush(nullptr);  // buffered output must not be written twice
+    for (unsigned w = 0; w < jobs; ++w) {
+      int fds[2];
+      if (::pipe(fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+      const pid_t pid = ::fork();
+      if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+      if (pid == 0) {
+        ::close(fds[0]);
+        for (unsigned o = 0; o < w; ++o) ::close(workers[o].fd);
+        worker_main(w, jobs, fds[1], slot(w), decisions(w), capacity);
+      }
+      ::close(fds[1]);
+      workers[w].pid = pid;
+      workers[w].fd = fds[0];
+    }
+
+    std::map<std::uint64_t, RunResult> ready;
+    std::uint64_t next = 1;
+    bool stop = false;
+    auto owner = [&](std::uint64_t i) { return static_cast<unsigned>((i - 1) % jobs); };
+    while (!stop && next <= options_.iterations) {
+      // Absorb whatever is next in order.
+      if (auto it = ready.find(next); it != ready.end()) {
+        RunResult r = std::move(it->second);
+        ready.erase(it);
+        const bool crashed = !r.bugs.empty() && r.bugs.back().kind == BugKind::Crash;
+        if (crashed) {
+          // The worker's decisions up to the crash are its schedule: running it again here
+          // would crash this process too.
+          stop = !absorb_crash(next, std::move(r));
+        } else {
+          stop = !absorb(next, std::move(r), /*decisions_at_hand=*/false);
+        }
+        ++next;
+        continue;
+      }
+      const Worker& w = workers[owner(next)];
+      if (w.exited && w.last < next) break;  // it stopped (time budget): nothing more in order
+      wait_for_records(workers, ready, slot, decisions);
+    }
+    for (Worker& w : workers) {
+      if (!w.exited) {
+        ::kill(w.pid, SIGKILL);
+        ::waitpid(w.pid, nullptr, 0);
+      }
+      ::close(w.fd);
+    }
+  }
+
+  std::map<std::uint64_t, std::vector<Schedule::Decision>> crash_decisions_;
+
+  bool absorb_crash(std::uint64_t i, RunResult r) {
+    report_.iterations = i;
+    PendingBug b = std::move(r.bugs.back());
+    if (!seen_.insert(identity(b)).second) return true;
+    Schedule schedule(crash_decisions_[i], "found by " + report_.strategy + " (seed " +
+                                               std::to_string(options_.seed) + "), schedule " +
+                                               std::to_string(i) + ": Crash");
+    schedule.set_max_steps(options_.max_steps);
+    schedule.set_spurious_wakeups(options_.spurious_wakeups);
+    report_.bugs.push_back(crash_bug(b, schedule, i));
+    return !options_.stop_on_first_bug;
+  }
+
+  template <class SlotOf, class DecisionsOf>
+  void wait_for_records(std::vector<Worker>& workers, std::map<std::uint64_t, RunResult>& ready,
+                        SlotOf slot, DecisionsOf decisions) {
+    std::vector<pollfd> fds;
+    std::vector<unsigned> who;
+    for (unsigned w = 0; w < workers.size(); ++w) {
+      if (workers[w].exited) continue;
+      fds.push_back(pollfd{workers[w].fd, POLLIN, 0});
+      who.push_back(w);
+    }
+    if (fds.empty()) return;
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+      throw std::system_error(errno, std::generic_category(), "poll");
+    }
+    for (std::size_t k = 0; k < fds.size(); ++k) {
+      if (fds[k].revents == 0) continue;
+      Worker& w = workers[who[k]];
+      if (!w.in.fill(w.fd)) {
+        // End of its output: it ended, or died.
+        int status = 0;
+        ::waitpid(w.pid, &status, 0);
+        w.exited = true;
+        const Slot* s = slot(who[k]);
+        if (!w.done && s->iteration != 0 && s->iteration > w.last) {
+          RunResult crash;
+          PendingBug b;
+          b.kind = BugKind::Crash;
+          b.message = "the body crashed in schedule " + std::to_string(s->iteration) + ": " +
+                      describe_status(status);
+          b.key = "crash";
+          crash.bugs.push_back(std::move(b));
+          const std::size_t n = static_cast<std::size_t>(
+              std::min<std::uint64_t>(s->count, options_.max_steps * 2 + 1024));
+          crash_decisions_[s->iteration].assign(decisions(who[k]), decisions(who[k]) + n);
+          w.last = s->iteration;
+          ready.emplace(s->iteration, std::move(crash));
+        }
+        continue;
+      }
+      while (std::optional<detail::WireRecord> rec = w.in.next()) {
+        if (rec->end) {
+          w.done = true;
+          continue;
+        }
+        w.last = rec->iteration;
+        ready.emplace(rec->iteration, std::move(rec->result));
+      }
+    }
+  }
+
+  static std::string describe_status(int status) {
+    if (WIFSIGNALED(status)) {
+      return std::string("killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
+             strsignal(WTERMSIG(status)) + ")";
+    }
+    if (WIFEXITED(status)) {
+      return "the process exited with status " + std::to_string(WEXITSTATUS(status)) +
+             " in the middle of the schedule";
+    }
+    return "the process ended abnormally";
+  }
+
+  [[noreturn]] void worker_main(unsigned w, unsigned jobs, int fd, Slot* slot,
+                                Schedule::Decision* decisions, std::size_t capacity) {
+    int code = 0;
+    try {
+      ex_.set_mirror(decisions, capacity, &slot->count);
+      std::vector<detail::LockEdge> sent;
+      for (std::uint64_t i = w + 1; i <= options_.iterations; i += jobs) {
+        if (i > w + 1 && out_of_time()) break;
+        slot->iteration = i;
+        std::optional<RunResult> r = run_one(i);
+        if (!r) break;
+        // Edges this worker already sent add nothing to the parent's graph.
+        std::vector<detail::LockEdge> edges;
+        for (detail::LockEdge& e : r->edges) {
+          if (std::find(sent.begin(), sent.end(), e) == sent.end()) {
+            sent.push_back(e);
+            edges.push_back(std::move(e));
+          }
+        }
+        r->edges = std::move(edges);
+        const bool buggy = !r->bugs.empty();
+        detail::write_record(fd, i, *r);
+        if (buggy && options_.stop_on_first_bug) break;
+      }
+      slot->iteration = 0;
+      detail::write_end(fd);
+    } catch (...) {
+      code = 3;
+    }
+    ::close(fd);
+    ::_exit(code);
+  }
+
+  const std::function<void()>& body_;
+  Options options_;
+  detail::Fibers fibers_;
+  Execution ex_;
+  std::unique_ptr<detail::Scheduler> scheduler_;
+  Checkers checkers_;
+  std::unique_ptr<detail::LockGraph> graph_;
+  std::set<std::pair<BugKind, std::string>> seen_;
+  Report report_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+Report explore(std::function<void()> body, const Options& options) {
+  validate(options);
+  if (!body) throw UsageError("weft::explore needs a body to run");
+  if (options.jobs == 0) throw UsageError("Options::jobs must be at least 1");
+  return Explorer(body, options).run();
 }
 
 Report replay(std::function<void()> body, const Schedule& schedule) {

@@ -22,6 +22,8 @@ std::string_view to_string(BugKind k) {
       return "StepLimitExceeded";
     case BugKind::Misuse:
       return "Misuse";
+    case BugKind::Crash:
+      return "Crash";
     case BugKind::Nondeterminism:
       return "Nondeterminism";
   }

@@ -31,6 +31,10 @@ struct Options {
   // Extension: run the happens-before race / lost-update checker and the lock-order graph.
   // Off, only failures (deadlocks, assertions, ...) are reported.
   bool checkers = true;
+  // Extension: run the schedules in worker processes even when jobs == 1, so that a body that
+  // crashes (a signal) is reported as a Crash bug with its schedule instead of ending the
+  // program. jobs > 1 always uses workers. The report is the same either way.
+  bool isolate = false;
 };
 
 enum class BugKind {
@@ -43,6 +47,7 @@ enum class BugKind {
   StepLimitExceeded,   // livelock / non-termination
   Misuse,              // API misuse: unlock by non-owner, double unlock, self-deadlock, ...
   Nondeterminism,      // the body behaved differently under the same schedule
+  Crash,               // extension: a signal killed the worker process running the body
 };
 std::string_view to_string(BugKind);
 

@@ -1,0 +1,158 @@
+#include "wire.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <new>
+#include <system_error>
+
+namespace weft::detail {
+namespace {
+
+class Out {
+ public:
+  void u64(std::uint64_t v) { buf_.append(reinterpret_cast<const char*>(&v), sizeof v); }
+  void str(const std::string& s) {
+    u64(s.size());
+    buf_ += s;
+  }
+  void strs(const std::vector<std::string>& v) {
+    u64(v.size());
+    for (const std::string& s : v) str(s);
+  }
+  void send(int fd) {
+    std::string framed;
+    const std::uint64_t n = buf_.size();
+    framed.append(reinterpret_cast<const char*>(&n), sizeof n);
+    framed += buf_;
+    std::size_t done = 0;
+    while (done < framed.size()) {
+      const ssize_t w = ::write(fd, framed.data() + done, framed.size() - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) throw std::system_error(errno, std::generic_category(), "worker pipe");
+      done += static_cast<std::size_t>(w);
+    }
+  }
+
+ private:
+  std::string buf_;
+};
+
+class In {
+ public:
+  In(const char* p, std::size_t n) : p_(p), end_(p + n) {}
+  std::uint64_t u64() {
+    std::uint64_t v = 0;
+    if (static_cast<std::size_t>(end_ - p_) < sizeof v) throw std::runtime_error("short record");
+    std::memcpy(&v, p_, sizeof v);
+    p_ += sizeof v;
+    return v;
+  }
+  std::string str() {
+    const std::uint64_t n = u64();
+    if (static_cast<std::uint64_t>(end_ - p_) < n) throw std::runtime_error("short record");
+    std::string s(p_, n);
+    p_ += n;
+    return s;
+  }
+  std::vector<std::string> strs() {
+    std::vector<std::string> v(u64());
+    for (std::string& s : v) s = str();
+    return v;
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
+}  // namespace
+
+void write_record(int fd, std::uint64_t iteration, const RunResult& r) {
+  Out o;
+  o.u64(1);
+  o.u64(iteration);
+  o.u64(r.steps);
+  o.u64(r.bugs.size());
+  for (const PendingBug& b : r.bugs) {
+    o.u64(static_cast<std::uint64_t>(b.kind));
+    o.str(b.message);
+    o.str(b.key);
+    o.strs(b.locks);
+  }
+  o.u64(r.edges.size());
+  for (const LockEdge& e : r.edges) {
+    o.str(e.from);
+    o.str(e.to);
+    o.str(e.thread);
+    o.strs(e.gates);
+    o.str(e.from_site);
+    o.str(e.to_site);
+  }
+  o.send(fd);
+}
+
+void write_end(int fd) {
+  Out o;
+  o.u64(2);
+  o.send(fd);
+}
+
+bool WireReader::fill(int fd) {
+  char chunk[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+    return true;
+  }
+}
+
+std::optional<WireRecord> WireReader::next() {
+  std::uint64_t n = 0;
+  if (buffer_.size() - at_ < sizeof n) return std::nullopt;
+  std::memcpy(&n, buffer_.data() + at_, sizeof n);
+  if (buffer_.size() - at_ - sizeof n < n) return std::nullopt;
+  In in(buffer_.data() + at_ + sizeof n, static_cast<std::size_t>(n));
+  at_ += sizeof n + n;
+  if (at_ == buffer_.size()) {
+    buffer_.clear();
+    at_ = 0;
+  }
+  WireRecord rec;
+  if (in.u64() == 2) {
+    rec.end = true;
+    return rec;
+  }
+  rec.iteration = in.u64();
+  rec.result.steps = in.u64();
+  rec.result.bugs.resize(in.u64());
+  for (PendingBug& b : rec.result.bugs) {
+    b.kind = static_cast<BugKind>(in.u64());
+    b.message = in.str();
+    b.key = in.str();
+    b.locks = in.strs();
+  }
+  rec.result.edges.resize(in.u64());
+  for (LockEdge& e : rec.result.edges) {
+    e.from = in.str();
+    e.to = in.str();
+    e.thread = in.str();
+    e.gates = in.strs();
+    e.from_site = in.str();
+    e.to_site = in.str();
+  }
+  return rec;
+}
+
+SharedMapping::SharedMapping(std::size_t bytes) : bytes_(bytes) {
+  data_ = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (data_ == MAP_FAILED) throw std::bad_alloc();
+}
+
+SharedMapping::~SharedMapping() { ::munmap(data_, bytes_); }
+
+}  // namespace weft::detail

@@ -1,0 +1,51 @@
+// wire.hpp — what worker processes send back to the exploring process: one record per
+// schedule (its bugs and new lock-order edges, no trace), then an end marker. Plus the shared
+// mapping through which a crashed worker's decisions survive it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "execution.hpp"
+
+namespace weft::detail {
+
+struct WireRecord {
+  bool end = false;
+  std::uint64_t iteration = 0;
+  RunResult result;
+};
+
+void write_record(int fd, std::uint64_t iteration, const RunResult& r);
+void write_end(int fd);
+
+// Buffers a pipe's bytes and cuts them into records.
+class WireReader {
+ public:
+  // Reads what is available; false at end of file (or on error).
+  bool fill(int fd);
+  std::optional<WireRecord> next();
+
+ private:
+  std::string buffer_;
+  std::size_t at_ = 0;
+};
+
+// Anonymous memory shared with the processes forked after it.
+class SharedMapping {
+ public:
+  explicit SharedMapping(std::size_t bytes);
+  ~SharedMapping();
+  SharedMapping(const SharedMapping&) = delete;
+  SharedMapping& operator=(const SharedMapping&) = delete;
+  void* data() const noexcept { return data_; }
+
+ private:
+  void* data_;
+  std::size_t bytes_;
+};
+
+}  // namespace weft::detail
