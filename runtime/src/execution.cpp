@@ -493,6 +493,26 @@ void Execution::trace_value(std::string value) {
   if (i < trace_.size()) trace_[i].value = std::move(value);
 }
 
+std::vector<TraceStep> Execution::steps_taken() const {
+  std::vector<TraceStep> out;
+  out.reserve(trace_.size());
+  for (const TraceEntry& e : trace_) {
+    TraceStep s;
+    s.thread = e.thread;
+    s.thread_name = thread_name(e.thread);
+    s.operation = std::string(to_string(e.kind));
+    if (e.object != kNoObject) s.operation += " " + object_name(e.object);
+    s.value = e.value;
+    s.blocked = e.blocked;
+    if (!e.stack.empty()) s.location = user_frame(e.stack);
+    if (s.location.empty() && e.where.file != nullptr && *e.where.file != '\0') {
+      s.location = location_text(e.where);
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 std::string Execution::format_trace() const {
   constexpr std::size_t kShown = 400;
   const std::size_t first = trace_.size() > kShown ? trace_.size() - kShown : 0;

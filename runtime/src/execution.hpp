@@ -130,6 +130,9 @@ class Execution final : public Names {
   std::uint64_t steps() const noexcept { return steps_; }
   const std::vector<Schedule::Decision>& decisions() const noexcept { return decisions_; }
 
+  // The recorded operations of the last run (record = true), for visualisations.
+  std::vector<TraceStep> steps_taken() const;
+
   // --- used by checkers (read-only views)
   const std::vector<ThreadState>& threads() const noexcept { return threads_; }
   const std::vector<ObjectState>& objects() const noexcept { return objects_; }

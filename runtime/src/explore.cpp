@@ -226,6 +226,7 @@ class Explorer {
         report_.exhausted = true;
         break;
       }
+      report_.last = Schedule(ex_.decisions());
       if (!absorb(i, std::move(*r), /*decisions_at_hand=*/true)) break;
     }
   }
@@ -234,6 +235,12 @@ class Explorer {
   bool absorb(std::uint64_t i, RunResult r, bool decisions_at_hand) {
     add_lock_findings(r, *graph_);
     report_.iterations = i;
+    struct Progress {  // reported once this schedule's bugs are in
+      const Explorer& e;
+      ~Progress() {
+        if (e.options_.progress) e.options_.progress(e.report_.iterations, e.report_.bugs.size());
+      }
+    } progress{*this};
     std::vector<PendingBug> fresh;
     for (PendingBug& b : r.bugs) {
       if (seen_.insert(identity(b)).second) fresh.push_back(std::move(b));
@@ -366,12 +373,19 @@ class Explorer {
       }
       ::close(w.fd);
     }
+    // The last schedule, regenerated here (every schedule is a function of its number).
+    if (report_.iterations > 0 && report_.bugs.empty()) {
+      scheduler_->begin_execution(report_.iterations);
+      (void)ex_.run(body_, *scheduler_, /*record=*/false);
+      report_.last = Schedule(ex_.decisions());
+    }
   }
 
   std::map<std::uint64_t, std::vector<Schedule::Decision>> crash_decisions_;
 
   bool absorb_crash(std::uint64_t i, RunResult r) {
     report_.iterations = i;
+    if (options_.progress) options_.progress(i, report_.bugs.size() + 1);
     PendingBug b = std::move(r.bugs.back());
     if (!seen_.insert(identity(b)).second) return true;
     Schedule schedule(crash_decisions_[i], "found by " + report_.strategy + " (seed " +
@@ -497,6 +511,17 @@ Report explore(std::function<void()> body, const Options& options) {
   if (!body) throw UsageError("weft::explore needs a body to run");
   if (options.jobs == 0) throw UsageError("Options::jobs must be at least 1");
   return Explorer(body, options).run();
+}
+
+std::vector<TraceStep> trace_steps(std::function<void()> body, const Schedule& schedule) {
+  validate(Options{});
+  detail::Fibers fibers(Options{}.stack_size);
+  Execution ex(fibers, schedule.max_steps() != 0 ? schedule.max_steps() : schedule.size() + 1,
+               schedule.spurious_wakeups());
+  auto replayer = detail::make_replay_scheduler(schedule);
+  replayer->begin_execution(1);
+  (void)ex.run(body, *replayer, /*record=*/true);
+  return ex.steps_taken();
 }
 
 Report replay(std::function<void()> body, const Schedule& schedule) {

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -38,9 +39,14 @@ constexpr const char* kUsage =
     "      --preemption-bound B            DFS only (default -1: unbounded)\n"
     "      --max-steps N                   per schedule (default 100000)\n"
     "      --time-budget SECONDS           per scenario (default: none)\n"
+    "      --jobs J                        worker processes (default 1; same report for any J)\n"
     "      --schedule-dir DIR              where bug schedules go (default weft-schedules)\n"
+    "      --junit FILE                    write a JUnit XML report\n"
+    "      --chrome-trace FILE             write the failing (or last) schedule as a Chrome trace\n"
     "      --all-bugs                      keep exploring after the first bug\n"
-    "  replay NAME SCHEDULE_FILE    re-run one recorded schedule of scenario NAME\n"
+    "      environment: WEFT_ITERATIONS, WEFT_SEED, WEFT_STRATEGY, WEFT_JOBS (flags win)\n"
+    "  replay NAME SCHEDULE_FILE [--chrome-trace FILE]\n"
+    "                           re-run one recorded schedule of scenario NAME\n"
     "  run [GLOB] [--timeout SECONDS]   run scenarios once for real (production mode)\n"
     "\n"
     "exit status: 0 no bug, 1 a bug was found, 2 usage or input error\n";
@@ -124,6 +130,114 @@ void print_bug(const Bug& bug) {
   if (!line.empty()) std::cout << "  " << line << "\n";
 }
 
+Strategy parse_strategy(std::string_view where, std::string_view v) {
+  if (v == "random") return Strategy::Random;
+  if (v == "pct") return Strategy::PCT;
+  if (v == "pos") return Strategy::POS;
+  if (v == "dfs") return Strategy::DFS;
+  throw UsageFailure{std::string(where) + " expects random, pct, pos or dfs, got '" +
+                     std::string(v) + "'"};
+}
+
+// WEFT_ITERATIONS, WEFT_SEED, WEFT_STRATEGY and WEFT_JOBS tune a test binary in CI without
+// code changes; command-line flags, applied after, win.
+void apply_environment(Options& o) {
+  if (const char* v = std::getenv("WEFT_ITERATIONS"); v != nullptr && *v != '\0') {
+    o.iterations = parse_uint("WEFT_ITERATIONS", v, 1);
+  }
+  if (const char* v = std::getenv("WEFT_SEED"); v != nullptr && *v != '\0') {
+    o.seed = parse_uint("WEFT_SEED", v, 0);
+  }
+  if (const char* v = std::getenv("WEFT_STRATEGY"); v != nullptr && *v != '\0') {
+    o.strategy = parse_strategy("WEFT_STRATEGY", v);
+  }
+  if (const char* v = std::getenv("WEFT_JOBS"); v != nullptr && *v != '\0') {
+    o.jobs = static_cast<unsigned>(parse_uint("WEFT_JOBS", v, 1));
+  }
+}
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        // XML 1.0 forbids most control characters even escaped.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
+          out += '?';
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.flush();
+  if (!out) throw UsageFailure{"cannot write " + path};
+}
+
+// Chrome Trace Event format: one lane (tid) per model thread, one slice per operation, in
+// schedule order (each step is one microsecond of "time"); viewable in Perfetto or
+// chrome://tracing.
+std::string chrome_trace(const std::string& scenario, const std::vector<TraceStep>& steps) {
+  std::string out = "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
+  out += "{\"ph\":\"M\",\"pid\":1,\"name\":\"process_name\",\"args\":{\"name\":\"" +
+         json_escape(scenario) + "\"}}";
+  std::vector<bool> named;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const TraceStep& s = steps[i];
+    if (named.size() <= s.thread) named.resize(s.thread + 1, false);
+    if (!named[s.thread]) {
+      named[s.thread] = true;
+      out += ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":" + std::to_string(s.thread) +
+             ",\"name\":\"thread_name\",\"args\":{\"name\":\"" + json_escape(s.thread_name) +
+             "\"}}";
+    }
+    out += ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":" + std::to_string(s.thread) +
+           ",\"ts\":" + std::to_string(i) + ",\"dur\":1,\"name\":\"" +
+           json_escape((s.blocked ? "blocked: " : "") + s.operation) +
+           "\",\"args\":{\"step\":" + std::to_string(i + 1) + ",\"value\":\"" +
+           json_escape(s.value) + "\",\"location\":\"" + json_escape(s.location) + "\"}}";
+  }
+  out += "\n]}\n";
+  return out;
+}
+
 int cmd_list() {
   for (const Scenario& s : scenarios()) std::cout << s.name << "\n";
   return 0;
@@ -131,7 +245,11 @@ int cmd_list() {
 
 int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
   Options options;
+  apply_environment(options);
+  options.isolate = true;  // a crashing body is a bug, not the end of the run
   std::string glob;
+  std::string junit;
+  std::string chrome;
   std::filesystem::path dir = "weft-schedules";
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view a = args[i];
@@ -140,19 +258,7 @@ int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
       return args[++i];
     };
     if (a == "--strategy") {
-      const std::string_view v = value();
-      if (v == "random") {
-        options.strategy = Strategy::Random;
-      } else if (v == "pct") {
-        options.strategy = Strategy::PCT;
-      } else if (v == "pos") {
-        options.strategy = Strategy::POS;
-      } else if (v == "dfs") {
-        options.strategy = Strategy::DFS;
-      } else {
-        throw UsageFailure{"--strategy expects random, pct, pos or dfs, got '" + std::string(v) +
-                           "'"};
-      }
+      options.strategy = parse_strategy(a, value());
     } else if (a == "--iterations") {
       options.iterations = parse_uint(a, value(), 1);
     } else if (a == "--seed") {
@@ -166,8 +272,14 @@ int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
       options.max_steps = parse_uint(a, value(), 1);
     } else if (a == "--time-budget") {
       options.time_budget_s = parse_seconds(a, value());
+    } else if (a == "--jobs") {
+      options.jobs = static_cast<unsigned>(parse_uint(a, value(), 1));
     } else if (a == "--schedule-dir") {
       dir = std::string(value());
+    } else if (a == "--junit") {
+      junit = value();
+    } else if (a == "--chrome-trace") {
+      chrome = value();
     } else if (a == "--all-bugs") {
       options.stop_on_first_bug = false;
     } else if (a.starts_with("-")) {
@@ -179,17 +291,46 @@ int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
     }
   }
   const std::vector<const Scenario*> chosen = matching(glob);
+  const bool tty = ::isatty(STDOUT_FILENO) == 1;
   std::size_t with_bugs = 0;
   std::uint64_t schedules = 0;
+  std::string junit_cases;
+  std::string trace_json;
   for (const Scenario* s : chosen) {
+    const auto started = std::chrono::steady_clock::now();
+    auto last_draw = started;
+    if (tty) {
+      // A live progress line on a terminal only: logs must diff cleanly.
+      options.progress = [&](std::uint64_t done, std::size_t bugs) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_draw < std::chrono::milliseconds(100) && done != options.iterations) return;
+        last_draw = now;
+        const std::chrono::duration<double> spent = now - started;
+        std::printf("\r\033[K%s  %llu/%llu schedules  %.0f/s  %zu bugs", s->name.c_str(),
+                    static_cast<unsigned long long>(done),
+                    static_cast<unsigned long long>(options.iterations),
+                    spent.count() > 0 ? static_cast<double>(done) / spent.count() : 0.0, bugs);
+        std::fflush(stdout);
+      };
+    }
     const Report r = explore(s->body, options);
+    if (tty) std::printf("\r\033[K");
     schedules += r.iterations;
+    junit_cases += "    <testcase classname=\"weft.explore\" name=\"" + xml_escape(s->name) + "\"";
     if (r.ok()) {
+      junit_cases += "/>\n";
       std::cout << "ok    " << s->name << "  (" << r.iterations << " schedules"
                 << (r.exhausted ? ", all of them" : "") << ")\n";
+      if (!chrome.empty() && trace_json.empty() && s == chosen.back()) {
+        trace_json = chrome_trace(s->name, trace_steps(s->body, r.last));
+      }
       continue;
     }
     ++with_bugs;
+    const Bug& first = r.bugs.front();
+    junit_cases += ">\n      <failure type=\"" + std::string(to_string(first.kind)) +
+                   "\" message=\"" + xml_escape(first.message) + "\">" + xml_escape(r.summary()) +
+                   "</failure>\n    </testcase>\n";
     std::cout << "BUG   " << s->name << "  (" << r.bugs.size()
               << (r.bugs.size() == 1 ? " bug" : " bugs") << " in " << r.iterations
               << (r.iterations == 1 ? " schedule)\n" : " schedules)\n");
@@ -209,13 +350,38 @@ int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
         std::cout << "  (could not save the schedule: " << e.what() << ")\n";
       }
     }
+    if (!chrome.empty() && trace_json.empty() && first.kind != BugKind::Crash) {
+      trace_json = chrome_trace(s->name, trace_steps(s->body, first.schedule));
+    }
   }
   std::cout << "weft: " << chosen.size() << (chosen.size() == 1 ? " scenario, " : " scenarios, ")
             << with_bugs << " with bugs, " << schedules << " schedules explored\n";
+  if (!junit.empty()) {
+    write_file(junit,
+               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite "
+               "name=\"weft\" tests=\"" +
+                   std::to_string(chosen.size()) + "\" failures=\"" + std::to_string(with_bugs) +
+                   "\" errors=\"0\">\n" + junit_cases + "  </testsuite>\n</testsuites>\n");
+  }
+  if (!chrome.empty())
+    write_file(chrome, trace_json.empty() ? "{\"traceEvents\":[]}\n" : trace_json);
   return with_bugs > 0 ? 1 : 0;
 }
 
-int cmd_replay(const std::vector<std::string_view>& args) {
+int cmd_replay(std::vector<std::string_view> args) {
+  std::string chrome;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] != "--chrome-trace") continue;
+    if (i + 1 >= args.size()) throw UsageFailure{"--chrome-trace needs a value"};
+    chrome = args[i + 1];
+    args.erase(args.begin() + static_cast<std::ptrdiff_t>(i),
+               args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+    break;
+  }
+  for (std::string_view a : args) {
+    if (a.starts_with("--"))
+      throw UsageFailure{"unknown option '" + std::string(a) + "' for replay"};
+  }
   if (args.size() != 2) throw UsageFailure{"replay takes NAME and SCHEDULE_FILE"};
   const Scenario* scenario = nullptr;
   for (const Scenario& s : scenarios()) {
@@ -233,6 +399,8 @@ int cmd_replay(const std::vector<std::string_view>& args) {
     throw UsageFailure{e.what()};
   }
   const Report r = replay(scenario->body, schedule);
+  if (!chrome.empty())
+    write_file(chrome, chrome_trace(scenario->name, trace_steps(scenario->body, schedule)));
   if (r.ok()) {
     std::cout << "ok    " << scenario->name << "  (replayed " << schedule.size()
               << " decisions, no bug)\n";

@@ -35,6 +35,9 @@ struct Options {
   // crashes (a signal) is reported as a Crash bug with its schedule instead of ending the
   // program. jobs > 1 always uses workers. The report is the same either way.
   bool isolate = false;
+  // Extension: called in the exploring process after each schedule, in schedule order, with
+  // the schedules done and the distinct bugs so far (the CLI's progress line).
+  std::function<void(std::uint64_t schedules, std::size_t bugs)> progress;
 };
 
 enum class BugKind {
@@ -66,6 +69,7 @@ struct Report {
   // Extension: what produced this report, for the summary's replay instructions.
   std::string strategy;
   std::uint64_t seed = 0;
+  Schedule last;  // extension: the last schedule explored (what a clean run looked like)
 
   bool ok() const { return bugs.empty(); }
   bool found(BugKind) const;
@@ -77,5 +81,17 @@ struct Report {
 Report explore(std::function<void()> body, const Options& options = {});
 // Re-runs one recorded schedule exactly; the report's bugs carry full traces.
 Report replay(std::function<void()> body, const Schedule& schedule);
+
+// Extension: one recorded run of `schedule`, operation by operation (for visualisations such
+// as the CLI's Chrome trace export).
+struct TraceStep {
+  std::uint64_t thread = 0;
+  std::string thread_name;
+  std::string operation;  // "lock lock_a"
+  std::string value;      // read/written value, or why it blocked
+  std::string location;   // "file.cpp:12 (function)"
+  bool blocked = false;
+};
+std::vector<TraceStep> trace_steps(std::function<void()> body, const Schedule& schedule);
 
 }  // namespace weft
