@@ -1,12 +1,14 @@
 // The lock-order graph: an edge A -> B each time a thread starts a blocking acquisition of B
-// while it holds A, with both acquisition sites. The graph lives for a whole exploration, so a
-// cycle is found even when its edges come from schedules (or moments) that could not deadlock
-// themselves: a potential deadlock, reported as LockOrderInversion. Not reported: cycles whose
-// edges were all made by one thread, cycles whose edges all hold a common gate lock, and
-// acquisitions through try_lock / try_lock_for (they give up instead of waiting forever).
+// while it holds A, with both acquisition sites. All the edges of a schedule combine, whenever
+// they were made, so a cycle is found even when the moments could not deadlock (thread 1 takes
+// A then B and is joined before thread 2 takes B then A): a potential deadlock, reported as
+// LockOrderInversion. Not reported: cycles whose edges were all made by one thread, cycles
+// whose edges all hold a common gate lock, and acquisitions through try_lock / try_lock_for
+// (they give up instead of waiting forever). Each distinct cycle is reported once per
+// exploration.
 //
-// Two parts: a checker that names the edges of one execution, and the graph that accumulates
-// them in schedule order (possibly from several worker processes) and finds cycles.
+// Two parts: a checker that names the edges of one execution (lock identities are stable
+// across schedules and processes), and the graph that finds cycles among them.
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -64,10 +66,12 @@ class LockOrderChecker final : public Checker {
       for (std::size_t i = 0; i < a.held.size(); ++i) {
         LockEdge edge{label(a.held[i].object, names),
                       to,
+                      names.object(a.held[i].object),
+                      names.object(a.object),
                       names.thread(a.thread),
                       {},
-                      names.site(a.held[i].where, nullptr),
-                      names.site(a.where, nullptr)};
+                      names.site(a.held[i].where, {}),
+                      names.site(a.where, {})};
         if (edge.from == edge.to) continue;
         for (std::size_t j = 0; j < a.held.size(); ++j) {
           if (j != i) edge.gates.push_back(label(a.held[j].object, names));
@@ -95,15 +99,9 @@ class LockOrderChecker final : public Checker {
     return held_[t];
   }
 
-  // Locks are identified across schedules by name plus creation rank among same-named locks.
   std::string label(ObjectId o, const Names& names) {
     if (auto it = labels_.find(o); it != labels_.end()) return it->second;
-    const std::string name = names.object(o);
-    int rank = 0;
-    for (ObjectId other = 0; other < o; ++other) rank += names.object(other) == name ? 1 : 0;
-    std::string l = rank == 0 ? name : name + "#" + std::to_string(rank + 1);
-    labels_[o] = l;
-    return l;
+    return labels_[o] = names.object_identity(o);
   }
 
   std::vector<std::vector<Held>> held_;
@@ -163,7 +161,7 @@ class Graph final : public LockGraph {
     // Start at the smallest lock so that the text does not depend on which edge closed it.
     std::size_t first = 0;
     for (std::size_t k = 1; k < cycle.size(); ++k) {
-      if (edges_[cycle[k]].from < edges_[cycle[first]].from) first = k;
+      if (edges_[cycle[k]].from_name < edges_[cycle[first]].from_name) first = k;
     }
     Finding f;
     f.kind = BugKind::LockOrderInversion;
@@ -171,9 +169,9 @@ class Graph final : public LockGraph {
     std::vector<std::string> keys;
     for (std::size_t k = 0; k < cycle.size(); ++k) {
       const LockEdge& e = edges_[cycle[(first + k) % cycle.size()]];
-      f.message += (k > 0 ? "; " : "") + e.thread + " holds " + e.from + " (" + e.from_site +
-                   ") and waits for " + e.to + " (" + e.to_site + ")";
-      f.locks.push_back(e.from);
+      f.message += (k > 0 ? "; " : "") + e.thread + " holds " + e.from_name + " (" +
+                   e.from_site + ") and waits for " + e.to_name + " (" + e.to_site + ")";
+      f.locks.push_back(e.from_name);
       keys.push_back(e.from + "(" + e.from_site + ")->" + e.to + "(" + e.to_site + ")");
     }
     std::sort(keys.begin(), keys.end());  // thread names may differ between schedules

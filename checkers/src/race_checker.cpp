@@ -30,7 +30,7 @@ struct Access {
   ThreadId thread = kNoThread;
   Clock clock = 0;
   Location where{};
-  const void* pc = nullptr;
+  CallSite pc{};
   ValueBits value{};
   std::uint64_t write_seq = 0;  // reads: which write they saw; writes: their own number
   bool rmw = false;             // writes: the thread read the variable since its last write

@@ -332,7 +332,19 @@ ObjectId Execution::register_object(ObjectKind kind, const Location& declared) {
   ObjectState& o = objects_.emplace_back();
   o.kind = kind;
   o.declared = declared;
+  o.creator = threads_.empty() ? 0 : current_;
   return static_cast<ObjectId>(objects_.size() - 1);
+}
+
+std::string Execution::object_identity(ObjectId id) const {
+  // The n-th object of this name created by this thread: the same object in every schedule,
+  // whatever order threads happened to create their objects in.
+  const std::string name = object_name(id);
+  int rank = 1;
+  for (ObjectId o = 0; o < id; ++o) {
+    if (objects_[o].creator == objects_[id].creator && object_name(o) == name) ++rank;
+  }
+  return name + " [" + thread_name(objects_[id].creator) + " #" + std::to_string(rank) + "]";
 }
 
 std::string Execution::object_name(ObjectId id) const {
@@ -564,12 +576,12 @@ std::string Execution::format_trace() const {
   return out;
 }
 
-std::string Execution::site(const Location& where, const void* pc) const {
+std::string Execution::site(const Location& where, CallSite pc) const {
   if (!needs_symbolizing(where)) {
     return std::string(basename(where.file)) + ":" + std::to_string(where.line);
   }
-  if (pc != nullptr) {
-    std::string s = user_frame({const_cast<void*>(pc)});
+  if (pc.inner != nullptr || pc.outer != nullptr) {
+    std::string s = user_frame({const_cast<void*>(pc.inner), const_cast<void*>(pc.outer)});
     if (const auto paren = s.find(" ("); paren != std::string::npos) s.resize(paren);
     if (!s.empty()) return s;
   }
@@ -632,7 +644,7 @@ void sync(Execution& e, ObjectId o, Sync s) {
 }
 
 void shared_access(Execution& e, ObjectId o, bool write, ValueBits v, const Location& where,
-                   const void* pc) {
+                   CallSite pc) {
   Event ev{write ? Event::Kind::Write : Event::Kind::Read};
   ev.thread = e.current_thread();
   ev.object = o;

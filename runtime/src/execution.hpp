@@ -39,6 +39,7 @@ struct ObjectState {
   ObjectKind kind = ObjectKind::Other;
   Location declared{};
   ThreadId owner = kNoThread;
+  ThreadId creator = 0;  // the thread that constructed it
   std::string name;
 };
 
@@ -88,7 +89,8 @@ class Execution final : public Names {
   // --- Names, for checkers' messages
   std::string thread(ThreadId id) const override { return thread_name(id); }
   std::string object(ObjectId id) const override { return object_name(id); }
-  std::string site(const Location& where, const void* pc) const override;
+  std::string object_identity(ObjectId id) const override;
+  std::string site(const Location& where, CallSite pc) const override;
 
   // --- events to checkers
   void emit(const Event& e) {

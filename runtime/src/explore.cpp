@@ -182,7 +182,6 @@ class Explorer {
         ex_(fibers_, options.max_steps, options.spurious_wakeups),
         scheduler_(detail::make_scheduler(options)),
         checkers_(options.checkers ? detail::make_default_checkers() : Checkers{}),
-        graph_(detail::make_lock_graph()),
         start_(std::chrono::steady_clock::now()) {
     report_.strategy = std::string(strategy_name(options.strategy));
     report_.seed = options.seed;
@@ -233,7 +232,10 @@ class Explorer {
 
   // Takes schedule i's outcome, in order. Returns false to stop exploring.
   bool absorb(std::uint64_t i, RunResult r, bool decisions_at_hand) {
-    add_lock_findings(r, *graph_);
+    // Cycles are looked for among one schedule's edges: in one schedule a thread may do what
+    // another thread does in the next (a job claimed once), and joining their edges would
+    // report orders no execution has. Within a schedule, edges from any time combine.
+    add_lock_findings(r, *detail::make_lock_graph());
     report_.iterations = i;
     struct Progress {  // reported once this schedule's bugs are in
       const Explorer& e;
@@ -464,21 +466,11 @@ class Explorer {
     int code = 0;
     try {
       ex_.set_mirror(decisions, capacity, &slot->count);
-      std::vector<detail::LockEdge> sent;
       for (std::uint64_t i = w + 1; i <= options_.iterations; i += jobs) {
         if (i > w + 1 && out_of_time()) break;
         slot->iteration = i;
         std::optional<RunResult> r = run_one(i);
         if (!r) break;
-        // Edges this worker already sent add nothing to the parent's graph.
-        std::vector<detail::LockEdge> edges;
-        for (detail::LockEdge& e : r->edges) {
-          if (std::find(sent.begin(), sent.end(), e) == sent.end()) {
-            sent.push_back(e);
-            edges.push_back(std::move(e));
-          }
-        }
-        r->edges = std::move(edges);
         const bool buggy = !r->bugs.empty();
         detail::write_record(fd, i, *r);
         if (buggy && options_.stop_on_first_bug) break;
@@ -498,7 +490,6 @@ class Explorer {
   Execution ex_;
   std::unique_ptr<detail::Scheduler> scheduler_;
   Checkers checkers_;
-  std::unique_ptr<detail::LockGraph> graph_;
   std::set<std::pair<BugKind, std::string>> seen_;
   Report report_;
   std::chrono::steady_clock::time_point start_;

@@ -52,8 +52,9 @@ std::vector<Frame> resolve(const void* pc) {
         reinterpret_cast<std::uintptr_t>(pc) - 1 -
         (header->e_type == ET_DYN ? reinterpret_cast<std::uintptr_t>(info.dli_fbase) : 0);
     std::string module = info.dli_fname;
-    if (module.empty() || module.find('\'') != std::string::npos) return frames;
-    if (module.find('/') == std::string::npos) module = "/proc/self/exe";
+    if (module.find('\'') != std::string::npos) return frames;
+    // The main program may be named relative to a directory we are no longer in.
+    if (module.empty() || module.front() != '/') module = "/proc/self/exe";
     char cmd[4096];
     std::snprintf(cmd, sizeof cmd, "addr2line -C -f -i -e '%s' 0x%jx 2>/dev/null", module.c_str(),
                   static_cast<std::uintmax_t>(addr));
@@ -94,6 +95,7 @@ std::vector<void*> capture_stack() {
 
 std::string user_frame(const std::vector<void*>& stack) {
   for (const void* pc : stack) {
+    if (pc == nullptr) continue;
     for (const Frame& f : resolve(pc)) {
       if (is_library_path(f.file) || f.line == 0) continue;
       std::string s = std::string(basename(f.file)) + ":" + std::to_string(f.line);

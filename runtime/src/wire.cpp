@@ -86,6 +86,8 @@ void write_record(int fd, std::uint64_t iteration, const RunResult& r) {
   for (const LockEdge& e : r.edges) {
     o.str(e.from);
     o.str(e.to);
+    o.str(e.from_name);
+    o.str(e.to_name);
     o.str(e.thread);
     o.strs(e.gates);
     o.str(e.from_site);
@@ -140,6 +142,8 @@ std::optional<WireRecord> WireReader::next() {
   for (LockEdge& e : rec.result.edges) {
     e.from = in.str();
     e.to = in.str();
+    e.from_name = in.str();
+    e.to_name = in.str();
     e.thread = in.str();
     e.gates = in.strs();
     e.from_site = in.str();

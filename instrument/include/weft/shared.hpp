@@ -29,60 +29,62 @@ class Shared {
   T load(Location where = Location::current()) const {
     if (detail::production(model_.execution())) [[likely]]
       return value_;
-    return model_load(where, nullptr);
+    return model_load(where, {});
   }
   void store(T value, Location where = Location::current()) {
     if (detail::production(model_.execution())) [[likely]] {
       value_ = std::move(value);
       return;
     }
-    model_store(std::move(value), where, nullptr);
+    model_store(std::move(value), where, {});
   }
 
-  // Operators cannot take a defaulted Location: they are kept out of line so that the caller's
-  // address identifies the access site (named from debug information when reported).
-  [[gnu::noinline]] operator T() const {
-    if (detail::production(model_.execution())) return value_;
-    return model_load(op_location("operator T"), __builtin_return_address(0));
+  // Operators cannot take a defaulted Location. Their model path is an out-of-line call whose
+  // return address lands in the caller's code (this operator is inlined there); the barrier
+  // after it keeps that call from becoming a tail call, which would lose the caller's frame.
+  operator T() const {
+    if (detail::production(model_.execution())) [[likely]] return value_;
+    T v = model_op_load("operator T", __builtin_return_address(0));
+    detail::compiler_barrier();
+    return v;
   }
-  [[gnu::noinline]] Shared& operator=(T value) {
-    if (detail::production(model_.execution())) {
+  Shared& operator=(T value) {
+    if (detail::production(model_.execution())) [[likely]] {
       value_ = std::move(value);
     } else {
-      model_store(std::move(value), op_location("operator="), __builtin_return_address(0));
+      model_op_store(std::move(value), "operator=", __builtin_return_address(0));
+      detail::compiler_barrier();
     }
     return *this;
   }
-  [[gnu::noinline]] Shared& operator+=(T delta) {
-    if (detail::production(model_.execution())) {
+  Shared& operator+=(T delta) {
+    if (detail::production(model_.execution())) [[likely]] {
       value_ += delta;
     } else {
-      const void* pc = __builtin_return_address(0);
-      model_store(model_load(op_location("operator+="), pc) + delta, op_location("operator+="), pc);
+      model_op_add(delta, true, "operator+=", __builtin_return_address(0));
+      detail::compiler_barrier();
     }
     return *this;
   }
-  [[gnu::noinline]] Shared& operator-=(T delta) {
-    if (detail::production(model_.execution())) {
+  Shared& operator-=(T delta) {
+    if (detail::production(model_.execution())) [[likely]] {
       value_ -= delta;
     } else {
-      const void* pc = __builtin_return_address(0);
-      model_store(model_load(op_location("operator-="), pc) - delta, op_location("operator-="), pc);
+      model_op_add(delta, false, "operator-=", __builtin_return_address(0));
+      detail::compiler_barrier();
     }
     return *this;
   }
-  [[gnu::noinline]] Shared& operator++() {
-    step(1, "operator++", __builtin_return_address(0));
+  Shared& operator++() {
+    (void)step(true, "operator++", __builtin_return_address(0));
     return *this;
   }
-  [[gnu::noinline]] T operator++(int) { return step(1, "operator++", __builtin_return_address(0)); }
-  [[gnu::noinline]] Shared& operator--() {
-    step(-1, "operator--", __builtin_return_address(0));
+  T operator++(int) { return step(true, "operator++", __builtin_return_address(0)); }
+  Shared& operator--() {
+    (void)step(false, "operator--", __builtin_return_address(0));
     return *this;
   }
-  [[gnu::noinline]] T operator--(int) {
-    return step(-1, "operator--", __builtin_return_address(0));
-  }
+  T operator--(int) { return step(false, "operator--", __builtin_return_address(0)); }
 
   void set_name(std::string_view name) { model_.rename(name); }
 
@@ -91,33 +93,55 @@ class Shared {
   static constexpr Location op_location(const char* op) noexcept { return Location{"", 0, op}; }
 
   // ++ and -- (a load, then a store in the model); returns the old value.
-  T step(int dir, const char* op, const void* pc) {
-    T old = detail::production(model_.execution()) ? value_ : model_load(op_location(op), pc);
+  T step(bool up, const char* op, const void* outer) {
+    if (detail::production(model_.execution())) [[likely]] {
+      T old = value_;
+      if (up) {
+        ++value_;
+      } else {
+        --value_;
+      }
+      return old;
+    }
+    T old = model_op_step(up, op, outer);
+    detail::compiler_barrier();
+    return old;
+  }
+  [[gnu::noinline]] T model_op_load(const char* op, const void* outer) const {
+    return model_load(op_location(op), {__builtin_return_address(0), outer});
+  }
+  [[gnu::noinline]] void model_op_store(T value, const char* op, const void* outer) {
+    model_store(std::move(value), op_location(op), {__builtin_return_address(0), outer});
+  }
+  [[gnu::noinline]] void model_op_add(T delta, bool add, const char* op, const void* outer) {
+    const detail::CallSite site{__builtin_return_address(0), outer};
+    T v = model_load(op_location(op), site);
+    model_store(add ? T(v + delta) : T(v - delta), op_location(op), site);
+  }
+  [[gnu::noinline]] T model_op_step(bool up, const char* op, const void* outer) {
+    const detail::CallSite site{__builtin_return_address(0), outer};
+    T old = model_load(op_location(op), site);
     T v = old;
-    if (dir > 0) {
+    if (up) {
       ++v;
     } else {
       --v;
     }
-    if (detail::production(model_.execution())) {
-      value_ = std::move(v);
-    } else {
-      model_store(std::move(v), op_location(op), pc);
-    }
+    model_store(std::move(v), op_location(op), site);
     return old;
   }
-  T model_load(const Location& where, const void* pc) const {
+  T model_load(const Location& where, detail::CallSite site) const {
     detail::Execution& ex = detail::model(model_.execution(), "Shared", where);
     detail::point(ex, detail::OpKind::Load, model_.id(), where);
-    detail::shared_access(ex, model_.id(), false, detail::value_bits(value_), where, pc);
+    detail::shared_access(ex, model_.id(), false, detail::value_bits(value_), where, site);
     if (detail::recording(ex)) detail::trace_value(ex, detail::format_value(value_));
     return value_;
   }
-  void model_store(T value, const Location& where, const void* pc) {
+  void model_store(T value, const Location& where, detail::CallSite site) {
     detail::Execution& ex = detail::model(model_.execution(), "Shared", where);
     detail::point(ex, detail::OpKind::Store, model_.id(), where);
     value_ = std::move(value);
-    detail::shared_access(ex, model_.id(), true, detail::value_bits(value_), where, pc);
+    detail::shared_access(ex, model_.id(), true, detail::value_bits(value_), where, site);
     if (detail::recording(ex)) detail::trace_value(ex, detail::format_value(value_));
   }
 

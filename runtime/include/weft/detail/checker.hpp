@@ -31,7 +31,7 @@ struct Event {
   ThreadId other = kNoThread;
   ObjectId object = kNoObject;
   Location where{};
-  const void* pc = nullptr;  // call site of an operator (no Location), for `Names::site`
+  CallSite pc{};  // call site of an operator (no Location), for `Names::site`
   ValueBits value{};
 };
 
@@ -41,8 +41,11 @@ class Names {
   virtual ~Names() = default;
   virtual std::string thread(ThreadId) const = 0;
   virtual std::string object(ObjectId) const = 0;
+  // What identifies the object across schedules: its name, the thread that created it and
+  // its rank among that thread's objects of that name.
+  virtual std::string object_identity(ObjectId) const = 0;
   // "file:line" of an operation, recovering the user's line from `pc` when `where` is empty.
-  virtual std::string site(const Location& where, const void* pc) const = 0;
+  virtual std::string site(const Location& where, CallSite pc) const = 0;
 };
 
 struct Finding {
@@ -55,8 +58,10 @@ struct Finding {
 // "A thread held `from` while it started a blocking acquisition of `to`", named so that it
 // means the same in every schedule and every process.
 struct LockEdge {
-  std::string from;
+  std::string from;  // identities (Names::object_identity)
   std::string to;
+  std::string from_name;  // display names
+  std::string to_name;
   std::string thread;
   std::vector<std::string> gates;  // the other locks it held, sorted
   std::string from_site;           // where `from` was acquired
@@ -77,8 +82,8 @@ class Checker {
 // The checkers every exploration runs (checkers/).
 std::vector<std::unique_ptr<Checker>> make_default_checkers();
 
-// The lock-order graph of a whole exploration: edges are added in schedule order, and a cycle
-// that a new edge closes (and that could deadlock) is returned as a LockOrderInversion.
+// A lock-order graph: edges are added in order, and a cycle that a new edge closes (and that
+// could deadlock) is returned as a LockOrderInversion. Explorations use one per schedule.
 class LockGraph {
  public:
   virtual ~LockGraph() = default;

@@ -28,6 +28,10 @@ constexpr Execution* current() noexcept { return nullptr; }
 inline Execution* current() noexcept { return tls_execution; }
 #endif
 
+// Keeps the compiler from turning the call before it into a tail call (or moving memory
+// accesses across it).
+inline void compiler_barrier() noexcept { asm volatile("" ::: "memory"); }
+
 // True when an object created under `created_in` runs as the real primitive right now: one
 // predictable branch on the production path.
 inline bool production(const Execution* created_in) noexcept {
@@ -170,9 +174,18 @@ struct ValueBits {
   std::uint64_t bits = 0;
   std::string (*format)(std::uint64_t) = nullptr;  // null: the type cannot be shown
 };
-// A checked access to a Shared<T>. `pc`: the caller's address when `where` is empty (operators).
+// Where an operator (which cannot take a Location) was called from: return addresses, named
+// from debug information only when a report needs them. `inner` is the return address of an
+// out-of-line call made from the inlined operator (it lands in the user's function); `outer`
+// that of the operator itself, for builds that do not inline it.
+struct CallSite {
+  const void* inner = nullptr;
+  const void* outer = nullptr;
+  friend bool operator==(const CallSite&, const CallSite&) = default;
+};
+// A checked access to a Shared<T>. `site`: for operators, whose `where` is empty.
 void shared_access(Execution&, ObjectId, bool write, ValueBits, const Location& where,
-                   const void* pc);
+                   CallSite site);
 // Lock ownership, for the lock-order graph: a blocking acquisition starts (before it may
 // block), a lock is now held (however it was taken), a lock is released for good.
 void lock_attempt(Execution&, ObjectId, const Location& where);
