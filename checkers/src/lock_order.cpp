@@ -64,14 +64,10 @@ class LockOrderChecker final : public Checker {
     for (const Attempt& a : attempts_) {
       const std::string to = label(a.object, names);
       for (std::size_t i = 0; i < a.held.size(); ++i) {
-        LockEdge edge{label(a.held[i].object, names),
-                      to,
-                      names.object(a.held[i].object),
-                      names.object(a.object),
-                      names.thread(a.thread),
-                      {},
-                      names.site(a.held[i].where, {}),
-                      names.site(a.where, {})};
+        LockEdge edge{label(a.held[i].object, names),  to,
+                      names.object(a.held[i].object),  names.object(a.object),
+                      names.thread(a.thread),          {},
+                      names.site(a.held[i].where, {}), names.site(a.where, {})};
         if (edge.from == edge.to) continue;
         for (std::size_t j = 0; j < a.held.size(); ++j) {
           if (j != i) edge.gates.push_back(label(a.held[j].object, names));
@@ -169,8 +165,8 @@ class Graph final : public LockGraph {
     std::vector<std::string> keys;
     for (std::size_t k = 0; k < cycle.size(); ++k) {
       const LockEdge& e = edges_[cycle[(first + k) % cycle.size()]];
-      f.message += (k > 0 ? "; " : "") + e.thread + " holds " + e.from_name + " (" +
-                   e.from_site + ") and waits for " + e.to_name + " (" + e.to_site + ")";
+      f.message += (k > 0 ? "; " : "") + e.thread + " holds " + e.from_name + " (" + e.from_site +
+                   ") and waits for " + e.to_name + " (" + e.to_site + ")";
       f.locks.push_back(e.from_name);
       keys.push_back(e.from + "(" + e.from_site + ")->" + e.to + "(" + e.to_site + ")");
     }

@@ -78,11 +78,10 @@ class RaceChecker final : public Checker {
       case Event::Kind::Sync: {
         VectorClock& t = thread(e.thread);
         VectorClock& o = object(e.object);
-        if (e.sync != Sync::Release) join_into(t, o);
-        if (e.sync != Sync::Acquire) {
-          join_into(o, t);
-          tick(t, e.thread);
-        }
+        if (e.sync == Sync::Acquire || e.sync == Sync::AcquireRelease) join_into(t, o);
+        if (e.sync == Sync::Overwrite) o = t;
+        if (e.sync == Sync::Release || e.sync == Sync::AcquireRelease) join_into(o, t);
+        if (e.sync != Sync::Acquire) tick(t, e.thread);
         break;
       }
       case Event::Kind::Read:
@@ -170,6 +169,17 @@ class RaceChecker final : public Checker {
         r.first_read = v.last_write_read;
         // Really lost here if this thread read a value older than the write it overwrites.
         r.happened = own_read.write_seq < v.last_write.write_seq;
+        // The read of this read-modify-write raced with the same write: that is this lost
+        // update, not a second bug.
+        const Access& w = v.last_write;
+        auto is = [](const Access& a, const Access& b) {
+          return a.thread == b.thread && a.clock == b.clock;
+        };
+        std::erase_if(races_, [&](const Race& old) {
+          if (old.lost_update || old.variable != e.object) return false;
+          return (is(old.first, w) && is(old.second, own_read) && !old.second_is_write) ||
+                 (is(old.first, own_read) && !old.first_is_write && is(old.second, w));
+        });
       }
       record(std::move(r));
     }

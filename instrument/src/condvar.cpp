@@ -15,7 +15,8 @@ bool CondVar::end_wait(std::int64_t deadline) {
     return false;
   }
   const bool timed_out = detail::block_until(*model_.execution(), model_.id(), deadline);
-  detail::sync(*model_.execution(), model_.id(), detail::Sync::Acquire);  // notify -> wake
+  // Only a notify that woke this waiter orders it; a timeout carries no happens-before.
+  if (!timed_out) detail::sync(*model_.execution(), model_.id(), detail::Sync::Acquire);
   return timed_out;
 }
 

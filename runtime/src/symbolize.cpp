@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <execinfo.h>
 #include <link.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -53,8 +54,14 @@ std::vector<Frame> resolve(const void* pc) {
         (header->e_type == ET_DYN ? reinterpret_cast<std::uintptr_t>(info.dli_fbase) : 0);
     std::string module = info.dli_fname;
     if (module.find('\'') != std::string::npos) return frames;
-    // The main program may be named relative to a directory we are no longer in.
-    if (module.empty() || module.front() != '/') module = "/proc/self/exe";
+    // The main program may be named relative to a directory we are no longer in. (Resolved
+    // here: in addr2line's process /proc/self/exe would be addr2line.)
+    if (module.empty() || module.front() != '/') {
+      char self[4096];
+      const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+      if (n <= 0) return frames;
+      module.assign(self, static_cast<std::size_t>(n));
+    }
     char cmd[4096];
     std::snprintf(cmd, sizeof cmd, "addr2line -C -f -i -e '%s' 0x%jx 2>/dev/null", module.c_str(),
                   static_cast<std::uintmax_t>(addr));

@@ -99,7 +99,7 @@ class Atomic {
     detail::point(ex, kind, model_.id(), where);
     detail::sync(ex, model_.id(),
                  kind == detail::OpKind::Load    ? detail::Sync::Acquire
-                 : kind == detail::OpKind::Store ? detail::Sync::Release
+                 : kind == detail::OpKind::Store ? detail::Sync::Overwrite
                                                  : detail::Sync::AcquireRelease);
   }
   void trace(const T& v, const Location&) const {

@@ -43,7 +43,8 @@ class Shared {
   // return address lands in the caller's code (this operator is inlined there); the barrier
   // after it keeps that call from becoming a tail call, which would lose the caller's frame.
   operator T() const {
-    if (detail::production(model_.execution())) [[likely]] return value_;
+    if (detail::production(model_.execution())) [[likely]]
+      return value_;
     T v = model_op_load("operator T", __builtin_return_address(0));
     detail::compiler_barrier();
     return v;

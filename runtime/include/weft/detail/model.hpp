@@ -166,7 +166,9 @@ void fail(Execution&, BugKind, std::string message);
 void fail_later(Execution&, BugKind, std::string message);
 
 // The happens-before effect of an operation on its object, reported after it applied.
-enum class Sync : std::uint8_t { Acquire, Release, AcquireRelease };
+// Release publishes the thread's clock by joining it into the object's; Overwrite replaces the
+// object's clock (an atomic store: a later load synchronises with that store only).
+enum class Sync : std::uint8_t { Acquire, Release, AcquireRelease, Overwrite };
 void sync(Execution&, ObjectId, Sync);
 
 // A value read or written, kept as bits so that nothing is formatted while exploring.
