@@ -4,10 +4,6 @@
 
 namespace weft::detail {
 
-const char* LockModel::type() const noexcept {
-  return kind_ == ObjectKind::Mutex ? "Mutex" : "RecursiveMutex";
-}
-
 // Takes the lock if it is free or re-entrant; reports re-locking a non-recursive Mutex.
 // Returns whether the calling thread now holds it.
 bool LockModel::acquire_or_misuse(Execution& ex, const Location& where, bool trying) {
@@ -32,7 +28,8 @@ bool LockModel::acquire_or_misuse(Execution& ex, const Location& where, bool try
   return false;
 }
 
-void LockModel::lock(const Location& where) {
+void LockModel::lock(const char* file, unsigned line, const char* function) {
+  const Location where{file, line, function};
   Execution& ex = model(execution(), type(), where);
   if (unwinding(ex)) return;
   point(ex, OpKind::Lock, id(), where);
@@ -44,7 +41,8 @@ void LockModel::lock(const Location& where) {
   }
 }
 
-bool LockModel::try_lock(const Location& where) {
+bool LockModel::try_lock(const char* file, unsigned line, const char* function) {
+  const Location where{file, line, function};
   Execution& ex = model(execution(), type(), where);
   if (unwinding(ex)) return false;
   point(ex, OpKind::TryLock, id(), where);
@@ -71,7 +69,8 @@ bool LockModel::try_lock_for_ns(std::int64_t ns, const Location& where) {
   return true;
 }
 
-void LockModel::unlock(const Location& where) {
+void LockModel::unlock(const char* file, unsigned line, const char* function) {
+  const Location where{file, line, function};
   Execution& ex = model(execution(), type(), where);
   const ThreadId me = current_thread(ex);
   const ThreadId holder = owner(ex, id());

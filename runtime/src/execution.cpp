@@ -14,7 +14,7 @@
 
 namespace weft::detail {
 
-thread_local Execution* tls_execution = nullptr;
+constinit thread_local Execution* tls_execution = nullptr;
 
 namespace {
 
@@ -601,7 +601,12 @@ std::string location_text(const Location& where) {
   return s;
 }
 
-void throw_mode_mismatch(const char* type, const Location& where) {
+void throw_mode_mismatch_at(const char* type, const char* file, unsigned line,
+                            const char* function) {
+  throw_mode_mismatch(type, Location{file, line, function});
+}
+
+void throw_mode_mismatch(const char* type, Location where) {
   std::string msg = std::string("weft::") + type + " used at " + std::string(basename(where.file)) +
                     ":" + std::to_string(where.line) + " ";
   msg += current() != nullptr

@@ -1,11 +1,14 @@
 // weft/atomic.hpp — Atomic<T>: std::atomic in production; in the model every operation is one
 // scheduling point under sequential consistency (memory_order arguments are accepted and
-// treated as seq_cst: weft explores interleavings, not weak-memory reorderings).
+// treated as seq_cst: weft explores interleavings, not weak-memory reorderings). For the race
+// checker every model atomic is at least release/acquire: a store publishes, a load observes
+// the store it reads, a read-modify-write does both.
 #pragma once
 
 #include <atomic>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <weft/detail/format.hpp>
 #include <weft/detail/model.hpp>
@@ -23,94 +26,130 @@ class Atomic {
   Atomic(const Atomic&) = delete;
   Atomic& operator=(const Atomic&) = delete;
 
+  // Production: the real operation, then the (cold) check that the object is not a model
+  // object — after, so that it reads a cache line the operation already owns.
   T load(std::memory_order mo = std::memory_order_seq_cst,
          Location where = Location::current()) const {
-    if (detail::production(model_.execution())) [[likely]]
-      return a_.load(mo);
-    const_cast<Atomic*>(this)->enter(detail::OpKind::Load, where);
-    const T v = a_.load(std::memory_order_relaxed);
-    trace(v, where);
-    return v;
+    if (detail::current() == nullptr) [[likely]] {
+      const T v = a_.load(mo);
+      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
+      return v;
+    }
+    return const_cast<Atomic*>(this)
+        ->model_op(Op::Load, T(), T(), where.file, where.line, where.function)
+        .first;
   }
   void store(T value, std::memory_order mo = std::memory_order_seq_cst,
              Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]] {
+    if (detail::current() == nullptr) [[likely]] {
       a_.store(value, mo);
+      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
       return;
     }
-    enter(detail::OpKind::Store, where);
-    a_.store(value, std::memory_order_relaxed);
-    trace(value, where);
+    model_op(Op::Store, value, T(), where.file, where.line, where.function);
   }
   T exchange(T value, std::memory_order mo = std::memory_order_seq_cst,
              Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]]
-      return a_.exchange(value, mo);
-    enter(detail::OpKind::Rmw, where);
-    const T old = a_.exchange(value, std::memory_order_relaxed);
-    trace(old, value, where);
-    return old;
+    if (detail::current() == nullptr) [[likely]] {
+      const T old = a_.exchange(value, mo);
+      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
+      return old;
+    }
+    return model_op(Op::Exchange, value, T(), where.file, where.line, where.function).first;
   }
   bool compare_exchange_strong(T& expected, T desired,
                                std::memory_order mo = std::memory_order_seq_cst,
                                Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]]
-      return a_.compare_exchange_strong(expected, desired, mo);
-    enter(detail::OpKind::Rmw, where);
-    const T seen = a_.load(std::memory_order_relaxed);
-    const bool ok = a_.compare_exchange_strong(expected, desired, std::memory_order_relaxed);
-    trace(seen, ok ? desired : seen, where);
+    if (detail::current() == nullptr) [[likely]] {
+      const bool ok = a_.compare_exchange_strong(expected, desired, mo);
+      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
+      return ok;
+    }
+    const auto [seen, ok] =
+        model_op(Op::Cas, desired, expected, where.file, where.line, where.function);
+    if (!ok) expected = seen;
     return ok;
   }
   // Never fails spuriously in the model (a strong CAS is one of the weak CAS's behaviours).
   bool compare_exchange_weak(T& expected, T desired,
                              std::memory_order mo = std::memory_order_seq_cst,
                              Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]]
-      return a_.compare_exchange_weak(expected, desired, mo);
+    if (detail::current() == nullptr) [[likely]] {
+      const bool ok = a_.compare_exchange_weak(expected, desired, mo);
+      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
+      return ok;
+    }
     return compare_exchange_strong(expected, desired, mo, where);
   }
   T fetch_add(T delta, std::memory_order mo = std::memory_order_seq_cst,
               Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]]
-      return a_.fetch_add(delta, mo);
-    enter(detail::OpKind::Rmw, where);
-    const T old = a_.fetch_add(delta, std::memory_order_relaxed);
-    trace(old, static_cast<T>(old + delta), where);
-    return old;
+    if (detail::current() == nullptr) [[likely]] {
+      const T old = a_.fetch_add(delta, mo);
+      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
+      return old;
+    }
+    return model_op(Op::Add, delta, T(), where.file, where.line, where.function).first;
   }
   T fetch_sub(T delta, std::memory_order mo = std::memory_order_seq_cst,
               Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]]
-      return a_.fetch_sub(delta, mo);
-    enter(detail::OpKind::Rmw, where);
-    const T old = a_.fetch_sub(delta, std::memory_order_relaxed);
-    trace(old, static_cast<T>(old - delta), where);
-    return old;
+    if (detail::current() == nullptr) [[likely]] {
+      const T old = a_.fetch_sub(delta, mo);
+      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
+      return old;
+    }
+    return model_op(Op::Sub, delta, T(), where.file, where.line, where.function).first;
   }
 
   void set_name(std::string_view name) { model_.rename(name); }
 
  private:
   static constexpr detail::ObjectKind kKind = detail::ObjectKind::Atomic;
-  // Every model atomic is at least release/acquire: stores publish, loads observe.
-  void enter(detail::OpKind kind, const Location& where) {
+  enum class Op { Load, Store, Exchange, Cas, Add, Sub };
+
+  // The model path, out of line and taking the Location as scalars so that the production
+  // path never builds one on the stack. Returns (value before, CAS success).
+  [[gnu::noinline, gnu::cold]] std::pair<T, bool> model_op(Op op, T arg, T expected,
+                                                           const char* file, unsigned line,
+                                                           const char* function) {
+    const Location where{file, line, function};
     detail::Execution& ex = detail::model(model_.execution(), "Atomic", where);
+    const detail::OpKind kind = op == Op::Load    ? detail::OpKind::Load
+                                : op == Op::Store ? detail::OpKind::Store
+                                                  : detail::OpKind::Rmw;
     detail::point(ex, kind, model_.id(), where);
     detail::sync(ex, model_.id(),
                  kind == detail::OpKind::Load    ? detail::Sync::Acquire
                  : kind == detail::OpKind::Store ? detail::Sync::Overwrite
                                                  : detail::Sync::AcquireRelease);
-  }
-  void trace(const T& v, const Location&) const {
-    detail::Execution& ex = *model_.execution();
-    if (detail::recording(ex)) detail::trace_value(ex, detail::format_value(v));
-  }
-  void trace(const T& before, const T& after, const Location&) const {
-    detail::Execution& ex = *model_.execution();
-    if (detail::recording(ex)) {
-      detail::trace_value(ex, detail::format_value(before) + " -> " + detail::format_value(after));
+    const T before = a_.load(std::memory_order_relaxed);
+    T after = before;
+    bool ok = true;
+    switch (op) {
+      case Op::Load:
+        break;
+      case Op::Store:
+      case Op::Exchange:
+        after = arg;
+        break;
+      case Op::Cas:
+        ok = before == expected;
+        if (ok) after = arg;
+        break;
+      case Op::Add:
+        after = static_cast<T>(before + arg);
+        break;
+      case Op::Sub:
+        after = static_cast<T>(before - arg);
+        break;
     }
+    a_.store(after, std::memory_order_relaxed);
+    if (detail::recording(ex)) {
+      detail::trace_value(
+          ex, op == Op::Load || op == Op::Store
+                  ? detail::format_value(op == Op::Load ? before : after)
+                  : detail::format_value(before) + " -> " + detail::format_value(after));
+    }
+    return {before, ok};
   }
 
   detail::ModelObject model_;

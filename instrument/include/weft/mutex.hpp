@@ -21,11 +21,14 @@ class LockModel : public ModelObject {
  public:
   LockModel(ObjectKind kind, std::string_view name, const Location& where)
       : ModelObject(kind, name, where), kind_(kind) {}
-  void lock(const Location& where);
-  bool try_lock(const Location& where);
+  // Out of line, with the Location as scalars: the production fast path never builds one.
+  [[gnu::cold]] void lock(const char* file, unsigned line, const char* function);
+  [[gnu::cold]] bool try_lock(const char* file, unsigned line, const char* function);
   bool try_lock_for_ns(std::int64_t ns, const Location& where);
-  void unlock(const Location& where);
-  const char* type() const noexcept;
+  [[gnu::cold]] void unlock(const char* file, unsigned line, const char* function);
+  const char* type() const noexcept {
+    return kind_ == ObjectKind::Mutex ? "Mutex" : "RecursiveMutex";
+  }
 
  private:
   bool acquire_or_misuse(Execution& ex, const Location& where, bool trying);
@@ -35,89 +38,73 @@ class LockModel : public ModelObject {
 };
 }  // namespace detail
 
-class Mutex {
+namespace detail {
+// Both mutex kinds: the real `Real` mutex in production, LockModel in the model.
+template <class Real, ObjectKind Kind>
+class BasicMutex {
  public:
-  explicit Mutex(Location where = Location::current())
-      : model_(detail::ObjectKind::Mutex, {}, where) {}
-  explicit Mutex(std::string_view name, Location where = Location::current())
-      : model_(detail::ObjectKind::Mutex, name, where) {}
-  Mutex(const Mutex&) = delete;
-  Mutex& operator=(const Mutex&) = delete;
+  explicit BasicMutex(Location where = Location::current()) : model_(Kind, {}, where) {}
+  explicit BasicMutex(std::string_view name, Location where = Location::current())
+      : model_(Kind, name, where) {}
+  BasicMutex(const BasicMutex&) = delete;
+  BasicMutex& operator=(const BasicMutex&) = delete;
 
   void lock(Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]] {
+    if (current() == nullptr) [[likely]] {
       m_.lock();
+      check_not_model(model_.execution(), kType, where.file, where.line, where.function);
       return;
     }
-    model_.lock(where);
+    model_.lock(where.file, where.line, where.function);
   }
   bool try_lock(Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]]
-      return m_.try_lock();
-    return model_.try_lock(where);
+    if (current() == nullptr) [[likely]] {
+      const bool got = m_.try_lock();
+      check_not_model(model_.execution(), kType, where.file, where.line, where.function);
+      return got;
+    }
+    return model_.try_lock(where.file, where.line, where.function);
   }
   template <class Rep, class Period>
   bool try_lock_for(std::chrono::duration<Rep, Period> d, Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]]
-      return m_.try_lock_for(detail::real_timeout(d));
-    detail::Execution& ex = detail::model(model_.execution(), "Mutex", where);
-    return model_.try_lock_for_ns(detail::deadline_after(ex, d) - detail::virtual_now(ex), where);
+    if (current() == nullptr) [[likely]] {
+      const bool got = m_.try_lock_for(real_timeout(d));
+      check_not_model(model_.execution(), kType, where.file, where.line, where.function);
+      return got;
+    }
+    Execution& ex = model(model_.execution(), kType, where);
+    return model_.try_lock_for_ns(deadline_after(ex, d) - virtual_now(ex), where);
   }
   void unlock(Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]] {
+    if (current() == nullptr) [[likely]] {
+      // Checked first: a model object's real mutex was never locked.
+      check_not_model(model_.execution(), kType, where.file, where.line, where.function);
       m_.unlock();
       return;
     }
-    model_.unlock(where);
+    model_.unlock(where.file, where.line, where.function);
   }
   // The name used in traces and reports (default: "Mutex@file:line" of the declaration).
   void set_name(std::string_view name) { model_.rename(name); }
 
  private:
-  detail::LockModel model_;
-  std::timed_mutex m_;
+  static constexpr const char* kType = Kind == ObjectKind::Mutex ? "Mutex" : "RecursiveMutex";
+  LockModel model_;
+  Real m_;
+};
+}  // namespace detail
+
+// Python's Lock: not re-entrant; re-locking it from its owner is a Misuse bug in the model.
+class Mutex : public detail::BasicMutex<std::timed_mutex, detail::ObjectKind::Mutex> {
+ public:
+  using BasicMutex::BasicMutex;
 };
 
-class RecursiveMutex {
+// Python's RLock: the owner may lock it again; it is released by as many unlocks.
+class RecursiveMutex
+    : public detail::BasicMutex<std::recursive_timed_mutex, detail::ObjectKind::RecursiveMutex> {
  public:
-  explicit RecursiveMutex(Location where = Location::current())
-      : model_(detail::ObjectKind::RecursiveMutex, {}, where) {}
-  explicit RecursiveMutex(std::string_view name, Location where = Location::current())
-      : model_(detail::ObjectKind::RecursiveMutex, name, where) {}
-  RecursiveMutex(const RecursiveMutex&) = delete;
-  RecursiveMutex& operator=(const RecursiveMutex&) = delete;
-
-  void lock(Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]] {
-      m_.lock();
-      return;
-    }
-    model_.lock(where);
-  }
-  bool try_lock(Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]]
-      return m_.try_lock();
-    return model_.try_lock(where);
-  }
-  template <class Rep, class Period>
-  bool try_lock_for(std::chrono::duration<Rep, Period> d, Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]]
-      return m_.try_lock_for(detail::real_timeout(d));
-    detail::Execution& ex = detail::model(model_.execution(), "RecursiveMutex", where);
-    return model_.try_lock_for_ns(detail::deadline_after(ex, d) - detail::virtual_now(ex), where);
-  }
-  void unlock(Location where = Location::current()) {
-    if (detail::production(model_.execution())) [[likely]] {
-      m_.unlock();
-      return;
-    }
-    model_.unlock(where);
-  }
-  void set_name(std::string_view name) { model_.rename(name); }
-
- private:
-  detail::LockModel model_;
-  std::recursive_timed_mutex m_;
+  using BasicMutex::BasicMutex;
 };
 
 }  // namespace weft

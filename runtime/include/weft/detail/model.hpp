@@ -20,7 +20,7 @@ class Execution;
 
 // The execution running on this OS thread; null means production mode. Every instrumented
 // operation reads it once, so it must stay a plain thread_local pointer.
-extern thread_local Execution* tls_execution;
+extern thread_local constinit Execution* tls_execution;
 #ifdef WEFT_PRODUCTION_ONLY
 // The model is compiled out: every model branch in the headers is statically dead.
 constexpr Execution* current() noexcept { return nullptr; }
@@ -44,7 +44,30 @@ inline bool production(const Execution* created_in) noexcept {
 }
 
 // An object used in a mode other than the one it was created in.
-[[noreturn]] void throw_mode_mismatch(const char* type, const Location& where);
+[[noreturn]] void throw_mode_mismatch(const char* type, Location where);
+// The same with the Location spelled out: cold calls from a production fast path pass scalars
+// (in registers), because a Location passed by value or reference is built on the stack on
+// every call, even when the call is not taken.
+[[noreturn, gnu::cold]] void throw_mode_mismatch_at(const char* type, const char* file,
+                                                    unsigned line, const char* function);
+
+// The production fast path checks only the thread-local execution before the real operation;
+// whether the object itself was made in a model run is checked after it, so that the check
+// reads the object's cache line after the operation has it (an object shared by cores would
+// otherwise pay an extra coherence round trip per operation).
+inline void check_not_model(const Execution* created_in, const char* type, const char* file,
+                            unsigned line, const char* function) {
+#ifndef WEFT_PRODUCTION_ONLY
+  if (created_in != nullptr) [[unlikely]]
+    throw_mode_mismatch_at(type, file, line, function);
+#else
+  (void)created_in;
+  (void)type;
+  (void)file;
+  (void)line;
+  (void)function;
+#endif
+}
 
 // The execution an object created under `created_in` must use now; UsageError when the object
 // crossed modes (or executions).
