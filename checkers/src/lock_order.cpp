@@ -34,6 +34,10 @@ class LockOrderChecker final : public Checker {
     labels_.clear();
   }
 
+  bool wants(Event::Kind k) const override {
+    return k == Event::Kind::LockAttempt || k == Event::Kind::Acquired || k == Event::Kind::Unlock;
+  }
+
   void on_event(const Event& e) override {
     switch (e.kind) {
       case Event::Kind::LockAttempt:

@@ -58,20 +58,25 @@ struct Race {
 
 class RaceChecker final : public Checker {
  public:
+  // State is reset, not freed: the next schedule reuses every vector's capacity.
   void on_execution_begin() override {
-    threads_.clear();
-    objects_.clear();
-    variables_.clear();
+    threads_used_ = 0;
+    objects_used_ = 0;
+    variables_used_ = 0;
     races_.clear();
+  }
+
+  bool wants(Event::Kind k) const override {
+    return k == Event::Kind::Spawn || k == Event::Kind::Sync || k == Event::Kind::Read ||
+           k == Event::Kind::Write;
   }
 
   void on_event(const Event& e) override {
     switch (e.kind) {
       case Event::Kind::Spawn: {
-        VectorClock& parent = thread(e.thread);
-        VectorClock child = parent;  // the child starts after everything its parent did
+        VectorClock& child = thread(e.other);
+        child = thread(e.thread);  // the child starts after everything its parent did
         tick(child, e.other);
-        thread(e.other) = std::move(child);
         tick(thread(e.thread), e.thread);
         break;
       }
@@ -108,15 +113,23 @@ class RaceChecker final : public Checker {
   }
 
  private:
+  // Makes entries [used, n) fresh (emptied, capacity kept) and counts them as used.
+  template <class V, class Reset>
+  static void grow(V& v, std::size_t& used, std::size_t n, Reset reset) {
+    if (n <= used) return;
+    if (v.size() < n) v.resize(n);
+    for (std::size_t i = used; i < n; ++i) reset(v[i]);
+    used = n;
+  }
   VectorClock& thread(ThreadId t) {
-    if (threads_.size() <= t) threads_.resize(t + 1);
+    grow(threads_, threads_used_, t + 1, [](VectorClock& vc) { vc.clear(); });
     VectorClock& vc = threads_[t];
     if (vc.size() <= t) vc.resize(t + 1, 0);
     if (vc[t] == 0) vc[t] = 1;
     return vc;
   }
   VectorClock& object(ObjectId o) {
-    if (objects_.size() <= o) objects_.resize(o + 1);
+    grow(objects_, objects_used_, o + 1, [](VectorClock& vc) { vc.clear(); });
     return objects_[o];
   }
   static void tick(VectorClock& vc, ThreadId t) {
@@ -124,7 +137,13 @@ class RaceChecker final : public Checker {
     ++vc[t];
   }
   Variable& variable(ObjectId o) {
-    if (variables_.size() <= o) variables_.resize(o + 1);
+    grow(variables_, variables_used_, o + 1, [](Variable& v) {
+      v.last_write = Access{};
+      v.last_write_read = Access{};
+      v.writes = 0;
+      v.reads.clear();
+      v.pending.clear();
+    });
     return variables_[o];
   }
   // Whether `a` happens before the current point of thread `t`.
@@ -273,6 +292,9 @@ class RaceChecker final : public Checker {
   std::vector<VectorClock> objects_;
   std::vector<Variable> variables_;
   std::vector<Race> races_;
+  std::size_t threads_used_ = 0;
+  std::size_t objects_used_ = 0;
+  std::size_t variables_used_ = 0;
   static constexpr std::size_t kMaxRaces = 64;
 };
 

@@ -84,7 +84,16 @@ class Execution final : public Names {
     mirror_count_ = count;
   }
   // Observers of the event stream for the following runs (may be null: none).
-  void set_checkers(std::vector<std::unique_ptr<Checker>>* checkers) { checkers_ = checkers; }
+  void set_checkers(std::vector<std::unique_ptr<Checker>>* checkers) {
+    checkers_ = checkers;
+    for (auto& list : interested_) list.clear();
+    if (checkers == nullptr) return;
+    for (auto& c : *checkers) {
+      for (std::size_t k = 0; k < kEventKinds; ++k) {
+        if (c->wants(static_cast<Event::Kind>(k))) interested_[k].push_back(c.get());
+      }
+    }
+  }
 
   // --- Names, for checkers' messages
   std::string thread(ThreadId id) const override { return thread_name(id); }
@@ -94,8 +103,8 @@ class Execution final : public Names {
 
   // --- events to checkers
   void emit(const Event& e) {
-    if (checkers_ == nullptr || unwinding_) return;
-    for (auto& c : *checkers_) c->on_event(e);
+    if (unwinding_) return;
+    for (Checker* c : interested_[static_cast<std::size_t>(e.kind)]) c->on_event(e);
   }
   // --- used by instrument/ through weft/detail/model.hpp
   ObjectId register_object(ObjectKind kind, const Location& declared);
@@ -170,6 +179,8 @@ class Execution final : public Names {
   bool abandon_pending_ = false;
   const std::function<void()>* body_ = nullptr;
   std::vector<std::unique_ptr<Checker>>* checkers_ = nullptr;
+  static constexpr std::size_t kEventKinds = 7;
+  std::vector<Checker*> interested_[kEventKinds];
   Schedule::Decision* mirror_ = nullptr;
   std::size_t mirror_capacity_ = 0;
   std::uint64_t* mirror_count_ = nullptr;

@@ -73,6 +73,9 @@ class Checker {
  public:
   virtual ~Checker() = default;
   virtual void on_execution_begin() = 0;
+  // Whether on_event wants events of this kind (asked once per exploration: the dispatch skips
+  // a checker for the kinds it ignores).
+  virtual bool wants(Event::Kind) const { return true; }
   virtual void on_event(const Event& e) = 0;
   virtual std::vector<Finding> on_execution_end(const Names& names) = 0;
   // Lock-order edges of the execution that just ended (after on_execution_end).
