@@ -126,3 +126,127 @@ TEST_CASE("cli_help_exits_0") {
   CHECK(r.status == 0);
   CHECK(has(r.out, "explore [GLOB]"));
 }
+
+namespace {
+// Runs the CLI test scenarios binary.
+Run scenarios(const std::string& args, const fs::path& dir) {
+  fs::create_directories(dir);
+  const std::string cmd =
+      "cd '" + dir.string() + "' && '" WEFT_SCENARIOS_BIN "' " + args + " >out.txt 2>err.txt";
+  const int raw = std::system(cmd.c_str());
+  return Run{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "out.txt"),
+             slurp(dir / "err.txt")};
+}
+
+std::size_t count(const std::string& s, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("cli_jobs_2_reports_exactly_what_jobs_1_reports") {
+  const Run one = cli("explore --jobs 1 --seed 3 --iterations 300", scratch("jobs-1"));
+  const Run two = cli("explore --jobs 2 --seed 3 --iterations 300", scratch("jobs-2"));
+  CHECK(one.status == 1);
+  CHECK(two.status == 1);
+  CHECK(one.out == two.out);
+  const Run env = cli("explore --seed 3 --iterations 300", scratch("jobs-env"));
+  CHECK(env.out == one.out);
+}
+
+TEST_CASE("cli_environment_tunes_and_flags_win") {
+  const fs::path dir = scratch("env");
+  const Run from_env =
+      cli("explore 'seed: locked counter' ", dir);  // baseline: default 1000 schedules
+  CHECK(has(from_env.out, "(1000 schedules)"));
+  const std::string cmd = "cd '" + dir.string() +
+                          "' && WEFT_ITERATIONS=7 WEFT_STRATEGY=random '" WEFT_EXAMPLES_BIN
+                          "' explore 'seed: locked counter' >out.txt 2>err.txt";
+  CHECK(std::system(cmd.c_str()) == 0);
+  CHECK(has(slurp(dir / "out.txt"), "(7 schedules)"));
+  const std::string both = "cd '" + dir.string() +
+                           "' && WEFT_ITERATIONS=7 '" WEFT_EXAMPLES_BIN
+                           "' explore 'seed: locked counter' --iterations 9 >out.txt 2>err.txt";
+  CHECK(std::system(both.c_str()) == 0);
+  CHECK(has(slurp(dir / "out.txt"), "(9 schedules)"));
+  const std::string bad =
+      "cd '" + dir.string() + "' && WEFT_SEED=x '" WEFT_EXAMPLES_BIN "' explore >out.txt 2>err.txt";
+  const int raw = std::system(bad.c_str());
+  CHECK(WEXITSTATUS(raw) == 2);
+  CHECK(has(slurp(dir / "err.txt"), "WEFT_SEED expects a whole number"));
+}
+
+TEST_CASE("cli_junit_report_counts_scenarios_and_failures") {
+  const fs::path dir = scratch("junit");
+  const Run r = cli("explore --iterations 200 --junit report.xml", dir);
+  CHECK(r.status == 1);
+  const std::string xml = slurp(dir / "report.xml");
+  REQUIRE(!xml.empty());
+  CHECK(xml.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 0) == 0);
+  const Run list = cli("list", dir);
+  const std::size_t scenarios = lines(list.out);
+  CHECK(count(xml, "<testcase ") == scenarios);
+  const std::size_t bugs = count(r.out, "\nBUG   ") + (r.out.rfind("BUG   ", 0) == 0 ? 1 : 0);
+  CHECK(count(xml, "<failure ") == bugs);
+  CHECK(has(xml, "tests=\"" + std::to_string(scenarios) + "\" failures=\"" + std::to_string(bugs) +
+                     "\""));
+  CHECK(has(xml, "type=\"Deadlock\""));
+  // Well-formed: a real XML parser accepts it (python3 is installed by setup.sh).
+  const std::string check =
+      "python3 -c \"import xml.dom.minidom,sys; "
+      "xml.dom.minidom.parse(sys.argv[1])\" '" +
+      (dir / "report.xml").string() + "'";
+  CHECK(std::system(check.c_str()) == 0);
+}
+
+TEST_CASE("cli_chrome_trace_is_valid_json_with_a_lane_per_thread") {
+  const fs::path dir = scratch("chrome");
+  const Run r = cli("explore 'seed: ABBA deadlock' --chrome-trace trace.json", dir);
+  CHECK(r.status == 1);
+  const std::string json = slurp(dir / "trace.json");
+  CHECK(has(json, "\"traceEvents\""));
+  CHECK(has(json, "\"name\":\"thread_name\""));
+  CHECK(has(json, "\"args\":{\"name\":\"T1\"}"));
+  CHECK(has(json, "\"args\":{\"name\":\"T2\"}"));
+  CHECK(has(json, "blocked: lock lock_b"));
+  const std::string check =
+      "python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); "
+      "assert len(d['traceEvents']) > 5\" '" +
+      (dir / "trace.json").string() + "'";
+  CHECK(std::system(check.c_str()) == 0);
+  // replay writes one too
+  const Run again =
+      cli("replay 'seed: ABBA deadlock' weft-schedules/seed-abba-deadlock-2.schedule "
+          "--chrome-trace again.json",
+          dir);
+  CHECK(again.status == 1);
+  CHECK(has(slurp(dir / "again.json"), "blocked: lock"));
+}
+
+TEST_CASE("cli_a_crashing_body_is_a_bug_with_its_schedule_and_the_run_goes_on") {
+  const fs::path dir = scratch("crash");
+  const Run r = scenarios("explore --strategy random --iterations 200", dir);
+  CHECK(r.status == 1);
+  CHECK(has(r.out, "BUG   crashes: null write in one interleaving"));
+  CHECK(has(r.out, "Crash: the body crashed in schedule"));
+  CHECK(has(r.out, "Segmentation fault"));
+  CHECK(has(r.out, "ok    clean: locked counter"));  // the scenarios after it still ran
+  CHECK(has(r.out, "BUG   buggy: lost update"));
+  CHECK(fs::exists(dir / "weft-schedules" / "crashes-null-write-in-one-interleaving.schedule"));
+  const Run two = scenarios("explore --strategy random --iterations 200 --jobs 2", dir);
+  CHECK(two.out == r.out);
+}
+
+TEST_CASE("doctest_integration_prints_the_report_summary_on_failure") {
+  const fs::path dir = scratch("doctest");
+  fs::create_directories(dir);
+  const std::string cmd = "cd '" + dir.string() + "' && '" WEFT_DOCTEST_DEMO_BIN "' >out.txt 2>&1";
+  const int raw = std::system(cmd.c_str());
+  CHECK(WEXITSTATUS(raw) != 0);
+  const std::string out = slurp(dir / "out.txt");
+  CHECK(has(out, "LostUpdate"));
+  CHECK(has(out, "trace (the interleaving that led to it)"));
+  CHECK(has(out, "weft::replay(body, weft::Schedule::load("));
+  CHECK(has(out, "weft-schedule 1"));
+}
