@@ -217,7 +217,7 @@ TEST_CASE("cli_chrome_trace_is_valid_json_with_a_lane_per_thread") {
   CHECK(std::system(check.c_str()) == 0);
   // replay writes one too
   const Run again =
-      cli("replay 'seed: ABBA deadlock' weft-schedules/seed-abba-deadlock-2.schedule "
+      cli("replay 'seed: ABBA deadlock' weft-schedules/seed-abba-deadlock.schedule "
           "--chrome-trace again.json",
           dir);
   CHECK(again.status == 1);

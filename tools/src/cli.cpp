@@ -336,12 +336,34 @@ int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
               << (r.iterations == 1 ? " schedule)\n" : " schedules)\n");
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
+    std::filesystem::path path;
     for (std::size_t b = 0; b < r.bugs.size(); ++b) {
       const Bug& bug = r.bugs[b];
+      // Several bugs found by one schedule share its trace and its file.
+      if (b > 0 && bug.schedule == r.bugs[b - 1].schedule) {
+        std::cout << "  " << to_string(bug.kind) << ": " << bug.message << "\n"
+                  << "  (same schedule as the bug above";
+        if (bug.trace.find("wait-for graph") != std::string::npos) {
+          std::cout << "; its wait-for graph:)\n";
+          const std::string graph = bug.trace.substr(bug.trace.find("wait-for graph"));
+          std::string line;
+          for (char c : graph) {
+            if (c != '\n') {
+              line += c;
+              continue;
+            }
+            std::cout << "  " << line << "\n";
+            line.clear();
+          }
+        } else {
+          std::cout << ")\n";
+        }
+        continue;
+      }
       print_bug(bug);
       std::string file = file_name_for(s->name);
       if (b > 0) file.insert(file.size() - 9, "-" + std::to_string(b + 1));
-      const std::filesystem::path path = dir / file;
+      path = dir / file;
       try {
         bug.schedule.save(path);
         std::cout << "  replay: " << argv0 << " replay " << quote(s->name) << " "
@@ -355,7 +377,8 @@ int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
     }
   }
   std::cout << "weft: " << chosen.size() << (chosen.size() == 1 ? " scenario, " : " scenarios, ")
-            << with_bugs << " with bugs, " << schedules << " schedules explored\n";
+            << with_bugs << " with bugs, " << schedules
+            << (schedules == 1 ? " schedule explored\n" : " schedules explored\n");
   if (!junit.empty()) {
     write_file(junit,
                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite "
