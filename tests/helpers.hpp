@@ -1,6 +1,7 @@
 // Shared test programs.
 #pragma once
 
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -66,6 +67,17 @@ inline weft::Options strategy_only(weft::Strategy s, std::uint64_t iterations = 
   o.checkers = false;
   return o;
 }
+
+#ifdef DOCTEST_LIBRARY_INCLUDED  // helpers for test cases (the scenario binaries have none)
+// The report's only bug (fails the test case otherwise).
+inline weft::Bug only_bug(const weft::Report& r) {
+  REQUIRE_MESSAGE(r.bugs.size() == 1, r.summary());
+  return r.bugs[0];
+}
+#endif
+
+// Virtual time since the start of the execution.
+inline std::chrono::nanoseconds virtual_elapsed() { return weft::Clock::now().time_since_epoch(); }
 
 inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

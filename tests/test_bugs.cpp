@@ -11,13 +11,6 @@ using weft::BugKind;
 using weft::Strategy;
 
 namespace {
-weft::Bug only_bug(const weft::Report& r) {
-  REQUIRE_MESSAGE(r.bugs.size() == 1, r.summary());
-  return r.bugs[0];
-}
-}  // namespace
-
-namespace {
 weft::Bug bug_of(const weft::Report& r, BugKind kind) {
   for (const weft::Bug& b : r.bugs) {
     if (b.kind == kind) return b;

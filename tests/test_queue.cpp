@@ -20,13 +20,6 @@ using weft::Strategy;
 
 namespace {
 
-weft::Bug only_bug(const weft::Report& r) {
-  REQUIRE_MESSAGE(r.bugs.size() == 1, r.summary());
-  return r.bugs[0];
-}
-
-std::chrono::nanoseconds virtual_elapsed() { return weft::Clock::now().time_since_epoch(); }
-
 // A worker pool fed through a task queue, stopped with one poison pill (-1) per worker; the
 // results come back through a second queue.
 void poison_pill_pool(int pills) {

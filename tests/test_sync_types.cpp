@@ -20,13 +20,6 @@ using weft::Strategy;
 
 namespace {
 
-weft::Bug only_bug(const weft::Report& r) {
-  REQUIRE_MESSAGE(r.bugs.size() == 1, r.summary());
-  return r.bugs[0];
-}
-
-std::chrono::nanoseconds virtual_elapsed() { return weft::Clock::now().time_since_epoch(); }
-
 // The seed's rate limiter: `threads` workers share `permits` permits; at most `limit` may be
 // inside at once.
 void rate_limiter(int permits, int limit, int threads = 5) {

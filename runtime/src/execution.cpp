@@ -640,6 +640,17 @@ void fail(Execution& e, BugKind k, std::string m) { e.fail(k, std::move(m)); }
 void fail_later(Execution& e, BugKind k, std::string m) { e.fail_later(k, std::move(m)); }
 bool unwinding(const Execution& e) { return e.unwinding(); }
 
+namespace {
+// An event by the current thread about `object`.
+void emit(Execution& e, Event::Kind kind, ObjectId object, const Location& where = {}) {
+  Event ev{kind};
+  ev.thread = e.current_thread();
+  ev.object = object;
+  ev.where = where;
+  e.emit(ev);
+}
+}  // namespace
+
 void sync(Execution& e, ObjectId o, Sync s) {
   Event ev{Event::Kind::Sync};
   ev.sync = s;
@@ -659,28 +670,14 @@ void shared_access(Execution& e, ObjectId o, bool write, ValueBits v, const Loca
   e.emit(ev);
 }
 
-void lock_attempt(Execution& e, ObjectId o, const Location& where) {
-  Event ev{Event::Kind::LockAttempt};
-  ev.thread = e.current_thread();
-  ev.object = o;
-  ev.where = where;
-  e.emit(ev);
+void lock_attempt(Execution& e, ObjectId o, const Location& w) {
+  emit(e, Event::Kind::LockAttempt, o, w);
 }
-
-void lock_acquired(Execution& e, ObjectId o, const Location& where) {
-  Event ev{Event::Kind::Acquired};
-  ev.thread = e.current_thread();
-  ev.object = o;
-  ev.where = where;
-  e.emit(ev);
+void lock_acquired(Execution& e, ObjectId o, const Location& w) {
+  emit(e, Event::Kind::Acquired, o, w);
 }
-
-void lock_released(Execution& e, ObjectId o, const Location& where) {
-  Event ev{Event::Kind::Unlock};
-  ev.thread = e.current_thread();
-  ev.object = o;
-  ev.where = where;
-  e.emit(ev);
+void lock_released(Execution& e, ObjectId o, const Location& w) {
+  emit(e, Event::Kind::Unlock, o, w);
 }
 bool recording(const Execution& e) { return e.recording(); }
 bool spurious_wakeups(const Execution& e) { return e.spurious_wakeups(); }
