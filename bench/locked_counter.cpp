@@ -42,10 +42,12 @@ void plain_body() {
   WEFT_ASSERT(counter == 20);
 }
 
-double run(void (*body)(), std::uint64_t points, std::uint64_t iterations, const char* what) {
+double run(void (*body)(), std::uint64_t points, std::uint64_t iterations, const char* what,
+           bool checkers = true) {
   weft::Options o;
   o.strategy = weft::Strategy::Random;
   o.iterations = iterations;
+  o.checkers = checkers;
   o.max_steps = points;
   weft::Report r;
   const double s = bench::seconds([&] { r = weft::explore(body, o); });
@@ -66,11 +68,11 @@ void check(void (*body)(), std::uint64_t points, const char* what) {
 
 }  // namespace
 
-double weft_counter_shared(std::uint64_t iterations) {
-  return run(shared_body, kSharedCounterPoints, iterations, "weft Shared<int> counter");
+double weft_counter_shared(std::uint64_t iterations, bool checkers) {
+  return run(shared_body, kSharedCounterPoints, iterations, "weft Shared<int> counter", checkers);
 }
-double weft_counter_plain(std::uint64_t iterations) {
-  return run(plain_body, kPlainCounterPoints, iterations, "weft plain int counter");
+double weft_counter_plain(std::uint64_t iterations, bool checkers) {
+  return run(plain_body, kPlainCounterPoints, iterations, "weft plain int counter", checkers);
 }
 void check_counter_points() {
   check(shared_body, kSharedCounterPoints, "weft Shared<int> counter");

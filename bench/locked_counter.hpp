@@ -12,10 +12,11 @@ namespace weftbench {
 inline constexpr std::uint64_t kSharedCounterPoints = 65;
 inline constexpr std::uint64_t kPlainCounterPoints = 24;
 
-// Wall seconds for `iterations` schedules under Strategy::Random (seed 0). Exits the program if
-// the report is not clean or ran fewer schedules.
-double weft_counter_shared(std::uint64_t iterations);
-double weft_counter_plain(std::uint64_t iterations);
+// Wall seconds for `iterations` schedules under Strategy::Random (seed 0), with the race and
+// lock-order checkers on (the default) or off (Options::checkers). Exits the program if the
+// report is not clean or ran fewer schedules.
+double weft_counter_shared(std::uint64_t iterations, bool checkers = true);
+double weft_counter_plain(std::uint64_t iterations, bool checkers = true);
 
 // Exits the program unless the point counts above are exact.
 void check_counter_points();
