@@ -225,9 +225,10 @@ class Explorer {
         report_.exhausted = true;
         break;
       }
-      report_.last = Schedule(ex_.decisions());
       if (!absorb(i, std::move(*r), /*decisions_at_hand=*/true)) break;
     }
+    // Without bugs nothing ran after the last schedule: its decisions are still at hand.
+    if (report_.bugs.empty() && report_.iterations > 0) report_.last = Schedule(ex_.decisions());
   }
 
   // Takes schedule i's outcome, in order. Returns false to stop exploring.

@@ -69,7 +69,7 @@ struct Report {
   // Extension: what produced this report, for the summary's replay instructions.
   std::string strategy;
   std::uint64_t seed = 0;
-  Schedule last;  // extension: the last schedule explored (what a clean run looked like)
+  Schedule last;  // extension: the last schedule explored, when no bug was found
 
   bool ok() const { return bugs.empty(); }
   bool found(BugKind) const;
