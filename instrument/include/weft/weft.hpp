@@ -1,6 +1,7 @@
 // weft/weft.hpp — the umbrella header: everything a test or program needs.
 #pragma once
 
+#include <weft/as_completed.hpp>
 #include <weft/assert.hpp>
 #include <weft/atomic.hpp>
 #include <weft/barrier.hpp>
@@ -8,7 +9,9 @@
 #include <weft/condvar.hpp>
 #include <weft/errors.hpp>
 #include <weft/event.hpp>
+#include <weft/executor.hpp>
 #include <weft/explore.hpp>
+#include <weft/future.hpp>
 #include <weft/location.hpp>
 #include <weft/locks.hpp>
 #include <weft/mutex.hpp>

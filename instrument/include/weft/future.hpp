@@ -1,0 +1,598 @@
+// weft/future.hpp — Future<T> and Promise<T> (Python concurrent.futures.Future).
+//
+// A Future is a copyable handle to shared state (like std::shared_future; Python futures are
+// shared objects): every copy sees the same result. The state moves Pending -> Running ->
+// Finished, or Pending -> Cancelled; Finished and Cancelled are "done" and final.
+//
+// The state is built on weft primitives — a Mutex for the status, callbacks and waiters, and an
+// Event that is set once the future is done — so the same code is a real mutex and condition
+// variable in production and, inside explore(), gives scheduling points, the happens-before edge
+// "result written -> get() returns", and deadlock detection (a get() that can never return is a
+// thread blocked on the future's Event).
+//
+// In model traces a future's objects are named "Future@file:line" (the Event) and
+// "Future@file:line.lock" (the Mutex) after the call that created it (submit, Promise).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include <cxxabi.h>
+
+#include <weft/condvar.hpp>
+#include <weft/detail/model.hpp>
+#include <weft/errors.hpp>
+#include <weft/event.hpp>
+#include <weft/locks.hpp>
+#include <weft/mutex.hpp>
+
+namespace weft {
+
+// Thrown by Future::get() and Future::exception() of a cancelled future (Python's
+// concurrent.futures.CancelledError).
+class CancelledError : public std::runtime_error {
+ public:
+  CancelledError() : std::runtime_error("weft::Future was cancelled") {}
+};
+
+template <class T>
+class Future;
+template <class T>
+class Promise;
+
+namespace detail {
+
+// Inside a catch (...) handler: lets the exception that unwinds an abandoned schedule's threads
+// pass (it must never be stored or swallowed).
+inline void rethrow_if_unwinding() {
+  if (Execution* ex = current(); ex != nullptr && unwinding(*ex)) throw;
+}
+
+// "Kind@file.cpp:12" for the model objects of a future, an as_completed or a pool.
+inline std::string site_name(std::string_view kind, const Location& where) {
+  std::string n(kind);
+  if (where.file != nullptr && *where.file != '\0') {
+    std::string_view file(where.file);
+    if (const auto slash = file.find_last_of('/'); slash != std::string_view::npos) {
+      file.remove_prefix(slash + 1);
+    }
+    n += '@';
+    n += file;
+    n += ':';
+    n += std::to_string(where.line);
+  }
+  return n;
+}
+
+// The type and what() of the exception being handled; only call inside a catch handler.
+inline std::string current_exception_text() {
+  auto demangle = [](const char* name) {
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> d(abi::__cxa_demangle(name, nullptr, nullptr, &status),
+                                             std::free);
+    return std::string(status == 0 && d ? d.get() : name);
+  };
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return demangle(typeid(e).name()) + ": " + e.what();
+  } catch (...) {
+    const std::type_info* t = abi::__cxa_current_exception_type();
+    return t != nullptr ? demangle(t->name()) : std::string("unknown exception");
+  }
+}
+
+// An exception escaped a done-callback. Python logs it and goes on; so does production (one
+// line on stderr). In model mode it is an UncaughtException bug, so that exploration shows it.
+inline void report_callback_failure(const std::string& what) {
+  if (Execution* ex = current(); ex != nullptr) {
+    if (!unwinding(*ex)) {
+      fail(*ex, BugKind::UncaughtException,
+           "exception escaped a Future done-callback in thread " +
+               thread_name(*ex, current_thread(*ex)) + ": " + what);
+    }
+    return;
+  }
+  std::fprintf(stderr, "weft: exception in a Future done-callback (ignored): %s\n", what.c_str());
+}
+
+// Completion stamps order completions across futures (as_completed yields futures that were
+// already done in the order they completed). Taken under the future's lock, so the stamps of
+// completions ordered by happens-before increase.
+inline std::atomic<std::uint64_t> completion_stamps{0};
+
+enum class FutureStatus : std::uint8_t { Pending, Running, Finished, Cancelled };
+
+class FutureStateBase;
+
+// Collects the completions of a set of futures for as_completed() and wait(): each future
+// reports (index, stamp, failed) once, with its own lock held. Shared (by shared_ptr) between
+// the consumer and the futures it is registered with, so an abandoned consumer leaves nothing
+// dangling.
+class CompletionWaiter {
+ public:
+  struct Entry {
+    std::uint64_t stamp;
+    std::size_t index;
+    bool failed;             // finished with an exception (not cancelled)
+    FutureStateBase* state;  // kept alive by the consumer's futures
+  };
+
+  CompletionWaiter(std::string_view kind, const Location& where) : m_(where), cv_(where) {
+    if (current() != nullptr) {
+      const std::string name = site_name(kind, where);
+      m_.set_name(name + ".lock");
+      cv_.set_name(name);
+    }
+  }
+
+  // Called by a completing future, with the future's lock held (lock order: future -> waiter).
+  void notify(std::size_t index, std::uint64_t stamp, bool failed, FutureStateBase* state) {
+    std::unique_lock lock(m_);
+    // Unconsumed entries stay in stamp order: what completed first is yielded first.
+    std::size_t at = entries_.size();
+    while (at > consumed_ && entries_[at - 1].stamp > stamp) --at;
+    entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(at),
+                    Entry{stamp, index, failed, state});
+    const bool wake = sleeping_;
+    lock.unlock();
+    if (wake) cv_.notify_one();
+  }
+
+  // Consumer side (one thread). Blocks until an entry not yet taken exists, and takes it.
+  Entry take(const Location& where) {
+    std::unique_lock<Mutex> lock(m_, where);
+    while (consumed_ == entries_.size()) {
+      sleeping_ = true;
+      cv_.wait(lock, where);
+      sleeping_ = false;
+    }
+    return entries_[consumed_++];
+  }
+  // Consumer side: hands every entry not yet taken to `absorb`, then, while `satisfied()` is
+  // false, waits for more.
+  template <class Absorb, class Satisfied>
+  void drain_until(Absorb absorb, Satisfied satisfied, const Location& where) {
+    std::unique_lock<Mutex> lock(m_, where);
+    for (;;) {
+      while (consumed_ < entries_.size()) absorb(entries_[consumed_++]);
+      if (satisfied()) return;
+      sleeping_ = true;
+      cv_.wait(lock, where);
+      sleeping_ = false;
+    }
+  }
+
+  // as_completed's cursor (consumer thread only; never touched by notify): moves to the next
+  // completed future, or to the end once all `total` were yielded. Defined after
+  // FutureStateBase.
+  void advance();
+  std::size_t total = 0;
+  Location where{};
+  std::size_t yielded = 0;
+  std::size_t position = 0;  // index of the future yielded last
+  bool started = false;
+  bool finished = false;
+
+ private:
+  Mutex m_;
+  CondVar cv_;
+  std::vector<Entry> entries_;  // [0, consumed_) taken; the rest sorted by stamp
+  std::size_t consumed_ = 0;
+  bool sleeping_ = false;
+};
+
+// The type-independent part of a future's shared state. Also the work item of a
+// ThreadPoolExecutor: tasks are queued through the intrusive `next` link, and `queued` keeps the
+// state alive while it is in the queue (no allocation per push).
+class FutureStateBase {
+ public:
+  explicit FutureStateBase(const Location& where) : m(where), done(where) {
+    if (current() != nullptr) {
+      const std::string name = site_name("Future", where);
+      done.set_name(name);
+      m.set_name(name + ".lock");
+    }
+  }
+  FutureStateBase(const FutureStateBase&) = delete;
+  FutureStateBase& operator=(const FutureStateBase&) = delete;
+  virtual ~FutureStateBase() = default;
+
+  // Runs the task (executor work items only); `self` owns this state.
+  virtual void run(std::shared_ptr<FutureStateBase>& self) = 0;
+  // Future::cancel() without knowing T; `self` owns this state.
+  virtual bool cancel(const std::shared_ptr<FutureStateBase>& self, const Location& where) = 0;
+
+  // Pending -> Running. False if the future was cancelled first (then the task must not run).
+  bool start(const Location& where) {
+    std::lock_guard<Mutex> lock(m, where);
+    if (status != FutureStatus::Pending) return false;
+    status = FutureStatus::Running;
+    return true;
+  }
+
+  struct Registration {
+    bool registered;  // false: the future was already done; the waiter got its entry at once
+  };
+  // Registers `w` to be told (as `index`) when this future is done — at once if it already is.
+  Registration add_waiter(const std::shared_ptr<CompletionWaiter>& w, std::size_t index,
+                          const Location& where) {
+    std::lock_guard<Mutex> lock(m, where);
+    if (status == FutureStatus::Finished || status == FutureStatus::Cancelled) {
+      w->notify(index, stamp, failed_locked(), this);
+      return {false};
+    }
+    waiters.push_back(WaiterEntry{w, index});
+    return {true};
+  }
+  void remove_waiter(const CompletionWaiter* w, const Location& where) {
+    std::lock_guard<Mutex> lock(m, where);
+    std::erase_if(waiters, [&](const WaiterEntry& e) { return e.waiter.get() == w; });
+  }
+
+  bool failed_locked() const noexcept { return status == FutureStatus::Finished && error; }
+
+  // Done: status final, waiters told. Caller holds `m` and sets `done` before releasing it, so
+  // that whoever sees the status under `m` (done(), add_waiter) also finds the Event set.
+  // Waiters are told first, so that a completion that happens before another (its task waited
+  // for the first one) also reaches them first; they wait for `done` themselves before they
+  // hand the future out (CompletionWaiter::take / wait()).
+  void mark_done_locked(FutureStatus final_status) {
+    status = final_status;
+    stamp = completion_stamps.fetch_add(1, std::memory_order_relaxed) + 1;
+    for (WaiterEntry& e : waiters) e.waiter->notify(e.index, stamp, failed_locked(), this);
+    waiters.clear();
+    waiters.shrink_to_fit();
+  }
+
+  struct WaiterEntry {
+    std::shared_ptr<CompletionWaiter> waiter;
+    std::size_t index;
+  };
+
+  Mutex m;     // guards everything below that is not final once `done` is set
+  Event done;  // set once the future is Finished or Cancelled; never cleared
+  FutureStatus status = FutureStatus::Pending;
+  std::exception_ptr error;
+  std::uint64_t stamp = 0;
+  std::vector<WaiterEntry> waiters;
+
+  // ThreadPoolExecutor queue link (guarded by the executor's lock).
+  FutureStateBase* next = nullptr;
+  std::shared_ptr<FutureStateBase> queued;
+};
+
+inline void CompletionWaiter::advance() {
+  if (finished) return;
+  if (yielded == total) {
+    finished = true;
+    return;
+  }
+  const Entry e = take(where);
+  // Told under the future's lock just before it sets its Event: wait for that too, so that the
+  // future handed out is done through every member (wait_for(0) included).
+  e.state->done.wait(where);
+  position = e.index;
+  ++yielded;
+}
+
+template <class T>
+class FutureState : public FutureStateBase {
+ public:
+  using Callback = std::function<void(Future<T>&)>;
+  using Storage = std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>;
+
+  explicit FutureState(const Location& where) : FutureStateBase(where) {}
+
+  // A Promise's state is never queued.
+  void run(std::shared_ptr<FutureStateBase>&) override {}
+  bool cancel(const std::shared_ptr<FutureStateBase>& self, const Location& where) override {
+    return cancel_typed(std::static_pointer_cast<FutureState>(self), where);
+  }
+
+  // Running (or Pending, for a Promise) -> Finished: the value or `error` was written by the
+  // only thread allowed to (the one that started it, or under `m` for a Promise). Releases
+  // waiters, then runs the callbacks in this thread (after unlocking), as Python does.
+  void finish(const std::shared_ptr<FutureState>& self, std::unique_lock<Mutex>& lock,
+              const Location& where) {
+    mark_done_locked(FutureStatus::Finished);
+    std::vector<Callback> cbs;
+    cbs.swap(callbacks);
+    done.set(where);
+    lock.unlock();
+    run_callbacks(self, cbs);
+  }
+
+  // Pending -> Cancelled. True if the future is (now) cancelled.
+  bool cancel_typed(const std::shared_ptr<FutureState>& self, const Location& where) {
+    std::unique_lock<Mutex> lock(m, where);
+    if (status == FutureStatus::Cancelled) return true;
+    if (status != FutureStatus::Pending) return false;
+    mark_done_locked(FutureStatus::Cancelled);
+    std::vector<Callback> cbs;
+    cbs.swap(callbacks);
+    done.set(where);
+    lock.unlock();
+    run_callbacks(self, cbs);
+    return true;
+  }
+
+  void add_callback(const std::shared_ptr<FutureState>& self, Callback cb, const Location& where) {
+    {
+      std::lock_guard<Mutex> lock(m, where);
+      if (status != FutureStatus::Finished && status != FutureStatus::Cancelled) {
+        callbacks.push_back(std::move(cb));
+        return;
+      }
+    }
+    std::vector<Callback> now;
+    now.push_back(std::move(cb));
+    run_callbacks(self, now);
+  }
+
+  static void run_callbacks(const std::shared_ptr<FutureState>& self, std::vector<Callback>& cbs);
+
+  Storage value{};
+  bool taken = false;  // move-only T: get() moved the value out
+  std::vector<Callback> callbacks;
+};
+
+// A submitted task: the future's state plus the callable, in one allocation.
+template <class T, class Fn>
+class TaskState final : public FutureState<T> {
+ public:
+  template <class G>
+  TaskState(const Location& where, G&& fn) : FutureState<T>(where), fn_(std::forward<G>(fn)) {}
+
+  void run(std::shared_ptr<FutureStateBase>& self) override {
+    if (!this->start(Location::current())) {
+      fn_.reset();  // cancelled before it started
+      return;
+    }
+    try {
+      if constexpr (std::is_void_v<T>) {
+        std::invoke(std::move(*fn_));
+      } else {
+        this->value.emplace(std::invoke(std::move(*fn_)));
+      }
+    } catch (...) {
+      rethrow_if_unwinding();
+      this->error = std::current_exception();
+    }
+    // The callable (and what it captured) is released before anyone can see the result.
+    fn_.reset();
+    std::unique_lock lock(this->m);
+    this->finish(std::static_pointer_cast<FutureState<T>>(self), lock, Location::current());
+  }
+
+ private:
+  std::optional<Fn> fn_;
+};
+
+// Lets the executor and the waiting functions reach a Future's state.
+struct FutureAccess {
+  template <class T>
+  static const std::shared_ptr<FutureState<T>>& state(const Future<T>& f, const Location& where) {
+    f.check(where);
+    return f.state_;
+  }
+  template <class T>
+  static Future<T> make(std::shared_ptr<FutureState<T>> s) noexcept {
+    return Future<T>(std::move(s));
+  }
+  // Waits and moves the value out: for a caller that holds the only handle (map()).
+  template <class T>
+  static T take(Future<T>& f, const Location& where) {
+    f.wait(where);
+    FutureState<T>& s = *f.state_;
+    f.throw_if_failed();
+    if constexpr (!std::is_void_v<T>) return std::move(*s.value);
+  }
+};
+
+}  // namespace detail
+
+// The result of an asynchronous computation; a copyable handle to shared state.
+// Default-constructed futures have no state (valid() is false; every other member then throws
+// UsageError). Equality compares the shared state; std::hash is provided.
+template <class T>
+class Future {
+  static_assert(!std::is_reference_v<T>, "weft::Future<T&> is not supported: use a value type");
+
+ public:
+  Future() noexcept = default;
+
+  bool valid() const noexcept { return state_ != nullptr; }
+
+  // Waits until the future is done; returns the value or rethrows the task's exception (the
+  // same exception object for every caller); throws CancelledError if it was cancelled. A
+  // copyable T is copied, so get() may be called any number of times from any copy; a move-only
+  // T is moved out by the first get(), and a second get() throws UsageError.
+  T get(Location where = Location::current()) const {
+    wait(where);
+    throw_if_failed();
+    if constexpr (std::is_void_v<T>) {
+      return;
+    } else if constexpr (std::is_copy_constructible_v<T>) {
+      return *state_->value;
+    } else {
+      std::lock_guard<Mutex> lock(state_->m, where);
+      if (state_->taken) {
+        throw UsageError("weft::Future::get(): the move-only value was already taken");
+      }
+      state_->taken = true;
+      return std::move(*state_->value);
+    }
+  }
+  // Waits until the future is done (finished or cancelled).
+  void wait(Location where = Location::current()) const {
+    check(where);
+    state_->done.wait(where);
+  }
+  // False if the timeout expired first (virtual time in model mode).
+  template <class R, class P>
+  bool wait_for(std::chrono::duration<R, P> d, Location where = Location::current()) const {
+    check(where);
+    return state_->done.wait_for(d, where);
+  }
+  // Finished or cancelled; does not wait.
+  bool done(Location where = Location::current()) const {
+    check(where);
+    std::lock_guard<Mutex> lock(state_->m, where);
+    return state_->status == detail::FutureStatus::Finished ||
+           state_->status == detail::FutureStatus::Cancelled;
+  }
+  // Succeeds only while the task has not started: the future becomes done and cancelled, its
+  // callbacks run (in this thread), and the task will never run. True if the future is
+  // cancelled (also when it already was); false if it is running or finished.
+  bool cancel(Location where = Location::current()) {
+    check(where);
+    return state_->cancel_typed(state_, where);
+  }
+  // Started and not finished yet (Python's running()).
+  bool running(Location where = Location::current()) const {
+    check(where);
+    std::lock_guard<Mutex> lock(state_->m, where);
+    return state_->status == detail::FutureStatus::Running;
+  }
+  bool cancelled(Location where = Location::current()) const {
+    check(where);
+    std::lock_guard<Mutex> lock(state_->m, where);
+    return state_->status == detail::FutureStatus::Cancelled;
+  }
+  // Waits; null if the task succeeded, else its exception. Throws CancelledError if the future
+  // was cancelled (as Python's Future.exception() raises it).
+  std::exception_ptr exception(Location where = Location::current()) const {
+    wait(where);
+    if (state_->status == detail::FutureStatus::Cancelled) throw CancelledError();
+    return state_->error;
+  }
+  // Calls `fn(future)` once the future is done: at once, in this thread, if it already is;
+  // otherwise in the thread that completes it (or cancels it), after get() waiters have been
+  // released, in the order the callbacks were added. An exception escaping a callback is
+  // ignored as in Python (a line on stderr in production; an UncaughtException bug in model
+  // mode). A callback that captures its own future keeps the state alive until it is done.
+  void add_done_callback(std::function<void(Future<T>&)> fn, Location where = Location::current()) {
+    check(where);
+    state_->add_callback(state_, std::move(fn), where);
+  }
+
+  friend bool operator==(const Future& a, const Future& b) noexcept = default;
+
+  // For std::hash: the identity of the shared state.
+  const void* id() const noexcept { return state_.get(); }
+
+ private:
+  friend struct detail::FutureAccess;
+  friend class Promise<T>;
+  friend class detail::FutureState<T>;
+
+  explicit Future(std::shared_ptr<detail::FutureState<T>> s) noexcept : state_(std::move(s)) {}
+
+  void check(const Location& where) const {
+    if (state_ == nullptr) [[unlikely]] {
+      throw UsageError("weft::Future without a state (default-constructed or moved-from) used at " +
+                       std::string(where.file) + ":" + std::to_string(where.line));
+    }
+  }
+  // After done: the status and error are final and visible (Event set -> wait).
+  void throw_if_failed() const {
+    if (state_->status == detail::FutureStatus::Cancelled) throw CancelledError();
+    if (state_->error) std::rethrow_exception(state_->error);
+  }
+
+  std::shared_ptr<detail::FutureState<T>> state_;
+};
+
+// The producer side of a Future, for code that computes a result itself (custom executors,
+// tests). Copyable handle. The future may be cancelled while the promise is pending (or until
+// set_running()); setting it afterwards is then ignored. A promise that is never set leaves its
+// future pending forever (in model mode a get() on it shows up as a Deadlock).
+template <class T>
+class Promise {
+  static_assert(!std::is_reference_v<T>, "weft::Promise<T&> is not supported: use a value type");
+
+ public:
+  explicit Promise(Location where = Location::current())
+      : state_(std::make_shared<detail::FutureState<T>>(where)) {}
+
+  Future<T> get_future() const noexcept { return Future<T>(state_); }
+
+  // Python's set_running_or_notify_cancel(): false if the future was cancelled (then do not
+  // compute the result); otherwise the future is running and can no longer be cancelled.
+  bool set_running(Location where = Location::current()) { return state_->start(where); }
+
+  // Completes the future. False if it was cancelled (nothing is stored); UsageError if it was
+  // already set.
+  template <class... A>
+  bool set_value(A&&... value) {
+    return complete(
+        [&] {
+          if constexpr (!std::is_void_v<T>) state_->value.emplace(std::forward<A>(value)...);
+        },
+        Location{});
+  }
+  bool set_exception(std::exception_ptr e, Location where = Location::current()) {
+    if (!e) throw UsageError("weft::Promise::set_exception: null exception_ptr");
+    return complete([&] { state_->error = std::move(e); }, where);
+  }
+
+ private:
+  template <class Store>
+  bool complete(Store store, const Location& where) {
+    std::unique_lock<Mutex> lock(state_->m, where);
+    if (state_->status == detail::FutureStatus::Cancelled) return false;
+    if (state_->status == detail::FutureStatus::Finished) {
+      throw UsageError("weft::Promise: the future is already set");
+    }
+    store();
+    state_->finish(state_, lock, where);
+    return true;
+  }
+
+  std::shared_ptr<detail::FutureState<T>> state_;
+};
+
+namespace detail {
+template <class T>
+void FutureState<T>::run_callbacks(const std::shared_ptr<FutureState>& self,
+                                   std::vector<Callback>& cbs) {
+  if (cbs.empty()) return;
+  Future<T> f(self);
+  for (Callback& cb : cbs) {
+    std::string failure;
+    try {
+      cb(f);
+    } catch (...) {
+      rethrow_if_unwinding();
+      failure = current_exception_text();
+    }
+    // Reported outside the handler: a model fiber must not switch inside a catch block.
+    if (!failure.empty()) report_callback_failure(failure);
+  }
+}
+}  // namespace detail
+
+}  // namespace weft
+
+template <class T>
+struct std::hash<weft::Future<T>> {
+  std::size_t operator()(const weft::Future<T>& f) const noexcept {
+    return std::hash<const void*>()(f.id());
+  }
+};
