@@ -56,6 +56,18 @@ struct Race {
   Access first_read;   // lost updates: what the overwritten writer had read (thread may be none)
 };
 
+// A pair of code sites (and the kind of race): what makes two races the same bug.
+struct SiteKey {
+  const char* file1;
+  unsigned line1;
+  CallSite pc1;
+  const char* file2;
+  unsigned line2;
+  CallSite pc2;
+  bool lost_update;
+  friend bool operator==(const SiteKey&, const SiteKey&) = default;
+};
+
 class RaceChecker final : public Checker {
  public:
   // State is reset, not freed: the next schedule reuses every vector's capacity.
@@ -103,6 +115,12 @@ class RaceChecker final : public Checker {
   std::vector<Finding> on_execution_end(const Names& names) override {
     std::vector<Finding> out;
     for (const Race& r : races_) {
+      // A race at the same code sites as one already reported by this checker is the same
+      // bug (the exploration keeps the first report): skip it before building its message
+      // (names, symbolised sites, values), which would cost more than the schedule itself.
+      const SiteKey site = site_key(r);
+      if (already_described(site)) continue;
+      described_.push_back(site);
       Finding f = describe(r, names);
       const bool dup = std::any_of(out.begin(), out.end(), [&](const Finding& o) {
         return o.kind == f.kind && o.key == f.key;
@@ -222,7 +240,16 @@ class RaceChecker final : public Checker {
     r.second_is_write = second_write;
     return r;
   }
-  // Keeps one race per pair of sites (a racy loop would otherwise record thousands).
+  SiteKey site_key(const Race& r) const {
+    return SiteKey{r.first.where.file,  r.first.where.line, r.first.pc,   r.second.where.file,
+                   r.second.where.line, r.second.pc,        r.lost_update};
+  }
+  bool already_described(const SiteKey& k) const {
+    return std::find(described_.begin(), described_.end(), k) != described_.end();
+  }
+
+  // Keeps one race per pair of sites (a racy loop would otherwise record thousands), and none
+  // already reported in an earlier schedule.
   void record(Race r) {
     auto same_site = [](const Access& x, const Access& y) {
       return x.pc == y.pc && x.where.file == y.where.file && x.where.line == y.where.line;
@@ -238,6 +265,9 @@ class RaceChecker final : public Checker {
         return;
       }
     }
+    // Checked after the upgrade above: a race this schedule already holds may still become
+    // the lost update that was described before, rather than stay a plain race.
+    if (already_described(site_key(r))) return;
     if (races_.size() < kMaxRaces) races_.push_back(std::move(r));
   }
 
@@ -292,6 +322,9 @@ class RaceChecker final : public Checker {
   std::vector<VectorClock> objects_;
   std::vector<Variable> variables_;
   std::vector<Race> races_;
+  // Site pairs already described in this exploration (per process; the exploring process
+  // deduplicates across processes by the findings' keys).
+  std::vector<SiteKey> described_;
   std::size_t threads_used_ = 0;
   std::size_t objects_used_ = 0;
   std::size_t variables_used_ = 0;

@@ -15,6 +15,8 @@
 namespace weft::detail {
 
 constinit thread_local Execution* tls_execution = nullptr;
+// On a cache line of its own: production threads read it on every operation.
+alignas(64) std::atomic<std::size_t> model_objects_alive{0};
 
 namespace {
 

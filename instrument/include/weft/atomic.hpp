@@ -32,7 +32,7 @@ class Atomic {
          Location where = Location::current()) const {
     if (detail::current() == nullptr) [[likely]] {
       const T v = a_.load(mo);
-      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
+      detail::check_not_model(model_, "Atomic", where.file, where.line, where.function);
       return v;
     }
     return const_cast<Atomic*>(this)
@@ -43,7 +43,7 @@ class Atomic {
              Location where = Location::current()) {
     if (detail::current() == nullptr) [[likely]] {
       a_.store(value, mo);
-      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
+      detail::check_not_model(model_, "Atomic", where.file, where.line, where.function);
       return;
     }
     model_op(Op::Store, value, T(), where.file, where.line, where.function);
@@ -52,7 +52,7 @@ class Atomic {
              Location where = Location::current()) {
     if (detail::current() == nullptr) [[likely]] {
       const T old = a_.exchange(value, mo);
-      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
+      detail::check_not_model(model_, "Atomic", where.file, where.line, where.function);
       return old;
     }
     return model_op(Op::Exchange, value, T(), where.file, where.line, where.function).first;
@@ -62,7 +62,7 @@ class Atomic {
                                Location where = Location::current()) {
     if (detail::current() == nullptr) [[likely]] {
       const bool ok = a_.compare_exchange_strong(expected, desired, mo);
-      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
+      detail::check_not_model(model_, "Atomic", where.file, where.line, where.function);
       return ok;
     }
     const auto [seen, ok] =
@@ -76,7 +76,7 @@ class Atomic {
                              Location where = Location::current()) {
     if (detail::current() == nullptr) [[likely]] {
       const bool ok = a_.compare_exchange_weak(expected, desired, mo);
-      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
+      detail::check_not_model(model_, "Atomic", where.file, where.line, where.function);
       return ok;
     }
     return compare_exchange_strong(expected, desired, mo, where);
@@ -85,7 +85,7 @@ class Atomic {
               Location where = Location::current()) {
     if (detail::current() == nullptr) [[likely]] {
       const T old = a_.fetch_add(delta, mo);
-      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
+      detail::check_not_model(model_, "Atomic", where.file, where.line, where.function);
       return old;
     }
     return model_op(Op::Add, delta, T(), where.file, where.line, where.function).first;
@@ -94,7 +94,7 @@ class Atomic {
               Location where = Location::current()) {
     if (detail::current() == nullptr) [[likely]] {
       const T old = a_.fetch_sub(delta, mo);
-      detail::check_not_model(model_.execution(), "Atomic", where.file, where.line, where.function);
+      detail::check_not_model(model_, "Atomic", where.file, where.line, where.function);
       return old;
     }
     return model_op(Op::Sub, delta, T(), where.file, where.line, where.function).first;

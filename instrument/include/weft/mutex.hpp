@@ -52,7 +52,7 @@ class BasicMutex {
   void lock(Location where = Location::current()) {
     if (current() == nullptr) [[likely]] {
       m_.lock();
-      check_not_model(model_.execution(), kType, where.file, where.line, where.function);
+      check_not_model(model_, kType, where.file, where.line, where.function);
       return;
     }
     model_.lock(where.file, where.line, where.function);
@@ -60,7 +60,7 @@ class BasicMutex {
   bool try_lock(Location where = Location::current()) {
     if (current() == nullptr) [[likely]] {
       const bool got = m_.try_lock();
-      check_not_model(model_.execution(), kType, where.file, where.line, where.function);
+      check_not_model(model_, kType, where.file, where.line, where.function);
       return got;
     }
     return model_.try_lock(where.file, where.line, where.function);
@@ -69,7 +69,7 @@ class BasicMutex {
   bool try_lock_for(std::chrono::duration<Rep, Period> d, Location where = Location::current()) {
     if (current() == nullptr) [[likely]] {
       const bool got = m_.try_lock_for(real_timeout(d));
-      check_not_model(model_.execution(), kType, where.file, where.line, where.function);
+      check_not_model(model_, kType, where.file, where.line, where.function);
       return got;
     }
     Execution& ex = model(model_.execution(), kType, where);
@@ -78,7 +78,7 @@ class BasicMutex {
   void unlock(Location where = Location::current()) {
     if (current() == nullptr) [[likely]] {
       // Checked first: a model object's real mutex was never locked.
-      check_not_model(model_.execution(), kType, where.file, where.line, where.function);
+      check_not_model(model_, kType, where.file, where.line, where.function);
       m_.unlock();
       return;
     }

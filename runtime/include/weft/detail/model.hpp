@@ -2,6 +2,8 @@
 // runtime. Not a public API: names here may change without notice.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -50,24 +52,6 @@ inline bool production(const Execution* created_in) noexcept {
 // every call, even when the call is not taken.
 [[noreturn, gnu::cold]] void throw_mode_mismatch_at(const char* type, const char* file,
                                                     unsigned line, const char* function);
-
-// The production fast path checks only the thread-local execution before the real operation;
-// whether the object itself was made in a model run is checked after it, so that the check
-// reads the object's cache line after the operation has it (an object shared by cores would
-// otherwise pay an extra coherence round trip per operation).
-inline void check_not_model(const Execution* created_in, const char* type, const char* file,
-                            unsigned line, const char* function) {
-#ifndef WEFT_PRODUCTION_ONLY
-  if (created_in != nullptr) [[unlikely]]
-    throw_mode_mismatch_at(type, file, line, function);
-#else
-  (void)created_in;
-  (void)type;
-  (void)file;
-  (void)line;
-  (void)function;
-#endif
-}
 
 // The execution an object created under `created_in` must use now; UsageError when the object
 // crossed modes (or executions).
@@ -229,13 +213,23 @@ void trace_value(Execution&, std::string value);
 
 // The model identity every instrumented object carries: the execution it was created in (null
 // in production) and its id there. Registration happens at construction.
+// How many model objects exist right now, in any thread. While there are none — always, in a
+// program that is not exploring — production fast paths skip reading their object's mode.
+extern std::atomic<std::size_t> model_objects_alive;
+
 class ModelObject {
  public:
   ModelObject(ObjectKind kind, std::string_view name, const Location& where) : ex_(current()) {
     if (ex_ == nullptr) return;
+    model_objects_alive.fetch_add(1, std::memory_order_relaxed);
     id_ = register_object(*ex_, kind, where);
     if (!name.empty()) name_object(*ex_, id_, name);
   }
+  ~ModelObject() {
+    if (ex_ != nullptr) model_objects_alive.fetch_sub(1, std::memory_order_relaxed);
+  }
+  ModelObject(const ModelObject&) = delete;
+  ModelObject& operator=(const ModelObject&) = delete;
   Execution* execution() const noexcept { return ex_; }
   ObjectId id() const noexcept { return id_; }
   // Renames the object in traces and reports; a no-op in production.
@@ -247,5 +241,24 @@ class ModelObject {
   Execution* ex_;
   ObjectId id_ = kNoObject;
 };
+
+// The production fast path checks only the thread-local execution before the real operation.
+// Whether the object itself was made in a model run (a UsageError) is checked after it, and
+// only while model objects exist at all: reading the object's mode field on every operation
+// would cost a contended object a second cache-line transfer.
+inline void check_not_model(const ModelObject& object, const char* type, const char* file,
+                            unsigned line, const char* function) {
+#ifndef WEFT_PRODUCTION_ONLY
+  if (model_objects_alive.load(std::memory_order_relaxed) != 0) [[unlikely]] {
+    if (object.execution() != nullptr) throw_mode_mismatch_at(type, file, line, function);
+  }
+#else
+  (void)object;
+  (void)type;
+  (void)file;
+  (void)line;
+  (void)function;
+#endif
+}
 
 }  // namespace weft::detail
