@@ -20,19 +20,7 @@ namespace {
 
 const Strategy kAllStrategies[] = {Strategy::PCT, Strategy::Random, Strategy::POS, Strategy::DFS};
 
-std::string name_of(Strategy s) {
-  switch (s) {
-    case Strategy::Random:
-      return "random";
-    case Strategy::PCT:
-      return "pct";
-    case Strategy::POS:
-      return "pos";
-    case Strategy::DFS:
-      return "dfs";
-  }
-  return "?";
-}
+std::string name_of(Strategy s) { return std::string(weft::to_string(s)); }
 
 std::string at_line(unsigned line) { return "test_checkers.cpp:" + std::to_string(line); }
 

@@ -27,18 +27,6 @@ std::string demangle(const char* mangled) {
   return status == 0 && out ? std::string(out.get()) : std::string(mangled);
 }
 
-// "std::runtime_error: boom" for the exception being handled.
-std::string describe_current_exception() {
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    return demangle(typeid(e).name()) + ": " + e.what();
-  } catch (...) {
-    const std::type_info* t = abi::__cxa_current_exception_type();
-    return t != nullptr ? demangle(t->name()) : std::string("unknown exception");
-  }
-}
-
 std::string_view basename(const char* path) {
   std::string_view p(path != nullptr ? path : "");
   const auto slash = p.find_last_of('/');
@@ -594,6 +582,17 @@ std::string Execution::site(const Location& where, CallSite pc) const {
 }
 
 // --- the seam used by instrument/
+
+std::string describe_current_exception() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return demangle(typeid(e).name()) + ": " + e.what();
+  } catch (...) {
+    const std::type_info* t = abi::__cxa_current_exception_type();
+    return t != nullptr ? demangle(t->name()) : std::string("unknown exception");
+  }
+}
 
 std::string location_text(const Location& where) {
   std::string s = std::string(basename(where.file)) + ":" + std::to_string(where.line);

@@ -30,7 +30,9 @@ using detail::PendingBug;
 using detail::RunResult;
 using Checkers = std::vector<std::unique_ptr<detail::Checker>>;
 
-std::string_view strategy_name(Strategy s) {
+}  // namespace
+
+std::string_view to_string(Strategy s) {
   switch (s) {
     case Strategy::Random:
       return "random";
@@ -43,6 +45,8 @@ std::string_view strategy_name(Strategy s) {
   }
   return "?";
 }
+
+namespace {
 
 void validate(const Options& o) {
 #ifdef WEFT_PRODUCTION_ONLY
@@ -183,7 +187,7 @@ class Explorer {
         scheduler_(detail::make_scheduler(options)),
         checkers_(options.checkers ? detail::make_default_checkers() : Checkers{}),
         start_(std::chrono::steady_clock::now()) {
-    report_.strategy = std::string(strategy_name(options.strategy));
+    report_.strategy = std::string(to_string(options.strategy));
     report_.seed = options.seed;
     if (options.strategy == Strategy::PCT) {
       scheduler_->set_step_estimate(probe_steps(body_, ex_, options_));

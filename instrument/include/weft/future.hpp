@@ -79,24 +79,6 @@ inline std::string site_name(std::string_view kind, const Location& where) {
   return n;
 }
 
-// The type and what() of the exception being handled; only call inside a catch handler.
-inline std::string current_exception_text() {
-  auto demangle = [](const char* name) {
-    int status = 0;
-    std::unique_ptr<char, void (*)(void*)> d(abi::__cxa_demangle(name, nullptr, nullptr, &status),
-                                             std::free);
-    return std::string(status == 0 && d ? d.get() : name);
-  };
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    return demangle(typeid(e).name()) + ": " + e.what();
-  } catch (...) {
-    const std::type_info* t = abi::__cxa_current_exception_type();
-    return t != nullptr ? demangle(t->name()) : std::string("unknown exception");
-  }
-}
-
 // An exception escaped a done-callback. Python logs it and goes on; so does production (one
 // line on stderr). In model mode it is an UncaughtException bug, so that exploration shows it.
 inline void report_callback_failure(const std::string& what) {
@@ -580,7 +562,7 @@ void FutureState<T>::run_callbacks(const std::shared_ptr<FutureState>& self,
       cb(f);
     } catch (...) {
       rethrow_if_unwinding();
-      failure = current_exception_text();
+      failure = describe_current_exception();
     }
     // Reported outside the handler: a model fiber must not switch inside a catch block.
     if (!failure.empty()) report_callback_failure(failure);

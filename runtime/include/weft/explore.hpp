@@ -12,6 +12,7 @@
 namespace weft {
 
 enum class Strategy { Random, PCT, POS, DFS };
+std::string_view to_string(Strategy);  // "random", "pct", "pos", "dfs"
 
 struct Options {
   Strategy strategy = Strategy::PCT;

@@ -128,6 +128,9 @@ enum class OpKind : std::uint8_t {
 };
 std::string_view to_string(OpKind);
 
+// "std::runtime_error: boom" for the exception being handled (call inside a catch handler).
+std::string describe_current_exception();
+
 // "file.cpp:12 (function)" for messages: the base name keeps reports free of build paths.
 std::string location_text(const Location& where);
 
