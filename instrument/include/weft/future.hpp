@@ -32,7 +32,6 @@
 #include <utility>
 #include <vector>
 
-#include <cxxabi.h>
 
 #include <weft/condvar.hpp>
 #include <weft/detail/model.hpp>
