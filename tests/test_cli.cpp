@@ -236,6 +236,13 @@ TEST_CASE("cli_a_crashing_body_is_a_bug_with_its_schedule_and_the_run_goes_on") 
   CHECK(fs::exists(dir / "weft-schedules" / "crashes-null-write-in-one-interleaving.schedule"));
   const Run two = scenarios("explore --strategy random --iterations 200 --jobs 2", dir);
   CHECK(two.out == r.out);
+  // Replaying the crash reports it again instead of crashing the CLI.
+  const Run again = scenarios(
+      "replay 'crashes: null write in one interleaving' "
+      "weft-schedules/crashes-null-write-in-one-interleaving.schedule",
+      dir);
+  CHECK(again.status == 1);
+  CHECK(has(again.out, "Crash: the body crashed during the replay"));
 }
 
 TEST_CASE("doctest_integration_prints_the_report_summary_on_failure") {

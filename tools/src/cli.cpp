@@ -421,16 +421,44 @@ int cmd_replay(std::vector<std::string_view> args) {
   } catch (const std::system_error& e) {
     throw UsageFailure{e.what()};
   }
-  const Report r = replay(scenario->body, schedule);
-  if (!chrome.empty())
-    write_file(chrome, chrome_trace(scenario->name, trace_steps(scenario->body, schedule)));
-  if (r.ok()) {
-    std::cout << "ok    " << scenario->name << "  (replayed " << schedule.size()
-              << " decisions, no bug)\n";
-    return 0;
+  // The replay runs in a child process: the schedule of a Crash bug crashes again, and that
+  // must be a report, not the end of this process.
+  std::cout.flush();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+  if (pid == 0) {
+    int code = 1;
+    try {
+      const Report r = replay(scenario->body, schedule);
+      if (!chrome.empty()) {
+        write_file(chrome, chrome_trace(scenario->name, trace_steps(scenario->body, schedule)));
+      }
+      if (r.ok()) {
+        std::cout << "ok    " << scenario->name << "  (replayed " << schedule.size()
+                  << " decisions, no bug)\n";
+        code = 0;
+      } else {
+        std::cout << "BUG   " << scenario->name << "\n";
+        for (const Bug& bug : r.bugs) print_bug(bug);
+      }
+    } catch (const UsageFailure& e) {
+      std::fprintf(stderr, "weft: %s\n", e.message.c_str());
+      code = 2;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "weft: error: %s\n", e.what());
+      code = 2;
+    }
+    std::cout.flush();
+    std::fflush(nullptr);
+    ::_exit(code);
   }
-  std::cout << "BUG   " << scenario->name << "\n";
-  for (const Bug& bug : r.bugs) print_bug(bug);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  std::cout << "BUG   " << scenario->name << "\n  Crash: the body crashed during the replay: "
+            << "killed by signal " << WTERMSIG(status) << " (" << strsignal(WTERMSIG(status))
+            << "); run the replay under a debugger to see where\n";
   return 1;
 }
 
