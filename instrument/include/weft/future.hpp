@@ -32,7 +32,6 @@
 #include <utility>
 #include <vector>
 
-
 #include <weft/condvar.hpp>
 #include <weft/detail/model.hpp>
 #include <weft/errors.hpp>
