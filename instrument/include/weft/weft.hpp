@@ -18,5 +18,6 @@
 #include <weft/queue.hpp>
 #include <weft/schedule.hpp>
 #include <weft/semaphore.hpp>
+#include <weft/serialize.hpp>
 #include <weft/shared.hpp>
 #include <weft/thread.hpp>
