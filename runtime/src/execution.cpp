@@ -641,44 +641,25 @@ void fail(Execution& e, BugKind k, std::string m) { e.fail(k, std::move(m)); }
 void fail_later(Execution& e, BugKind k, std::string m) { e.fail_later(k, std::move(m)); }
 bool unwinding(const Execution& e) { return e.unwinding(); }
 
-namespace {
-// An event by the current thread about `object`.
-void emit(Execution& e, Event::Kind kind, ObjectId object, const Location& where = {}) {
-  Event ev{kind};
-  ev.thread = e.current_thread();
-  ev.object = object;
-  ev.where = where;
-  e.emit(ev);
-}
-}  // namespace
-
-void sync(Execution& e, ObjectId o, Sync s) {
-  Event ev{Event::Kind::Sync};
-  ev.sync = s;
-  ev.thread = e.current_thread();
-  ev.object = o;
-  e.emit(ev);
-}
-
+void sync(Execution& e, ObjectId o, Sync s) { e.sync(o, s); }
 void shared_access(Execution& e, ObjectId o, bool write, ValueBits v, const Location& where,
                    CallSite pc) {
-  Event ev{write ? Event::Kind::Write : Event::Kind::Read};
-  ev.thread = e.current_thread();
-  ev.object = o;
-  ev.where = where;
-  ev.pc = pc;
-  ev.value = v;
-  e.emit(ev);
+  e.shared_access(o, write, v, where, pc);
 }
-
+bool shared_point(Execution& e, OpKind k, ObjectId o, const void* value,
+                  ValueBits (*bits)(const void*), const Location& where, CallSite site) {
+  e.point(k, o, where);
+  e.shared_access(o, k == OpKind::Store, bits(value), where, site);
+  return e.recording();
+}
 void lock_attempt(Execution& e, ObjectId o, const Location& w) {
-  emit(e, Event::Kind::LockAttempt, o, w);
+  e.lock_event(Event::Kind::LockAttempt, o, w);
 }
 void lock_acquired(Execution& e, ObjectId o, const Location& w) {
-  emit(e, Event::Kind::Acquired, o, w);
+  e.lock_event(Event::Kind::Acquired, o, w);
 }
 void lock_released(Execution& e, ObjectId o, const Location& w) {
-  emit(e, Event::Kind::Unlock, o, w);
+  e.lock_event(Event::Kind::Unlock, o, w);
 }
 bool recording(const Execution& e) { return e.recording(); }
 bool spurious_wakeups(const Execution& e) { return e.spurious_wakeups(); }

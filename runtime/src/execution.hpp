@@ -106,6 +106,31 @@ class Execution final : public Names {
     if (unwinding_) return;
     for (Checker* c : interested_[static_cast<std::size_t>(e.kind)]) c->on_event(e);
   }
+  // An event by the current thread about `object` (lock events, synchronisation).
+  void lock_event(Event::Kind kind, ObjectId object, const Location& where) {
+    Event ev{kind};
+    ev.thread = current_;
+    ev.object = object;
+    ev.where = where;
+    emit(ev);
+  }
+  void sync(ObjectId object, Sync s) {
+    Event ev{Event::Kind::Sync};
+    ev.sync = s;
+    ev.thread = current_;
+    ev.object = object;
+    emit(ev);
+  }
+  void shared_access(ObjectId object, bool write, ValueBits v, const Location& where, CallSite pc) {
+    Event ev{write ? Event::Kind::Write : Event::Kind::Read};
+    ev.thread = current_;
+    ev.object = object;
+    ev.where = where;
+    ev.pc = pc;
+    ev.value = v;
+    emit(ev);
+  }
+
   // --- used by instrument/ through weft/detail/model.hpp
   ObjectId register_object(ObjectKind kind, const Location& declared);
   void name_object(ObjectId id, std::string_view name) { objects_[id].name = name; }

@@ -131,19 +131,24 @@ class Shared {
     model_store(std::move(v), op_location(op), site);
     return old;
   }
+  static detail::ValueBits bits_of(const void* v) {
+    return detail::value_bits(*static_cast<const T*>(v));
+  }
   T model_load(const Location& where, detail::CallSite site) const {
     detail::Execution& ex = detail::model(model_.execution(), "Shared", where);
-    detail::point(ex, detail::OpKind::Load, model_.id(), where);
-    detail::shared_access(ex, model_.id(), false, detail::value_bits(value_), where, site);
-    if (detail::recording(ex)) detail::trace_value(ex, detail::format_value(value_));
+    if (detail::shared_point(ex, detail::OpKind::Load, model_.id(), &value_, &bits_of, where,
+                             site)) {
+      detail::trace_value(ex, detail::format_value(value_));
+    }
     return value_;
   }
   void model_store(T value, const Location& where, detail::CallSite site) {
     detail::Execution& ex = detail::model(model_.execution(), "Shared", where);
-    detail::point(ex, detail::OpKind::Store, model_.id(), where);
+    // Checked with the value about to be written; nothing runs between the check and the write.
+    const bool rec =
+        detail::shared_point(ex, detail::OpKind::Store, model_.id(), &value, &bits_of, where, site);
     value_ = std::move(value);
-    detail::shared_access(ex, model_.id(), true, detail::value_bits(value_), where, site);
-    if (detail::recording(ex)) detail::trace_value(ex, detail::format_value(value_));
+    if (rec) detail::trace_value(ex, detail::format_value(value_));
   }
 
   detail::ModelObject model_;

@@ -198,6 +198,11 @@ struct CallSite {
 // A checked access to a Shared<T>. `site`: for operators, whose `where` is empty.
 void shared_access(Execution&, ObjectId, bool write, ValueBits, const Location& where,
                    CallSite site);
+// A Shared<T> access as one call: the scheduling point, then the checked access, whose value
+// `bits(value)` is taken after the point (a load must see what other threads did meanwhile).
+// Returns whether the run is recording (the caller then attaches the value to the trace).
+bool shared_point(Execution&, OpKind, ObjectId, const void* value, ValueBits (*bits)(const void*),
+                  const Location& where, CallSite site);
 // Lock ownership, for the lock-order graph: a blocking acquisition starts (before it may
 // block), a lock is now held (however it was taken), a lock is released for good.
 void lock_attempt(Execution&, ObjectId, const Location& where);
