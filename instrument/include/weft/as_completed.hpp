@@ -131,7 +131,7 @@ WaitResult wait(std::vector<Future<T>>& futures, ReturnWhen when = ReturnWhen::A
   for (std::size_t i = 0; i < n; ++i) {
     if (is_done[i]) {
       // Told just before the future sets its Event: done through every member on return.
-      detail::FutureAccess::state(futures[i], where)->done.wait(where);
+      detail::FutureAccess::state(futures[i], where)->wait_done(where);
       out.done.push_back(i);
     } else {
       out.not_done.push_back(i);

@@ -4,11 +4,19 @@
 // shared objects): every copy sees the same result. The state moves Pending -> Running ->
 // Finished, or Pending -> Cancelled; Finished and Cancelled are "done" and final.
 //
-// The state is built on weft primitives — a Mutex for the status, callbacks and waiters, and an
-// Event that is set once the future is done — so the same code is a real mutex and condition
-// variable in production and, inside explore(), gives scheduling points, the happens-before edge
-// "result written -> get() returns", and deadlock detection (a get() that can never return is a
-// thread blocked on the future's Event).
+// Inside explore() the state is built on weft primitives — a Mutex for the status, callbacks and
+// waiters, and an Event that is set once the future is done — which gives scheduling points, the
+// happens-before edge "result written -> get() returns", and deadlock detection (a get() that can
+// never return is a thread blocked on the future's Event).
+//
+// In production the status is one atomic word instead, so that the common case — a task runs, its
+// result is read — takes no lock and makes no system call: start and completion are one
+// compare-and-swap each, done() is a load, and get() on a done future is a load. The Mutex is
+// taken only by what needs a list (callbacks, as_completed/wait registrations, timed waits); a
+// registration sets a flag in the word that sends the completion through the lock. A get() on a
+// pending future spins briefly (a pool worker usually finishes a short task within that time),
+// then sleeps on the word (futex) after flagging that someone sleeps, so a completion notifies
+// only when somebody waits.
 //
 // In model traces a future's objects are named "Future@file:line" (the Event) and
 // "Future@file:line.lock" (the Mutex) after the call that created it (submit, Promise).
@@ -54,6 +62,16 @@ template <class T>
 class Promise;
 
 namespace detail {
+
+// Waiting loops: tells the CPU that this is a spin (cheaper for the sibling hyper-thread, no
+// memory-order mis-speculation when the awaited store arrives).
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
 
 // Inside a catch (...) handler: lets the exception that unwinds an abandoned schedule's threads
 // pass (it must never be stored or swallowed).
@@ -177,13 +195,32 @@ class CompletionWaiter {
   bool sleeping_ = false;
 };
 
+// The link of a production ThreadPoolExecutor's lock-free task queue (its stub node is a bare
+// QueueLink).
+struct QueueLink {
+  std::atomic<QueueLink*> qnext{nullptr};
+};
+
 // The type-independent part of a future's shared state. Also the work item of a
-// ThreadPoolExecutor: tasks are queued through the intrusive `next` link, and `queued` keeps the
-// state alive while it is in the queue (no allocation per push).
-class FutureStateBase {
+// ThreadPoolExecutor: tasks are queued through an intrusive link (`next` in the model,
+// `QueueLink` in production), and `queued` keeps the state alive while it is in the queue (no
+// allocation per push).
+class FutureStateBase : public QueueLink {
  public:
-  explicit FutureStateBase(const Location& where) : m(where), done(where) {
-    if (current() != nullptr) {
+  // The production status word: a status in the low bits plus two flags.
+  static constexpr std::uint32_t kPending = 0;
+  static constexpr std::uint32_t kRunning = 1;
+  static constexpr std::uint32_t kCompleting = 2;  // a Promise is storing its result
+  static constexpr std::uint32_t kCancelling = 3;  // cancel() won; callbacks not yet run
+  static constexpr std::uint32_t kFinished = 4;
+  static constexpr std::uint32_t kCancelled = 5;
+  static constexpr std::uint32_t kStatusMask = 7;
+  static constexpr std::uint32_t kSlow = 8;       // completion must go through `m` (lists, Event)
+  static constexpr std::uint32_t kSleepers = 16;  // a thread sleeps on the word: notify it
+
+  explicit FutureStateBase(const Location& where)
+      : m(where), done(where), prod(current() == nullptr) {
+    if (!prod) {
       const std::string name = site_name("Future", where);
       done.set_name(name);
       m.set_name(name + ".lock");
@@ -198,8 +235,83 @@ class FutureStateBase {
   // Future::cancel() without knowing T; `self` owns this state.
   virtual bool cancel(const std::shared_ptr<FutureStateBase>& self, const Location& where) = 0;
 
+  static bool is_final(std::uint32_t w) noexcept {
+    const std::uint32_t st = w & kStatusMask;
+    return st == kFinished || st == kCancelled;
+  }
+  static FutureStatus decode(std::uint32_t w) noexcept {
+    switch (w & kStatusMask) {
+      case kRunning:
+      case kCompleting:
+        return FutureStatus::Running;
+      case kFinished:
+        return FutureStatus::Finished;
+      case kCancelled:
+        return FutureStatus::Cancelled;
+      default:
+        return FutureStatus::Pending;
+    }
+  }
+  // A future made outside explore() used inside it: a UsageError, as for every weft object.
+  static void check_production(const Location& where) {
+    if (current() != nullptr) [[unlikely]] {
+      throw_mode_mismatch_at("Future", where.file, where.line, where.function);
+    }
+  }
+  // The status as of now: production reads the word; the model's caller holds `m` (or waited
+  // for `done`, after which the status is final).
+  FutureStatus status_now(const Location& where) const {
+    if (prod) {
+      check_production(where);
+      return decode(word.load(std::memory_order_acquire));
+    }
+    return status;
+  }
+  bool failed_with(FutureStatus s) const noexcept { return s == FutureStatus::Finished && error; }
+
+  // Blocks until the future is done (finished or cancelled).
+  void wait_done(const Location& where) {
+    if (!prod) {
+      done.wait(where);
+      return;
+    }
+    check_production(where);
+    const std::uint32_t w = word.load(std::memory_order_acquire);
+    if (!is_final(w)) [[unlikely]]
+      block_until_final(w);
+  }
+  // False if the timeout expired first (virtual time in the model).
+  template <class R, class P>
+  bool wait_done_for(std::chrono::duration<R, P> d, const Location& where) {
+    if (!prod) return done.wait_for(d, where);
+    check_production(where);
+    {
+      // A timed wait sleeps on the Event, which only the slow completion sets.
+      std::lock_guard<Mutex> lock(m, where);
+      if (!flag_slow_unless_final()) return true;
+    }
+    return done.wait_for(d, where);
+  }
+  bool is_done(const Location& where) {
+    if (prod) {
+      check_production(where);
+      return is_final(word.load(std::memory_order_acquire));
+    }
+    std::lock_guard<Mutex> lock(m, where);
+    return status == FutureStatus::Finished || status == FutureStatus::Cancelled;
+  }
+
   // Pending -> Running. False if the future was cancelled first (then the task must not run).
   bool start(const Location& where) {
+    if (prod) {
+      check_production(where);
+      std::uint32_t w = word.load(std::memory_order_relaxed);
+      do {
+        if ((w & kStatusMask) != kPending) return false;
+      } while (!word.compare_exchange_weak(w, (w & ~kStatusMask) | kRunning,
+                                           std::memory_order_acq_rel, std::memory_order_relaxed));
+      return true;
+    }
     std::lock_guard<Mutex> lock(m, where);
     if (status != FutureStatus::Pending) return false;
     status = FutureStatus::Running;
@@ -213,7 +325,13 @@ class FutureStateBase {
   Registration add_waiter(const std::shared_ptr<CompletionWaiter>& w, std::size_t index,
                           const Location& where) {
     std::lock_guard<Mutex> lock(m, where);
-    if (status == FutureStatus::Finished || status == FutureStatus::Cancelled) {
+    if (prod) {
+      check_production(where);
+      if (!flag_slow_unless_final()) {
+        w->notify(index, stamp, failed_with(decode(word.load(std::memory_order_acquire))), this);
+        return {false};
+      }
+    } else if (status == FutureStatus::Finished || status == FutureStatus::Cancelled) {
       w->notify(index, stamp, failed_locked(), this);
       return {false};
     }
@@ -225,7 +343,97 @@ class FutureStateBase {
     std::erase_if(waiters, [&](const WaiterEntry& e) { return e.waiter.get() == w; });
   }
 
-  bool failed_locked() const noexcept { return status == FutureStatus::Finished && error; }
+  bool failed_locked() const noexcept { return failed_with(status); }
+
+  // Production, with `m` held: sets kSlow so that the completion will take `m` (and see what the
+  // caller is about to register). False if the future is already final (nothing to register).
+  bool flag_slow_unless_final() noexcept {
+    std::uint32_t w = word.load(std::memory_order_acquire);
+    for (;;) {
+      if (is_final(w)) return false;
+      if ((w & kSlow) != 0) return true;
+      if (word.compare_exchange_weak(w, w | kSlow, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+        return true;
+      }
+    }
+  }
+
+  // Production: moves a status in `from_mask` (a bit per status) to kCompleting or
+  // kCancelling, claiming the right to store the outcome. False: the status was `found`.
+  bool claim(std::uint32_t from_mask, std::uint32_t to, std::uint32_t& found) noexcept {
+    std::uint32_t w = word.load(std::memory_order_acquire);
+    for (;;) {
+      found = w & kStatusMask;
+      if (((1u << found) & from_mask) == 0) return false;
+      if (word.compare_exchange_weak(w, (w & ~kStatusMask) | to, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+        return true;
+      }
+    }
+  }
+
+  // Undoes a claim whose store threw (flags set meanwhile are kept).
+  void unclaim(std::uint32_t previous) noexcept {
+    std::uint32_t w = word.load(std::memory_order_relaxed);
+    while (!word.compare_exchange_weak(w, (w & ~kStatusMask) | previous, std::memory_order_acq_rel,
+                                       std::memory_order_relaxed)) {
+    }
+  }
+
+  // Production: the outcome (value or error) is stored; makes it visible as `final`. True if
+  // that is all (nothing registered); false: kSlow is set, and the caller completes under `m`
+  // (publish_slow_locked). The stamp is taken first: a reader that sees the status sees it.
+  bool publish_fast(std::uint32_t final_word) noexcept {
+    stamp = completion_stamps.fetch_add(1, std::memory_order_relaxed) + 1;
+    std::uint32_t w = word.load(std::memory_order_relaxed);
+    for (;;) {
+      if ((w & kSlow) != 0) return false;
+      if (word.compare_exchange_weak(w, final_word, std::memory_order_release,
+                                     std::memory_order_relaxed)) {
+        break;
+      }
+    }
+    // The caller owns a reference: the state outlives this call even if the waiter drops its own.
+    if ((w & kSleepers) != 0) word.notify_all();
+    return true;
+  }
+  // The rest of a completion that found kSlow, with `m` held: publishes, tells the completion
+  // waiters. Returns the previous word (kSleepers: notify after unlocking).
+  std::uint32_t publish_slow_locked(std::uint32_t final_word) {
+    const std::uint32_t old = word.exchange(final_word, std::memory_order_acq_rel);
+    const bool failed = failed_with(decode(final_word));
+    for (WaiterEntry& e : waiters) e.waiter->notify(e.index, stamp, failed, this);
+    waiters.clear();
+    waiters.shrink_to_fit();
+    return old;
+  }
+
+  // Production: spins briefly (the completing thread is usually running), then sleeps on the
+  // word until it is final.
+  void block_until_final(std::uint32_t w) noexcept {
+    for (int i = 0; i < kSpins; ++i) {
+      cpu_relax();
+      w = word.load(std::memory_order_acquire);
+      if (is_final(w)) return;
+    }
+    for (;;) {
+      if ((w & kSleepers) == 0) {
+        if (!word.compare_exchange_weak(w, w | kSleepers, std::memory_order_acquire,
+                                        std::memory_order_acquire)) {
+          if (is_final(w)) return;
+          continue;
+        }
+        w |= kSleepers;
+      }
+      word.wait(w, std::memory_order_acquire);
+      w = word.load(std::memory_order_acquire);
+      if (is_final(w)) return;
+    }
+  }
+  // About 10-30 microseconds of pause instructions: longer than a short task on a running
+  // worker, much shorter than a scheduler time slice.
+  static constexpr int kSpins = 1000;
 
   // Done: status final, waiters told. Caller holds `m` and sets `done` before releasing it, so
   // that whoever sees the status under `m` (done(), add_waiter) also finds the Event set.
@@ -246,8 +454,11 @@ class FutureStateBase {
   };
 
   Mutex m;     // guards everything below that is not final once `done` is set
-  Event done;  // set once the future is Finished or Cancelled; never cleared
-  FutureStatus status = FutureStatus::Pending;
+  Event done;  // model: set once the future is Finished or Cancelled; production: the same, but
+               // only by a slow completion (timed waits register and sleep on it)
+  const bool prod;  // created outside explore(): the status lives in `word`
+  std::atomic<std::uint32_t> word{kPending};    // production status and flags
+  FutureStatus status = FutureStatus::Pending;  // model status
   std::exception_ptr error;
   std::uint64_t stamp = 0;
   std::vector<WaiterEntry> waiters;
@@ -266,7 +477,7 @@ inline void CompletionWaiter::advance() {
   const Entry e = take(where);
   // Told under the future's lock just before it sets its Event: wait for that too, so that the
   // future handed out is done through every member (wait_for(0) included).
-  e.state->done.wait(where);
+  e.state->wait_done(where);
   position = e.index;
   ++yielded;
 }
@@ -298,8 +509,39 @@ class FutureState : public FutureStateBase {
     run_callbacks(self, cbs);
   }
 
+  // Production: the outcome is stored by the thread that owns the completion (a Running task,
+  // or a claimed kCompleting / kCancelling); publishes it, then, if anything was registered,
+  // releases timed waiters and completion waiters and runs the callbacks in this thread.
+  // `self` (any shared_ptr to this state) is converted only on that slow path.
+  template <class Self>
+  void publish(std::uint32_t final_word, const Self& self) {
+    if (publish_fast(final_word)) [[likely]]
+      return;
+    std::vector<Callback> cbs;
+    std::uint32_t old = 0;
+    {
+      std::lock_guard<Mutex> lock(m);
+      old = publish_slow_locked(final_word);
+      cbs.swap(callbacks);
+    }
+    done.set();
+    if ((old & kSleepers) != 0) word.notify_all();
+    if (!cbs.empty()) run_callbacks(std::static_pointer_cast<FutureState>(self), cbs);
+  }
+
   // Pending -> Cancelled. True if the future is (now) cancelled.
   bool cancel_typed(const std::shared_ptr<FutureState>& self, const Location& where) {
+    if (prod) {
+      check_production(where);
+      std::uint32_t found = 0;
+      if (claim(1u << kPending, kCancelling, found)) {
+        publish(kCancelled, self);
+        return true;
+      }
+      // Another cancel() won the race: it is (about to be) cancelled, as this caller asked.
+      if (found == kCancelling) wait_done(where);
+      return found == kCancelling || found == kCancelled;
+    }
     std::unique_lock<Mutex> lock(m, where);
     if (status == FutureStatus::Cancelled) return true;
     if (status != FutureStatus::Pending) return false;
@@ -315,7 +557,13 @@ class FutureState : public FutureStateBase {
   void add_callback(const std::shared_ptr<FutureState>& self, Callback cb, const Location& where) {
     {
       std::lock_guard<Mutex> lock(m, where);
-      if (status != FutureStatus::Finished && status != FutureStatus::Cancelled) {
+      if (prod) {
+        check_production(where);
+        if (flag_slow_unless_final()) {
+          callbacks.push_back(std::move(cb));
+          return;
+        }
+      } else if (status != FutureStatus::Finished && status != FutureStatus::Cancelled) {
         callbacks.push_back(std::move(cb));
         return;
       }
@@ -356,6 +604,10 @@ class TaskState final : public FutureState<T> {
     }
     // The callable (and what it captured) is released before anyone can see the result.
     fn_.reset();
+    if (this->prod) {
+      this->publish(FutureStateBase::kFinished, self);
+      return;
+    }
     std::unique_lock lock(this->m);
     this->finish(std::static_pointer_cast<FutureState<T>>(self), lock, Location::current());
   }
@@ -422,20 +674,18 @@ class Future {
   // Waits until the future is done (finished or cancelled).
   void wait(Location where = Location::current()) const {
     check(where);
-    state_->done.wait(where);
+    state_->wait_done(where);
   }
   // False if the timeout expired first (virtual time in model mode).
   template <class R, class P>
   bool wait_for(std::chrono::duration<R, P> d, Location where = Location::current()) const {
     check(where);
-    return state_->done.wait_for(d, where);
+    return state_->wait_done_for(d, where);
   }
   // Finished or cancelled; does not wait.
   bool done(Location where = Location::current()) const {
     check(where);
-    std::lock_guard<Mutex> lock(state_->m, where);
-    return state_->status == detail::FutureStatus::Finished ||
-           state_->status == detail::FutureStatus::Cancelled;
+    return state_->is_done(where);
   }
   // Succeeds only while the task has not started: the future becomes done and cancelled, its
   // callbacks run (in this thread), and the task will never run. True if the future is
@@ -447,11 +697,13 @@ class Future {
   // Started and not finished yet (Python's running()).
   bool running(Location where = Location::current()) const {
     check(where);
+    if (state_->prod) return state_->status_now(where) == detail::FutureStatus::Running;
     std::lock_guard<Mutex> lock(state_->m, where);
     return state_->status == detail::FutureStatus::Running;
   }
   bool cancelled(Location where = Location::current()) const {
     check(where);
+    if (state_->prod) return state_->status_now(where) == detail::FutureStatus::Cancelled;
     std::lock_guard<Mutex> lock(state_->m, where);
     return state_->status == detail::FutureStatus::Cancelled;
   }
@@ -459,7 +711,7 @@ class Future {
   // was cancelled (as Python's Future.exception() raises it).
   std::exception_ptr exception(Location where = Location::current()) const {
     wait(where);
-    if (state_->status == detail::FutureStatus::Cancelled) throw CancelledError();
+    if (state_->status_now(where) == detail::FutureStatus::Cancelled) throw CancelledError();
     return state_->error;
   }
   // Calls `fn(future)` once the future is done: at once, in this thread, if it already is;
@@ -492,7 +744,7 @@ class Future {
   }
   // After done: the status and error are final and visible (Event set -> wait).
   void throw_if_failed() const {
-    if (state_->status == detail::FutureStatus::Cancelled) throw CancelledError();
+    if (state_->status_now(Location{}) == detail::FutureStatus::Cancelled) throw CancelledError();
     if (state_->error) std::rethrow_exception(state_->error);
   }
 
@@ -535,6 +787,24 @@ class Promise {
  private:
   template <class Store>
   bool complete(Store store, const Location& where) {
+    using Base = detail::FutureStateBase;
+    if (state_->prod) {
+      Base::check_production(where);
+      std::uint32_t found = 0;
+      if (!state_->claim((1u << Base::kPending) | (1u << Base::kRunning), Base::kCompleting,
+                         found)) {
+        if (found == Base::kCancelling || found == Base::kCancelled) return false;
+        throw UsageError("weft::Promise: the future is already set");
+      }
+      try {
+        store();
+      } catch (...) {
+        state_->unclaim(found);  // nothing was stored: back to Pending / Running
+        throw;
+      }
+      state_->publish(Base::kFinished, state_);
+      return true;
+    }
     std::unique_lock<Mutex> lock(state_->m, where);
     if (state_->status == detail::FutureStatus::Cancelled) return false;
     if (state_->status == detail::FutureStatus::Finished) {
