@@ -139,15 +139,21 @@ class RaceChecker final : public Checker {
     for (std::size_t i = used; i < n; ++i) reset(v[i]);
     used = n;
   }
+  // Called several times per event: the first use of an id (growth) is kept off the path.
   VectorClock& thread(ThreadId t) {
+    if (t >= threads_used_) [[unlikely]]
+      first_use(t);
+    return threads_[t];
+  }
+  [[gnu::noinline]] void first_use(ThreadId t) {
     grow(threads_, threads_used_, t + 1, [](VectorClock& vc) { vc.clear(); });
     VectorClock& vc = threads_[t];
     if (vc.size() <= t) vc.resize(t + 1, 0);
     if (vc[t] == 0) vc[t] = 1;
-    return vc;
   }
   VectorClock& object(ObjectId o) {
-    grow(objects_, objects_used_, o + 1, [](VectorClock& vc) { vc.clear(); });
+    if (o >= objects_used_) [[unlikely]]
+      grow(objects_, objects_used_, o + 1, [](VectorClock& vc) { vc.clear(); });
     return objects_[o];
   }
   static void tick(VectorClock& vc, ThreadId t) {
@@ -155,6 +161,8 @@ class RaceChecker final : public Checker {
     ++vc[t];
   }
   Variable& variable(ObjectId o) {
+    if (o < variables_used_) [[likely]]
+      return variables_[o];
     grow(variables_, variables_used_, o + 1, [](Variable& v) {
       v.last_write = Access{};
       v.last_write_read = Access{};

@@ -254,7 +254,8 @@ ThreadId Execution::pick_next(bool yielding) {
   // deadline. Every thread whose deadline falls on that instant is a candidate, so whether a
   // timeout beats a wake-up from another thread waking at the same instant is the strategy's
   // choice.
-  if (runnable_.empty() && earliest != INT64_MAX) {
+  const bool jumping = runnable_.empty() && earliest != INT64_MAX;
+  if (jumping) {
     for (std::size_t i = 0; i < threads_.size(); ++i) {
       const ThreadState& t = threads_[i];
       if (t.status == ThreadStatus::Blocked && t.deadline == earliest) {
@@ -283,7 +284,13 @@ ThreadId Execution::pick_next(bool yielding) {
     return kNoThread;  // only while unwinding
   }
   const ThreadId next = scheduler_->next_thread(*this, runnable_, current_, yielding);
-  if (next == kNoThread || std::find(runnable_.begin(), runnable_.end(), next) == runnable_.end()) {
+  // `next` must be one of runnable_ (without searching it): a runnable thread or, when time
+  // jumps, one blocked until the earliest deadline.
+  const bool valid =
+      next < threads_.size() && (jumping ? threads_[next].status == ThreadStatus::Blocked &&
+                                               threads_[next].deadline == earliest
+                                         : threads_[next].status == ThreadStatus::Runnable);
+  if (!valid) {
     diverged();
   }
   record(Schedule::Decision{next, 0});
