@@ -8,8 +8,14 @@
 // up to max_workers; once started a worker lives until shutdown. Tasks run in submission order
 // (one FIFO queue).
 //
-// The per-task production path: one allocation (the future's state with the callable inside
-// it), one lock to push onto an intrusive queue, and a notify only when a worker is asleep.
+// Production path, per task: one allocation (the future's state with the callable inside it),
+// no lock and usually no system call. The queue is Vyukov's intrusive MPSC queue: a submit is
+// one atomic exchange; workers take turns popping through a spin lock held for a few
+// instructions. At most one idle worker spins (polls the queue for a while, then sleeps); a
+// submit wakes a sleeping worker only when no worker spins, and a worker that pops a task while
+// more are queued wakes (or starts) another, so a burst gets every worker while a trickle keeps
+// one spinning and the rest asleep. Sleeping and waking use a mutex and condition variable,
+// taken only on those transitions. The model path (below, on weft primitives) is unchanged.
 //
 // In model traces the pool's lock is "ThreadPoolExecutor@file:line" (of the constructor), the
 // condition idle workers wait on "ThreadPoolExecutor@file:line.work", its workers are named
@@ -29,9 +35,11 @@
 // terminates the process; the fix for that belongs in the fiber runtime.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <iterator>
@@ -62,7 +70,8 @@ namespace detail {
 class PoolCore {
  public:
   PoolCore(std::size_t max_workers, std::string_view prefix, const Location& where)
-      : max_workers_(max_workers),
+      : prod_(current() == nullptr),
+        max_workers_(max_workers),
         prefix_(prefix),
         m_(where),
         join_m_(where),
@@ -83,6 +92,9 @@ class PoolCore {
     // schedule (its workers were unwound): drop them, or each would keep itself alive. Workers
     // a non-waiting destructor left running have finished; they are detached, not joined.
     while (head_ != nullptr) pop_locked();
+    if (prod_) {
+      while (FutureStateBase* raw = pop_production()) raw->queued.reset();
+    }
     if (current() != nullptr) {
       for (Thread& t : workers_) {
         if (t.joinable()) t.detach();
@@ -94,6 +106,10 @@ class PoolCore {
 
   void enqueue(std::shared_ptr<FutureStateBase> item, const std::shared_ptr<PoolCore>& self,
                const Location& where) {
+    if (prod_) {
+      enqueue_production(std::move(item), self, where);
+      return;
+    }
     std::unique_lock<Mutex> lock(m_, where);
     if (shutdown_) throw std::runtime_error("weft::ThreadPoolExecutor: submit after shutdown");
     FutureStateBase* raw = item.get();
@@ -117,7 +133,7 @@ class PoolCore {
       const std::size_t n = workers_.size();
       ++alive_;
       try {
-        workers_.emplace_back([core = self, n] { core->work(n); }, where);
+        workers_.emplace_back([core = self, n] { core->work(n, core); }, where);
       } catch (...) {
         --alive_;  // no scheduling point in here (a model fiber must not switch in a handler)
         throw;
@@ -126,6 +142,10 @@ class PoolCore {
   }
 
   void shutdown(bool wait, bool cancel_futures, const Location& where) {
+    if (prod_) {
+      shutdown_production(wait, cancel_futures, where);
+      return;
+    }
     FutureStateBase* cancelled = nullptr;
     {
       std::lock_guard<Mutex> lock(m_, where);
@@ -197,8 +217,12 @@ class PoolCore {
   }
 
   // A worker: runs queued tasks until shutdown and an empty queue.
-  void work(std::size_t n) {
+  void work(std::size_t n, const std::shared_ptr<PoolCore>& self) {
     this_thread::set_name(prefix_ + "_" + std::to_string(n));
+    if (prod_) {
+      work_production(self);
+      return;
+    }
     std::unique_lock lock(m_);
     for (;;) {
       if (head_ != nullptr) {
@@ -229,13 +253,6 @@ class PoolCore {
   // harmless, every woken worker rechecks the queue, and signalled_ <= sleeping_ always holds.
   // False: the model schedule is being abandoned; the worker must stop.
   bool sleep(std::unique_lock<Mutex>& lock, Location where = Location::current()) {
-    if (production(signal_.execution())) [[likely]] {
-      ++sleeping_;
-      cv_.wait(lock);
-      --sleeping_;
-      if (signalled_ > 0) --signalled_;
-      return true;
-    }
     Execution& ex = model(signal_.execution(), "ThreadPoolExecutor", where);
     if (unwinding(ex)) return false;
     point(ex, OpKind::Wait, signal_.id(), where);
@@ -251,14 +268,6 @@ class PoolCore {
   }
 
   void notify(bool all, const Location& where) {
-    if (production(signal_.execution())) [[likely]] {
-      if (all) {
-        cv_.notify_all();
-      } else {
-        cv_.notify_one();
-      }
-      return;
-    }
     Execution& ex = model(signal_.execution(), "ThreadPoolExecutor", where);
     point(ex, all ? OpKind::NotifyAll : OpKind::Notify, signal_.id(), where);
     sync(ex, signal_.id(), Sync::Release);
@@ -269,14 +278,260 @@ class PoolCore {
     }
   }
 
+  // ---- Production ----------------------------------------------------------------------------
+
+  static constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;   // gate_: shut down
+  static constexpr std::uint64_t kSpinner = std::uint64_t{1} << 32;  // idle_: a worker spins
+  static constexpr std::uint64_t kSleepers = kSpinner - 1;           // idle_: unclaimed sleepers
+  // Polls of an idle worker before it sleeps (each a load and a pause: tens of microseconds in
+  // all). Long enough to catch the next task of a submit/get loop, short enough not to keep a
+  // core busy for an idle pool.
+  static constexpr int kSpinPolls = 2000;
+
+  void enqueue_production(std::shared_ptr<FutureStateBase> item,
+                          const std::shared_ptr<PoolCore>& self, const Location& where) {
+    check_production(where);
+    // Submits in flight are counted, so that shutdown can wait for them: after it, no task can
+    // appear that no worker would run.
+    if ((gate_.fetch_add(1, std::memory_order_seq_cst) & kClosed) != 0) {
+      gate_.fetch_sub(1, std::memory_order_release);
+      throw std::runtime_error("weft::ThreadPoolExecutor: submit after shutdown");
+    }
+    struct Leave {
+      std::atomic<std::uint64_t>& gate;
+      ~Leave() { gate.fetch_sub(1, std::memory_order_release); }
+    } leave{gate_};
+    FutureStateBase* raw = item.get();
+    raw->queued = std::move(item);
+    push_production(raw);
+    // Dekker with sleep_production: push (seq_cst exchange), then read idle_; a sleeper
+    // registers in idle_, then reads the queue. One of the two sees the other.
+    const std::uint64_t idle = idle_.load(std::memory_order_seq_cst);
+    if ((idle & kSpinner) == 0) wake_or_start(idle, self, where);
+  }
+
+  // No worker spins: wakes a sleeping one not yet claimed by another submit, else starts a new
+  // one (Python: a submit that finds no idle worker starts one, up to max_workers).
+  void wake_or_start(std::uint64_t idle, const std::shared_ptr<PoolCore>& self,
+                     const Location& where) {
+    while ((idle & kSleepers) != 0) {
+      if (idle_.compare_exchange_weak(idle, idle - 1, std::memory_order_seq_cst)) {
+        {
+          std::lock_guard lock(sleep_m_);
+          ++tokens_;
+        }
+        sleep_cv_.notify_one();
+        return;
+      }
+      if ((idle & kSpinner) != 0) return;
+    }
+    if (started_.load(std::memory_order_relaxed) < max_workers_) start_worker(self, where);
+  }
+
+  void start_worker(const std::shared_ptr<PoolCore>& self, const Location& where) {
+    std::lock_guard<Mutex> lock(m_, where);
+    if (shutdown_ || workers_.size() >= max_workers_) return;
+    const std::size_t n = workers_.size();
+    workers_.emplace_back([core = self, n] { core->work(n, core); }, where);
+    started_.store(workers_.size(), std::memory_order_relaxed);
+  }
+
+  void push_production(QueueLink* node) noexcept {
+    node->qnext.store(nullptr, std::memory_order_relaxed);
+    QueueLink* prev = ptail_.exchange(node, std::memory_order_seq_cst);
+    // Between the exchange and this store the queue looks empty from the head: a popping
+    // worker then sees ptail_ != head and retries (see work_production).
+    prev->qnext.store(node, std::memory_order_release);
+  }
+
+  // With pop_lock_ held. Null: empty, or a submit is between its two steps.
+  FutureStateBase* pop_production() noexcept {
+    QueueLink* head = head_p_;
+    QueueLink* next = head->qnext.load(std::memory_order_acquire);
+    if (head == &stub_) {
+      if (next == nullptr) return nullptr;
+      head_p_ = next;
+      head = next;
+      next = next->qnext.load(std::memory_order_acquire);
+    }
+    if (next == nullptr) {
+      if (head != ptail_.load(std::memory_order_acquire)) return nullptr;
+      // `head` is the last node: put the stub behind it, so that it can be taken.
+      push_production(&stub_);
+      next = head->qnext.load(std::memory_order_acquire);
+      if (next == nullptr) return nullptr;
+    }
+    head_p_ = next;
+    return static_cast<FutureStateBase*>(head);
+  }
+  // With pop_lock_ held: anything queued, or a submit between its two steps.
+  bool nonempty_locked() const noexcept {
+    return head_p_ != &stub_ || ptail_.load(std::memory_order_seq_cst) != &stub_;
+  }
+
+  void lock_pop() noexcept {
+    while (pop_lock_.exchange(true, std::memory_order_acquire)) {
+      // The holder may have been preempted (more threads than cores): yield after a while.
+      for (int i = 0; pop_lock_.load(std::memory_order_relaxed); ++i) {
+        if (i < 64) {
+          cpu_relax();
+        } else {
+          std::this_thread::yield();
+        }
+      }
+    }
+  }
+  void unlock_pop() noexcept { pop_lock_.store(false, std::memory_order_release); }
+
+  void work_production(const std::shared_ptr<PoolCore>& self) {
+    bool spinning = false;
+    int polls = 0;
+    for (;;) {
+      lock_pop();
+      FutureStateBase* raw = pop_production();
+      const bool more = head_p_ != &stub_ || stub_.qnext.load(std::memory_order_relaxed) != nullptr;
+      unlock_pop();
+      if (raw != nullptr) {
+        if (spinning) {
+          spinning = false;
+          idle_.fetch_sub(kSpinner, std::memory_order_seq_cst);
+        }
+        if (more) {
+          // A backlog: get another worker going, unless one is already looking for work.
+          const std::uint64_t idle = idle_.load(std::memory_order_seq_cst);
+          if ((idle & kSpinner) == 0) wake_or_start(idle, self, Location{});
+        }
+        std::shared_ptr<FutureStateBase> item = std::move(raw->queued);
+        item->run(item);
+        continue;
+      }
+      if (more) {
+        std::this_thread::yield();  // a submit is between its exchange and its link
+        continue;
+      }
+      if (drained_for_good()) break;
+      if (!spinning) {
+        std::uint64_t idle = idle_.load(std::memory_order_relaxed);
+        if ((idle & kSpinner) == 0 &&
+            idle_.compare_exchange_strong(idle, idle | kSpinner, std::memory_order_seq_cst)) {
+          spinning = true;
+          polls = 0;
+        } else {
+          sleep_production();
+        }
+        continue;
+      }
+      // Spinning: poll the tail (read-shared while nothing changes) until a submit moves it.
+      // (A worker that found the queue in the middle of a push retries by itself, above.)
+      while (polls < kSpinPolls && ptail_.load(std::memory_order_acquire) == &stub_) {
+        ++polls;
+        cpu_relax();
+      }
+      if (polls < kSpinPolls) continue;
+      spinning = false;
+      idle_.fetch_sub(kSpinner, std::memory_order_seq_cst);
+      sleep_production();
+    }
+    if (spinning) idle_.fetch_sub(kSpinner, std::memory_order_seq_cst);
+  }
+
+  // Registers as a sleeper, then (Dekker with enqueue_production) checks the queue once more;
+  // sleeps until a submit or a worker hands it a token, or the pool closes.
+  void sleep_production() {
+    std::unique_lock lock(sleep_m_);
+    if (closing_) return;
+    idle_.fetch_add(1, std::memory_order_seq_cst);
+    lock_pop();
+    const bool work = nonempty_locked();
+    unlock_pop();
+    if (work) {
+      std::uint64_t idle = idle_.load(std::memory_order_seq_cst);
+      while ((idle & kSleepers) != 0) {
+        if (idle_.compare_exchange_weak(idle, idle - 1, std::memory_order_seq_cst)) return;
+      }
+      // A waker claimed this registration first: its token is on the way (it needs sleep_m_).
+    }
+    sleep_cv_.wait(lock, [&] { return tokens_ > 0 || closing_; });
+    if (tokens_ > 0) --tokens_;
+  }
+
+  // Closed, no submit in flight, nothing queued: nothing will ever come.
+  bool drained_for_good() noexcept {
+    if (gate_.load(std::memory_order_acquire) != kClosed) return false;
+    lock_pop();
+    const bool work = nonempty_locked();
+    unlock_pop();
+    return !work;
+  }
+
+  void shutdown_production(bool wait, bool cancel_futures, const Location& where) {
+    check_production(where);
+    gate_.fetch_or(kClosed, std::memory_order_seq_cst);
+    for (int i = 0; (gate_.load(std::memory_order_acquire) & ~kClosed) != 0; ++i) {
+      if (i < 64) {
+        cpu_relax();
+      } else {
+        std::this_thread::yield();
+      }
+    }
+    {
+      std::lock_guard<Mutex> lock(m_, where);
+      shutdown_ = true;  // no worker starts any more: workers_ is final
+    }
+    {
+      std::lock_guard lock(sleep_m_);
+      closing_ = true;
+    }
+    sleep_cv_.notify_all();
+    if (cancel_futures) {
+      // No submit is in flight: the queue is consistent, and pops see all of it.
+      std::vector<std::shared_ptr<FutureStateBase>> taken;
+      lock_pop();
+      while (FutureStateBase* raw = pop_production()) taken.push_back(std::move(raw->queued));
+      unlock_pop();
+      // Not started (they were still queued): the cancels succeed, unless cancelled before.
+      for (std::shared_ptr<FutureStateBase>& owned : taken) owned->cancel(owned, where);
+    }
+    if (wait) {
+      std::lock_guard<Mutex> lock(join_m_, where);
+      for (Thread& t : workers_) {
+        if (t.joinable()) t.join(where);
+      }
+    }
+  }
+
+  static void check_production(const Location& where) {
+    if (current() != nullptr) [[unlikely]] {
+      throw_mode_mismatch_at("ThreadPoolExecutor", where.file, where.line, where.function);
+    }
+  }
+
+  // Production state. Cache lines: what submits write; what poppers write; the stub (written by
+  // a submit that finds the queue empty); what idle workers write.
+  alignas(64) std::atomic<QueueLink*> ptail_{&stub_};
+  std::atomic<std::uint64_t> gate_{0};  // kClosed | submits in flight
+  alignas(64) std::atomic<bool> pop_lock_{false};
+  QueueLink* head_p_ = &stub_;  // guarded by pop_lock_
+  alignas(64) QueueLink stub_;
+  alignas(64) std::atomic<std::uint64_t> idle_{0};  // kSpinner | unclaimed sleepers
+  std::atomic<std::size_t> started_{0};             // workers_.size(), readable without m_
+  std::mutex sleep_m_;
+  std::condition_variable sleep_cv_;
+  std::size_t tokens_ = 0;  // wake-ups handed out, not yet taken (guarded by sleep_m_)
+  bool closing_ = false;    // guarded by sleep_m_
+
+  // ---- Both modes (the model path: every member below) -------------------------------------
+
+  const bool prod_;  // created outside explore(): the production path above
   const std::size_t max_workers_;
   const std::string prefix_;
-  Mutex m_;  // guards the queue, the counters, shutdown_ and workers_ (until shutdown)
+  Mutex m_;  // model: guards the queue, the counters, shutdown_ and workers_ (until shutdown);
+             // production: shutdown_ and workers_
   Mutex join_m_;
-  ModelObject signal_;              // model: what idle workers block on
-  std::condition_variable_any cv_;  // production: the same
-  ModelObject quiescent_;           // model: workers idle or gone (shutdown_during_exception)
-  std::string name_;                // model: for messages
+  ModelObject signal_;     // model: what idle workers block on
+  ModelObject quiescent_;  // model: workers idle or gone (shutdown_during_exception)
+
+  std::string name_;  // model: for messages
   FutureStateBase* head_ = nullptr;
   FutureStateBase* tail_ = nullptr;
   std::size_t sleeping_ = 0;   // workers waiting for a signal
