@@ -22,6 +22,7 @@
 #pragma once
 
 #include <array>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -34,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace weft {
@@ -44,17 +46,43 @@ class SerializationError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A growable byte buffer plus file descriptors to send along with it.
+// A growable byte buffer plus file descriptors to send along with it. Move-only: it owns
+// duplicates of the descriptors added to it.
 class Writer {
  public:
+  Writer() = default;
+  Writer(Writer&& other) noexcept
+      : buf_(std::move(other.buf_)), fds_(std::exchange(other.fds_, {})) {}
+  Writer& operator=(Writer&& other) noexcept {
+    if (this != &other) {
+      close_fds();
+      buf_ = std::move(other.buf_);
+      fds_ = std::exchange(other.fds_, {});
+    }
+    return *this;
+  }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+  ~Writer() { close_fds(); }
+
   void write(const void* data, std::size_t n) {
     const std::size_t at = buf_.size();
     buf_.resize(at + n);
     if (n != 0) std::memcpy(buf_.data() + at, data, n);
   }
   // `fd` is sent with the message (SCM_RIGHTS) and arrives as a new descriptor for the same
-  // open file; the caller keeps owning `fd` (it must stay open until the message is sent).
-  void add_fd(int fd) { fds_.push_back(fd); }
+  // open file. The caller keeps owning `fd` and may close it at once: the Writer keeps a
+  // duplicate (close-on-exec) until it is cleared or destroyed.
+  void add_fd(int fd) {
+    const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) {
+      throw SerializationError("weft::Writer::add_fd: cannot duplicate descriptor " +
+                               std::to_string(fd) + ": " + std::strerror(errno));
+    }
+    fds_.push_back(dup);
+  }
+  // Hands the duplicates over to the caller, who must close them.
+  std::vector<int> release_fds() noexcept { return std::exchange(fds_, {}); }
 
   std::span<const std::byte> bytes() const noexcept { return {buf_.data(), buf_.size()}; }
   const std::vector<int>& fds() const noexcept { return fds_; }
@@ -62,7 +90,11 @@ class Writer {
   // Keeps the capacity: a Writer reused per message allocates only while it grows.
   void clear() noexcept {
     buf_.clear();
-    fds_.clear();
+    close_fds();
+  }
+  // Drops what was written after the first `n` bytes (an encoding abandoned half-way).
+  void truncate(std::size_t n) noexcept {
+    if (n < buf_.size()) buf_.resize(n);
   }
   // Overwrites bytes already written (a length prefix reserved before the payload).
   void patch(std::size_t offset, const void* data, std::size_t n) {
@@ -71,6 +103,11 @@ class Writer {
   }
 
  private:
+  void close_fds() noexcept {
+    for (const int fd : fds_) ::close(fd);
+    fds_.clear();
+  }
+
   std::vector<std::byte> buf_;
   std::vector<int> fds_;
 };

@@ -15,6 +15,8 @@
 #include <weft/location.hpp>
 #include <weft/locks.hpp>
 #include <weft/mutex.hpp>
+#include <weft/process.hpp>
+#include <weft/process_pool.hpp>
 #include <weft/queue.hpp>
 #include <weft/schedule.hpp>
 #include <weft/semaphore.hpp>

@@ -1,0 +1,421 @@
+// The production ProcessPoolExecutor: worker processes fed over stream sockets by the
+// submitting threads and one I/O thread.
+//
+// Costs that dominate on a virtual machine are system calls and cross-core wake-ups, so:
+// * a task handed to a worker with room is sent at once by the submitting thread (no hop
+//   through the I/O thread); the others wait in `pending_` and go out in one write per worker
+//   when results come back (the I/O thread is awake then anyway);
+// * up to kInFlight tasks per worker are in its socket at a time, so a worker runs task after
+//   task without waiting, and writes its results in batches;
+// * the I/O thread sleeps in epoll on the sockets (results, room to write), the workers' pidfds
+//   (death) and an eventfd (shutdown), and reads everything available in one go.
+// A task is Running (no longer cancellable) from the moment it is handed to a worker.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include <weft/detail/subprocess.hpp>
+
+namespace weft::detail::proc {
+namespace {
+
+constexpr std::size_t kInFlight = 64;
+constexpr std::size_t kMaxFdsPerMessage = 253;
+
+struct FrameHeader {
+  std::uint32_t bytes;
+  std::uint16_t fds;
+  std::uint8_t kind;
+  std::uint8_t zero;
+};
+
+}  // namespace
+
+class PoolCore {
+ public:
+  explicit PoolCore(std::size_t workers) : size_(workers == 0 ? 1 : workers) {}
+  PoolCore(const PoolCore&) = delete;
+  PoolCore& operator=(const PoolCore&) = delete;
+  ~PoolCore() {
+    shutdown(true, false);
+    if (io_.joinable()) io_.detach();  // destroyed from its own I/O thread (a callback)
+    if (event_fd_ >= 0) ::close(event_fd_);
+  }
+
+  void submit(std::unique_ptr<Job> job, Writer&& frame) {
+    std::unique_lock lock(m_);
+    if (broken_) throw BrokenProcessPool(broken_reason_);
+    if (shutdown_) {
+      throw std::runtime_error(
+          "weft::ProcessPoolExecutor: cannot schedule new tasks after shutdown");
+    }
+    const std::uint64_t id = next_id_++;
+    frame.patch(kFrameHeader, &id, sizeof id);
+    pending_.push_back(Pending{std::move(job), std::move(frame)});
+    if (!started_) {
+      started_ = true;
+      event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+      if (event_fd_ < 0) {
+        started_ = false;
+        pending_.pop_back();
+        throw std::system_error(errno, std::generic_category(), "weft: eventfd");
+      }
+      io_ = std::thread([this] { run(); });
+      return;
+    }
+    dispatch_locked();
+  }
+
+  void shutdown(bool wait, bool cancel_futures) {
+    std::deque<Pending> cancelled;
+    {
+      std::lock_guard lock(m_);
+      shutdown_ = true;
+      if (cancel_futures) cancelled.swap(pending_);
+    }
+    for (Pending& p : cancelled) p.job->cancel();
+    cancelled.clear();
+    wake();
+    if (!wait) return;
+    std::lock_guard join_lock(join_m_);
+    if (io_.joinable() && io_.get_id() != std::this_thread::get_id()) io_.join();
+  }
+
+ private:
+  struct Pending {
+    std::unique_ptr<Job> job;
+    Writer frame;
+  };
+  struct Worker {
+    Child child;
+    std::vector<std::byte> out;  // frames not yet (fully) written
+    std::size_t out_sent = 0;
+    std::vector<int> out_fds;  // owned until sent
+    std::deque<std::unique_ptr<Job>> in_flight;
+    std::vector<std::byte> in;
+    std::deque<int> in_fds;
+    bool gone = false;
+  };
+
+  void wake() {
+    if (event_fd_ < 0) return;
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(event_fd_, &one, sizeof one);
+  }
+
+  // Hands pending tasks to the workers with room, least loaded first, and writes them.
+  void dispatch_locked() {
+    if (workers_.empty() || broken_) return;
+    while (!pending_.empty()) {
+      Worker* best = nullptr;
+      for (auto& w : workers_) {
+        if (!w->gone && (best == nullptr || w->in_flight.size() < best->in_flight.size())) {
+          best = w.get();
+        }
+      }
+      if (best == nullptr || best->in_flight.size() >= kInFlight) break;
+      Pending p = std::move(pending_.front());
+      pending_.pop_front();
+      if (!p.job->start()) continue;  // cancelled while pending
+      const auto bytes = p.frame.bytes();
+      best->out.insert(best->out.end(), bytes.begin(), bytes.end());
+      for (const int fd : p.frame.release_fds()) best->out_fds.push_back(fd);
+      best->in_flight.push_back(std::move(p.job));
+    }
+    for (auto& w : workers_) flush_locked(*w);
+  }
+
+  // Writes what the socket takes without blocking; the rest waits for EPOLLOUT.
+  void flush_locked(Worker& w) {
+    while (w.out_sent < w.out.size()) {
+      iovec iov{w.out.data() + w.out_sent, w.out.size() - w.out_sent};
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
+      const std::size_t nfds = std::min(w.out_fds.size(), kMaxFdsPerMessage);
+      if (nfds > 0) {
+        msg.msg_control = control;
+        msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        std::memcpy(CMSG_DATA(c), w.out_fds.data(), nfds * sizeof(int));
+      }
+      const ssize_t n = ::sendmsg(w.child.fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return;  // full (EPOLLOUT follows), or the worker is gone (its pidfd tells)
+      }
+      w.out_sent += static_cast<std::size_t>(n);
+      for (std::size_t i = 0; i < nfds; ++i) ::close(w.out_fds[i]);
+      w.out_fds.erase(w.out_fds.begin(), w.out_fds.begin() + static_cast<std::ptrdiff_t>(nfds));
+    }
+    w.out.clear();
+    w.out_sent = 0;
+  }
+
+  // The I/O thread.
+  void run() {
+    pthread_setname_np(pthread_self(), "weft-procpool");
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    std::string failure = epoll_fd_ < 0 ? std::string("epoll_create1 failed") : std::string();
+    if (failure.empty()) {
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u64 = kEventTag;
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &ev);
+    }
+    for (std::size_t i = 0; i < size_ && failure.empty(); ++i) {
+      try {
+        auto w = std::make_unique<Worker>();
+        w->child = spawn_worker();
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        ev.data.u64 = i * 2;
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, w->child.fd, &ev);
+        if (w->child.pidfd >= 0) {
+          ev.events = EPOLLIN;
+          ev.data.u64 = i * 2 + 1;
+          ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, w->child.pidfd, &ev);
+        }
+        std::lock_guard lock(m_);
+        workers_.push_back(std::move(w));
+      } catch (const std::exception& e) {
+        failure = std::string("cannot start a worker process: ") + e.what();
+      }
+    }
+    if (!failure.empty()) {
+      break_pool(failure);
+    } else {
+      loop();
+    }
+    finish();
+  }
+
+  void loop() {
+    std::vector<epoll_event> events(2 * size_ + 1);
+    for (;;) {
+      {
+        std::lock_guard lock(m_);
+        dispatch_locked();
+        if (shutdown_ && pending_.empty() &&
+            std::all_of(workers_.begin(), workers_.end(),
+                        [](const auto& w) { return w->in_flight.empty(); })) {
+          return;
+        }
+      }
+      const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), -1);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        break_pool(std::string("epoll_wait failed: ") + std::strerror(errno));
+        return;
+      }
+      std::string died;
+      for (int k = 0; k < n; ++k) {
+        const std::uint64_t tag = events[k].data.u64;
+        if (tag == kEventTag) {
+          std::uint64_t v;
+          [[maybe_unused]] const ssize_t r = ::read(event_fd_, &v, sizeof v);
+          continue;
+        }
+        Worker& w = *workers_[tag / 2];
+        const bool exited =
+            (tag % 2) == 1 || (events[k].events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) != 0;
+        // Results it sent before it went still count.
+        if (!receive(w) || exited) {
+          bool first = false;
+          {
+            std::lock_guard lock(m_);
+            first = !std::exchange(w.gone, true);
+          }
+          if (first) died = describe_death(w);
+        }
+      }
+      if (!died.empty()) {
+        break_pool("a worker process of the pool died (" + died +
+                   ") while tasks were running or pending; the pool is broken");
+        return;
+      }
+    }
+  }
+
+  std::string describe_death(Worker& w) {
+    int code = 0;
+    if (w.child.pid > 0) {
+      if (w.child.pidfd < 0) ::kill(w.child.pid, SIGKILL);  // socket closed but still running
+      code = wait_exitcode(w.child.pid);
+      w.child.pid = -1;
+    }
+    return code < 0 ? "killed by signal " + std::to_string(-code)
+                    : "exit status " + std::to_string(code);
+  }
+
+  // Reads everything available and completes the tasks whose results arrived. False at EOF or
+  // on a socket error.
+  bool receive(Worker& w) {
+    bool open = true;
+    for (;;) {
+      const std::size_t old = w.in.size();
+      constexpr std::size_t kChunk = 64u << 10;
+      w.in.resize(old + kChunk);
+      iovec iov{w.in.data() + old, kChunk};
+      alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      const ssize_t n = ::recvmsg(w.child.fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+      w.in.resize(old + (n > 0 ? static_cast<std::size_t>(n) : 0));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        open = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+        break;
+      }
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (std::size_t i = 0; i < count; ++i) {
+          int fd;
+          std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+          w.in_fds.push_back(fd);
+        }
+      }
+      if ((msg.msg_flags & MSG_CTRUNC) != 0) open = false;
+      if (static_cast<std::size_t>(n) < kChunk) break;
+    }
+    complete_received(w);
+    return open;
+  }
+
+  void complete_received(Worker& w) {
+    struct Frame {
+      std::size_t at;
+      std::size_t bytes;
+      std::uint16_t fds;
+    };
+    std::vector<Frame> frames;
+    std::size_t pos = 0;
+    while (w.in.size() - pos >= kFrameHeader) {
+      FrameHeader h;
+      std::memcpy(&h, w.in.data() + pos, sizeof h);
+      if (w.in.size() - pos - kFrameHeader < h.bytes) break;
+      frames.push_back(Frame{pos + kFrameHeader, h.bytes, h.fds});
+      pos += kFrameHeader + h.bytes;
+    }
+    if (frames.empty()) return;
+    std::vector<std::unique_ptr<Job>> jobs;
+    {
+      std::lock_guard lock(m_);
+      for (std::size_t i = 0; i < frames.size() && !w.in_flight.empty(); ++i) {
+        jobs.push_back(std::move(w.in_flight.front()));
+        w.in_flight.pop_front();
+      }
+    }
+    // Completing runs done-callbacks (user code, which may submit): never under m_.
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      const Frame& f = frames[i];
+      std::vector<int> fds;
+      for (std::uint16_t k = 0; k < f.fds && !w.in_fds.empty(); ++k) {
+        fds.push_back(w.in_fds.front());
+        w.in_fds.pop_front();
+      }
+      Reader r(std::span<const std::byte>(w.in.data() + f.at, f.bytes), std::move(fds));
+      std::uint64_t id = 0;
+      try {
+        r.read(&id, sizeof id);
+        jobs[i]->complete(r);
+      } catch (...) {
+        jobs[i]->fail(std::current_exception());
+      }
+    }
+    w.in.erase(w.in.begin(), w.in.begin() + static_cast<std::ptrdiff_t>(pos));
+  }
+
+  // Every task not finished fails with BrokenProcessPool; so does every later submit.
+  void break_pool(const std::string& reason) {
+    std::vector<std::unique_ptr<Job>> failed;
+    {
+      std::lock_guard lock(m_);
+      broken_ = true;
+      broken_reason_ = "weft::ProcessPoolExecutor: " + reason;
+      for (auto& w : workers_) {
+        for (auto& j : w->in_flight) failed.push_back(std::move(j));
+        w->in_flight.clear();
+      }
+      for (Pending& p : pending_) failed.push_back(std::move(p.job));
+      pending_.clear();
+    }
+    // As Python does: the other workers are stopped too.
+    for (auto& w : workers_) {
+      if (w->child.pid > 0) ::kill(w->child.pid, SIGKILL);
+    }
+    const auto error = std::make_exception_ptr(BrokenProcessPool(broken_reason_));
+    for (auto& j : failed) j->fail(error);
+  }
+
+  // Closing the sockets ends idle workers (EOF); every child is waited for.
+  void finish() {
+    std::vector<std::unique_ptr<Worker>> workers;
+    {
+      std::lock_guard lock(m_);
+      workers.swap(workers_);
+    }
+    for (auto& w : workers) {
+      ::close(w->child.fd);
+      for (const int fd : w->out_fds) ::close(fd);
+      for (const int fd : w->in_fds) ::close(fd);
+    }
+    for (auto& w : workers) {
+      if (w->child.pid > 0) wait_exitcode(w->child.pid);
+      if (w->child.pidfd >= 0) ::close(w->child.pidfd);
+    }
+    if (epoll_fd_ >= 0) ::close(epoll_fd_);
+    epoll_fd_ = -1;
+  }
+
+  static constexpr std::uint64_t kEventTag = ~std::uint64_t{0};
+
+  const std::size_t size_;
+  std::mutex m_;  // guards everything below but the I/O thread's own buffers (in, in_fds)
+  std::mutex join_m_;
+  std::deque<Pending> pending_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::uint64_t next_id_ = 1;
+  bool started_ = false;
+  bool shutdown_ = false;
+  bool broken_ = false;
+  std::string broken_reason_;
+  int event_fd_ = -1;
+  int epoll_fd_ = -1;
+  std::thread io_;
+};
+
+std::shared_ptr<PoolCore> make_pool(std::size_t workers) {
+  return std::make_shared<PoolCore>(workers);
+}
+void pool_submit(PoolCore& pool, std::unique_ptr<Job> job, Writer&& frame) {
+  pool.submit(std::move(job), std::move(frame));
+}
+void pool_shutdown(PoolCore& pool, bool wait, bool cancel_futures) {
+  pool.shutdown(wait, cancel_futures);
+}
+
+}  // namespace weft::detail::proc

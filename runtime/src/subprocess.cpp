@@ -1,0 +1,539 @@
+// Worker processes: spawning (re-exec of /proc/self/exe), the worker's entry point and loop,
+// code references that survive ASLR, and the exception encoding. See subprocess.hpp.
+#include <weft/detail/subprocess.hpp>
+
+#include <cxxabi.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+#include <weft/errors.hpp>
+
+extern char** environ;
+
+namespace weft::detail::proc {
+namespace {
+
+// The fd number the worker finds its socket at.
+constexpr int kWorkerFd = 3;
+constexpr int kProtocolError = 70;  // EX_SOFTWARE: the parent sent something unreadable
+// SCM_MAX_FD in Linux: the most descriptors one message may carry.
+constexpr std::size_t kMaxFdsPerMessage = 253;
+
+[[noreturn]] void throw_errno(const char* what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+// ---- Code references ------------------------------------------------------------------------
+
+struct Range {
+  std::uintptr_t bias = 0;  // dlpi_addr: what ASLR added to the object's addresses
+  std::uintptr_t lo = 0;
+  std::uintptr_t hi = 0;
+  std::string name;
+};
+
+Range object_range(const dl_phdr_info* info) {
+  Range r{info->dlpi_addr, ~std::uintptr_t{0}, 0,
+          info->dlpi_name != nullptr ? info->dlpi_name : ""};
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD) continue;
+    r.lo = std::min<std::uintptr_t>(r.lo, info->dlpi_addr + ph.p_vaddr);
+    r.hi = std::max<std::uintptr_t>(r.hi, info->dlpi_addr + ph.p_vaddr + ph.p_memsz);
+  }
+  return r;
+}
+
+// The main executable is always the first object dl_iterate_phdr reports.
+const Range& main_program() {
+  static const Range r = [] {
+    Range out;
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* data) {
+          *static_cast<Range*>(data) = object_range(info);
+          return 1;
+        },
+        &out);
+    out.name.clear();
+    return out;
+  }();
+  return r;
+}
+
+std::vector<Range> loaded_objects() {
+  std::vector<Range> all;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* data) {
+        static_cast<std::vector<Range>*>(data)->push_back(object_range(info));
+        return 0;
+      },
+      &all);
+  if (!all.empty()) all.front().name.clear();
+  return all;
+}
+
+std::uintptr_t resolve(const CodeRef& ref) {
+  if (ref.object.empty()) return main_program().bias + ref.offset;
+  // Shared libraries are rare here (functions usually live in the executable): no cache.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    for (const Range& r : loaded_objects()) {
+      if (r.name == ref.object) return r.bias + ref.offset;
+    }
+    // Loaded by dlopen in the parent: load it here too.
+    if (dlopen(ref.object.c_str(), RTLD_NOW | RTLD_GLOBAL) == nullptr) break;
+  }
+  throw SerializationError("weft: worker cannot load " + ref.object + " to find a task's code");
+}
+
+CodeRef read_code_ref(Reader& r) {
+  CodeRef ref;
+  weft::deserialize(r, ref.offset);
+  weft::deserialize(r, ref.object);
+  return ref;
+}
+
+// ---- Spawning -------------------------------------------------------------------------------
+
+const std::vector<std::string>& own_argv() {
+  static const std::vector<std::string> argv = [] {
+    std::vector<std::string> out;
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    std::string arg;
+    while (std::getline(in, arg, '\0')) out.push_back(arg);
+    if (out.empty()) out.emplace_back("weft-worker");
+    return out;
+  }();
+  return argv;
+}
+
+Child spawn_now() {
+  int sp[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0)
+    throw_errno("weft: socketpair");
+  int child_end = sp[1];
+  if (child_end == kWorkerFd) {
+    // dup2(3, 3) would keep close-on-exec set: move it out of the way first.
+    child_end = ::fcntl(sp[1], F_DUPFD_CLOEXEC, kWorkerFd + 1);
+    ::close(sp[1]);
+    if (child_end < 0) {
+      ::close(sp[0]);
+      throw_errno("weft: fcntl");
+    }
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, child_end, kWorkerFd);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  // Signals the parent ignores (SIGPIPE, often) would stay ignored across exec.
+  sigset_t all;
+  sigfillset(&all);
+  sigdelset(&all, SIGKILL);
+  sigdelset(&all, SIGSTOP);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<std::string> own_env{"WEFT_WORKER_FD=" + std::to_string(kWorkerFd),
+                                   "WEFT_WORKER_PARENT=" + std::to_string(::getpid())};
+  std::vector<char*> envp;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    if (std::strncmp(*e, "WEFT_WORKER_", 12) != 0) envp.push_back(*e);
+  }
+  for (std::string& e : own_env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = own_argv();
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, "/proc/self/exe", &actions, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  ::close(child_end);
+  if (rc != 0) {
+    ::close(sp[0]);
+    throw std::system_error(rc, std::generic_category(), "weft: posix_spawn of /proc/self/exe");
+  }
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  return Child{pid, sp[0], pidfd};
+}
+
+// The one thread that creates children (see spawn_worker). Never destroyed: it may be asked
+// for a child until the very end of the program.
+class Spawner {
+ public:
+  Spawner() {
+    std::thread([this] { run(); }).detach();
+  }
+  Child spawn() {
+    Request req;
+    std::unique_lock lock(m_);
+    queue_.push_back(&req);
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return req.done; });
+    if (req.error) std::rethrow_exception(req.error);
+    return req.child;
+  }
+
+ private:
+  struct Request {
+    Child child;
+    std::exception_ptr error;
+    bool done = false;
+  };
+  void run() {
+    pthread_setname_np(pthread_self(), "weft-spawner");
+    std::unique_lock lock(m_);
+    for (;;) {
+      cv_.wait(lock, [&] { return !queue_.empty(); });
+      Request* req = queue_.front();
+      queue_.pop_front();
+      lock.unlock();
+      try {
+        req->child = spawn_now();
+      } catch (...) {
+        req->error = std::current_exception();
+      }
+      lock.lock();
+      req->done = true;
+      cv_.notify_all();
+    }
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<Request*> queue_;
+};
+
+// ---- The worker -----------------------------------------------------------------------------
+
+std::int64_t now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+struct FrameHeader {
+  std::uint32_t bytes;
+  std::uint16_t fds;
+  std::uint8_t kind;
+  std::uint8_t zero;
+};
+static_assert(sizeof(FrameHeader) == kFrameHeader);
+
+class Worker {
+ public:
+  explicit Worker(int fd) : fd_(fd) {}
+
+  int serve() {
+    for (;;) {
+      while (in_.size() - pos_ >= kFrameHeader) {
+        FrameHeader h;
+        std::memcpy(&h, in_.data() + pos_, sizeof h);
+        if (in_.size() - pos_ - kFrameHeader < h.bytes) break;
+        if (fds_.size() < h.fds) return kProtocolError;
+        std::vector<int> fds(fds_.begin(), fds_.begin() + h.fds);
+        fds_.erase(fds_.begin(), fds_.begin() + h.fds);
+        const std::span<const std::byte> payload(in_.data() + pos_ + kFrameHeader, h.bytes);
+        pos_ += kFrameHeader + h.bytes;
+        switch (static_cast<FrameKind>(h.kind)) {
+          case FrameKind::Task:
+            maybe_flush();
+            run_task(payload, std::move(fds));
+            break;
+          case FrameKind::RunProcess:
+            return run_process(payload, std::move(fds));
+          default:
+            return kProtocolError;
+        }
+      }
+      in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(pos_));
+      pos_ = 0;
+      // About to block for more input: everything computed so far goes out first.
+      if (!flush()) return 0;
+      const int got = receive();
+      if (got <= 0) return got == 0 ? 0 : kProtocolError;  // EOF: the pool is shutting down
+    }
+  }
+
+ private:
+  // Results go back in batches while tasks are short (one write for many), but none waits
+  // longer than ~100us plus the task being run.
+  void maybe_flush() {
+    if (out_.size() == 0) return;
+    if (out_.size() >= (64u << 10) || now_ns() - first_pending_ns_ > 100'000) flush();
+  }
+
+  bool flush() {
+    if (out_.size() == 0) return true;
+    const bool ok = send_all(fd_, out_.bytes(), out_.fds());
+    out_.clear();
+    return ok;
+  }
+
+  void run_task(std::span<const std::byte> payload, std::vector<int> fds) {
+    if (out_.size() == 0) first_pending_ns_ = now_ns();
+    const std::size_t fds_before = out_.fds().size();
+    Reader r(payload, std::move(fds));
+    std::uint64_t id = 0;
+    r.read(&id, sizeof id);
+    const std::size_t at = begin_frame(out_, FrameKind::Result);
+    out_.write(&id, sizeof id);
+    try {
+      const CodeRef tramp = read_code_ref(r);
+      const CodeRef fn = read_code_ref(r);
+      const auto t = reinterpret_cast<Trampoline>(resolve(tramp));
+      t(reinterpret_cast<RawFn>(resolve(fn)), r, out_);
+    } catch (...) {
+      out_.truncate(at + kFrameHeader + sizeof id);
+      write_current_exception(out_);
+    }
+    finish_frame(out_, at, out_.fds().size() - fds_before);
+  }
+
+  // Python's Process: exit status 0, or 1 after printing the exception that escaped.
+  int run_process(std::span<const std::byte> payload, std::vector<int> fds) {
+    Reader r(payload, std::move(fds));
+    std::string name;
+    Writer out;
+    try {
+      weft::deserialize(r, name);
+      const CodeRef tramp = read_code_ref(r);
+      const CodeRef fn = read_code_ref(r);
+      const auto t = reinterpret_cast<Trampoline>(resolve(tramp));
+      t(reinterpret_cast<RawFn>(resolve(fn)), r, out);
+    } catch (...) {
+      out.clear();
+      write_current_exception(out);
+    }
+    Reader result(out.bytes());
+    std::uint8_t status = 0;
+    result.read(&status, 1);
+    if (status == 0) return 0;
+    std::string type;
+    std::string what;
+    weft::deserialize(result, type);
+    weft::deserialize(result, what);
+    std::fprintf(stderr, "Process %s: %s: %s\n", name.c_str(), type.c_str(), what.c_str());
+    return 1;
+  }
+
+  // Appends what the socket has (blocking until something arrives). 0 at EOF, -1 on error.
+  int receive() {
+    constexpr std::size_t kChunk = 64u << 10;
+    const std::size_t old = in_.size();
+    in_.resize(old + kChunk);
+    iovec iov{in_.data() + old, kChunk};
+    alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n;
+    do {
+      n = ::recvmsg(fd_, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    in_.resize(old + (n > 0 ? static_cast<std::size_t>(n) : 0));
+    if (n <= 0) return n == 0 ? 0 : -1;
+    if ((msg.msg_flags & MSG_CTRUNC) != 0) return -1;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (std::size_t i = 0; i < count; ++i) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+        fds_.push_back(fd);
+      }
+    }
+    return 1;
+  }
+
+  int fd_;
+  std::vector<std::byte> in_;
+  std::size_t pos_ = 0;
+  std::deque<int> fds_;
+  Writer out_;
+  std::int64_t first_pending_ns_ = 0;
+};
+
+void flush_stdio() {
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+}
+
+// Runs in every process of this executable during static initialization; in a worker it never
+// returns. It is a dynamic initializer of this translation unit, which lives in libweft.a:
+// the linker places the initializers of objects named before the library (the program's own)
+// earlier in .init_array, and shared libraries are initialized before the executable, so the
+// program's globals are ready when a task runs. (weft's own translation units have no dynamic
+// initializers.)
+bool run_worker_if_requested() {
+  const char* fd_text = std::getenv("WEFT_WORKER_FD");
+  if (fd_text == nullptr) return false;
+  const int fd = std::atoi(fd_text);
+  const char* parent_text = std::getenv("WEFT_WORKER_PARENT");
+  const pid_t parent = parent_text != nullptr ? static_cast<pid_t>(std::atol(parent_text)) : 0;
+  // Children of the worker (a task may start processes) are ordinary programs again.
+  ::unsetenv("WEFT_WORKER_FD");
+  ::unsetenv("WEFT_WORKER_PARENT");
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  // Never an orphan: killed when the parent goes, and gone already if it went before this line.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(kProtocolError);
+  int code = kProtocolError;
+  try {
+    code = Worker(fd).serve();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "weft worker: %s\n", e.what());
+  }
+  flush_stdio();
+  ::_exit(code);
+}
+
+[[maybe_unused]] const bool worker_hook = run_worker_if_requested();
+
+}  // namespace
+
+// ---- Public (detail) functions --------------------------------------------------------------
+
+CodeRef code_ref(const void* address) {
+  const auto x = reinterpret_cast<std::uintptr_t>(address);
+  const Range& main = main_program();
+  if (x >= main.lo && x < main.hi) return CodeRef{x - main.bias, {}};
+  for (const Range& r : loaded_objects()) {
+    if (x >= r.lo && x < r.hi) return CodeRef{x - r.bias, r.name};
+  }
+  throw UsageError("weft: a task's function is in no loaded object");
+}
+
+void write_code_ref(Writer& w, const void* address) {
+  const CodeRef ref = code_ref(address);
+  weft::serialize(w, ref.offset);
+  weft::serialize(w, ref.object);
+}
+
+std::string current_exception_type() {
+  const std::type_info* t = abi::__cxa_current_exception_type();
+  if (t == nullptr) return "unknown exception";
+  int status = 0;
+  char* name = abi::__cxa_demangle(t->name(), nullptr, nullptr, &status);
+  std::string out = status == 0 && name != nullptr ? name : t->name();
+  std::free(name);
+  return out;
+}
+
+void write_current_exception(Writer& out) {
+  std::string what;
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  const std::uint8_t failed = 1;
+  out.write(&failed, 1);
+  weft::serialize(out, current_exception_type());
+  weft::serialize(out, what);
+}
+
+std::size_t begin_frame(Writer& w, FrameKind kind) {
+  const std::size_t at = w.size();
+  const FrameHeader h{0, 0, static_cast<std::uint8_t>(kind), 0};
+  w.write(&h, sizeof h);
+  return at;
+}
+
+void finish_frame(Writer& w, std::size_t at, std::size_t nfds) {
+  const std::size_t bytes = w.size() - at - kFrameHeader;
+  if (bytes > 0xffffffffu) throw SerializationError("weft: a message is larger than 4 GiB");
+  if (nfds > 0xffffu) throw SerializationError("weft: a message carries too many descriptors");
+  const auto b = static_cast<std::uint32_t>(bytes);
+  const auto n = static_cast<std::uint16_t>(nfds);
+  w.patch(at, &b, sizeof b);
+  w.patch(at + 4, &n, sizeof n);
+}
+
+Child spawn_worker() {
+  static Spawner* spawner = new Spawner;
+  return spawner->spawn();
+}
+
+bool send_all(int fd, std::span<const std::byte> bytes, const std::vector<int>& fds) {
+  std::size_t done = 0;
+  std::size_t fds_done = 0;
+  while (done < bytes.size()) {
+    iovec iov{const_cast<std::byte*>(bytes.data()) + done, bytes.size() - done};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
+    const std::size_t nfds = std::min(fds.size() - fds_done, kMaxFdsPerMessage);
+    if (nfds > 0) {
+      msg.msg_control = control;
+      msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+      cmsghdr* c = CMSG_FIRSTHDR(&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+      std::memcpy(CMSG_DATA(c), fds.data() + fds_done, nfds * sizeof(int));
+    }
+    const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+    fds_done += nfds;
+  }
+  return fds_done == fds.size() || bytes.empty();
+}
+
+int wait_exitcode(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+bool try_wait_exitcode(pid_t pid, int& code) {
+  int status = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(pid, &status, WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r <= 0) return false;
+  code = WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+  return true;
+}
+
+}  // namespace weft::detail::proc

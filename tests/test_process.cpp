@@ -1,0 +1,167 @@
+// weft::Process for real and in the model: Python's exitcode (0, 1 after an exception, N from
+// exit, -N for a signal), join_for timeouts, terminate/kill, arguments (fds included), misuse,
+// and no zombie left behind.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "helpers.hpp"
+
+using namespace std::chrono_literals;
+
+namespace proc_process_test {
+struct Fd {
+  int fd = -1;
+};
+void serialize(weft::Writer& w, const Fd& f) { w.add_fd(f.fd); }
+void deserialize(weft::Reader& r, Fd& f) { f.fd = r.take_fd(); }
+}  // namespace proc_process_test
+
+namespace {
+
+void report(proc_process_test::Fd out, std::string word, std::vector<int> xs) {
+  std::string line = word;
+  for (int x : xs) line += " " + std::to_string(x);
+  [[maybe_unused]] const auto n = ::write(out.fd, line.data(), line.size());
+  ::close(out.fd);
+}
+void returns() {}
+void throws(std::string why) { throw std::invalid_argument(why); }
+void exits(int code) { std::exit(code); }
+void sleeps(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+void naps(int ms) { weft::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+bool reaped(int pid) { return ::kill(pid, 0) == -1 && errno == ESRCH; }
+
+}  // namespace
+
+TEST_CASE("proc_process_exitcode_follows_python") {
+  weft::Process ok(returns);
+  CHECK(ok.name().rfind("Process-", 0) == 0);
+  CHECK(!ok.exitcode());
+  CHECK(!ok.is_alive());
+  ok.start();
+  ok.join();
+  CHECK(ok.exitcode() == 0);
+  CHECK(!ok.is_alive());
+
+  weft::Process bad(throws, "no such file");
+  bad.set_name("loader");
+  bad.start();
+  bad.join();
+  CHECK(bad.exitcode() == 1);  // and "Process loader: std::invalid_argument: no such file"
+
+  weft::Process three(exits, 3);
+  three.start();
+  three.join();
+  CHECK(three.exitcode() == 3);
+}
+
+TEST_CASE("proc_process_terminate_kill_and_join_for") {
+  weft::Process t(sleeps, 10000);
+  t.start();
+  CHECK(t.is_alive());
+  CHECK(!t.join_for(50ms));
+  CHECK(!t.exitcode());
+  t.terminate();
+  CHECK(t.join_for(5s));
+  CHECK(t.exitcode() == -SIGTERM);
+  t.terminate();  // ended: no effect
+
+  weft::Process k(sleeps, 10000);
+  k.start();
+  k.kill();
+  k.join();
+  CHECK(k.exitcode() == -SIGKILL);
+
+  weft::Process quick(sleeps, 1);
+  quick.start();
+  CHECK(quick.join_for(5s));
+  CHECK(quick.exitcode() == 0);
+}
+
+TEST_CASE("proc_process_receives_its_arguments_and_fds") {
+  int sp[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == 0);
+  weft::Process p(report, proc_process_test::Fd{sp[1]}, "sum", std::vector<int>{1, 2, 3});
+  ::close(sp[1]);  // the Process holds its own duplicate until it starts
+  p.start();
+  p.join();
+  CHECK(p.exitcode() == 0);
+  char buf[64] = {};
+  CHECK(::read(sp[0], buf, sizeof buf) > 0);
+  CHECK(std::string(buf) == "sum 1 2 3");
+  ::close(sp[0]);
+}
+
+TEST_CASE("proc_process_misuse_throws_logic_error") {
+  weft::Process p(returns);
+  CHECK_THROWS_AS(p.join(), std::logic_error);
+  CHECK_THROWS_AS(p.terminate(), std::logic_error);
+  p.start();
+  CHECK_THROWS_WITH_AS(p.start(), doctest::Contains("started already"), std::logic_error);
+  p.join();
+  p.join();  // joining again is fine, as in Python
+  CHECK(p.exitcode() == 0);
+}
+
+TEST_CASE("proc_process_destructor_joins_no_zombie_remains") {
+  int pid = -1;
+  {
+    weft::Process p(sleeps, 20);
+    p.start();
+    pid = p.pid();
+    REQUIRE(pid > 0);
+  }
+  CHECK(reaped(pid));
+}
+
+namespace {
+int model_exitcodes() {
+  weft::Process ok(returns);
+  weft::Process bad(throws, "model");
+  ok.start();
+  bad.start();
+  ok.join();
+  WEFT_ASSERT(ok.exitcode() == 0);
+  WEFT_ASSERT(bad.join_for(1s));
+  WEFT_ASSERT(bad.exitcode() == 1);
+  bad.terminate();  // ended: no effect
+  return 0;
+}
+}  // namespace
+
+TEST_CASE("proc_process_in_the_model") {
+  const weft::Report r =
+      weft::explore([] { model_exitcodes(); }, weft_test::with(weft::Strategy::Random, 100));
+  CHECK_MESSAGE(r.ok(), r.summary());
+
+  // Joining a process that was never started is a Misuse bug there.
+  const weft::Report misuse = weft::explore(
+      [] {
+        weft::Process p(returns);
+        p.join();
+      },
+      weft_test::with(weft::Strategy::Random, 10));
+  CHECK(weft_test::only_bug(misuse).kind == weft::BugKind::Misuse);
+
+  // A running model process cannot be terminated: a clear UsageError, not a silent no-op.
+  const weft::Report running = weft::explore(
+      [] {
+        weft::Process p(naps, 1000);
+        p.start();
+        p.terminate();
+        p.join();
+      },
+      weft_test::with(weft::Strategy::Random, 10));
+  REQUIRE(!running.ok());
+  CHECK(running.bugs[0].message.find("not modelled") != std::string::npos);
+}

@@ -1,0 +1,357 @@
+// ProcessPoolExecutor for real (worker processes) and in the model: results of many types,
+// RemoteError, cancel, map order, as_completed, a worker killed -> BrokenProcessPool without a
+// hang or a zombie, workers started from a process that has threads, fds as arguments, and a
+// pool program whose wrong assumption exploration finds.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "helpers.hpp"
+
+using namespace std::chrono_literals;
+
+namespace proc_test {
+
+struct ConnectionError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Stats {
+  std::string label;
+  std::vector<double> samples;
+  bool operator==(const Stats&) const = default;
+};
+void serialize(weft::Writer& w, const Stats& s) {
+  weft::serialize(w, s.label);
+  weft::serialize(w, s.samples);
+}
+void deserialize(weft::Reader& r, Stats& s) {
+  weft::deserialize(r, s.label);
+  weft::deserialize(r, s.samples);
+}
+
+// An fd-carrying handle, as ipc objects are: it crosses with add_fd / take_fd.
+struct WriteEnd {
+  int fd = -1;
+};
+void serialize(weft::Writer& w, const WriteEnd& e) { w.add_fd(e.fd); }
+void deserialize(weft::Reader& r, WriteEnd& e) { e.fd = r.take_fd(); }
+
+}  // namespace proc_test
+
+namespace {
+
+// Initialized dynamically, before main: a worker must see it (its hook runs after the
+// program's own static initializers).
+const std::string kGreeting = std::string("hello from ") + "a static initializer";
+
+int add(int a, int b) { return a + b; }
+std::string shout(const std::string& s) {
+  std::string out = s;
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
+  return out + "!";
+}
+std::vector<std::string> split(std::string s) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at <= s.size()) {
+    const std::size_t sp = std::min(s.find(' ', at), s.size());
+    out.push_back(s.substr(at, sp - at));
+    at = sp + 1;
+  }
+  return out;
+}
+std::tuple<int, double, std::optional<std::string>> triple(int x) {
+  return {x, x / 2.0, x % 2 == 0 ? std::optional<std::string>("even") : std::nullopt};
+}
+proc_test::Stats summarize(proc_test::Stats s) {
+  s.label += " (summarized)";
+  s.samples.push_back(static_cast<double>(s.samples.size()));
+  return s;
+}
+std::string greeting() { return kGreeting; }
+int worker_pid() { return static_cast<int>(::getpid()); }
+void do_nothing() {}
+int square(int x) { return x * x; }
+
+int fails(int x) {
+  if (x == 1) throw proc_test::ConnectionError("Cannot connect to badurl");
+  if (x == 2) throw std::out_of_range("index 7 out of range");
+  if (x == 3) throw 42;  // not a std::exception
+  return x;
+}
+int sleep_ms(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return ms;
+}
+int die_by_sigkill(int after_ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(after_ms));
+  ::kill(::getpid(), SIGKILL);
+  std::this_thread::sleep_for(10s);
+  return 0;
+}
+int write_to(proc_test::WriteEnd end, std::string text) {
+  const auto n = ::write(end.fd, text.data(), text.size());
+  ::close(end.fd);
+  return static_cast<int>(n);
+}
+
+// True once the process is gone and reaped (a zombie still accepts signal 0).
+bool reaped(int pid) { return ::kill(pid, 0) == -1 && errno == ESRCH; }
+
+}  // namespace
+
+TEST_CASE("proc_pool_returns_results_of_many_types") {
+  weft::ProcessPoolExecutor pool(2);
+  auto a = pool.submit(add, 2, 3);
+  auto b = pool.submit(shout, "hey");  // const char* converted to the std::string parameter
+  auto c = pool.submit(split, std::string("a bb  ccc"));
+  auto d = pool.submit(triple, 4);
+  auto e = pool.submit(triple, 3);
+  auto f = pool.submit(summarize, proc_test::Stats{"run", {1.5, 2.5}});
+  auto g = pool.submit(do_nothing);
+  auto h = pool.submit([](int x) { return x * 10; }, 7);  // a lambda without captures
+  auto i = pool.submit(greeting);
+  CHECK(a.get() == 5);
+  CHECK(b.get() == "HEY!");
+  CHECK(c.get() == std::vector<std::string>{"a", "bb", "", "ccc"});
+  CHECK(d.get() == std::make_tuple(4, 2.0, std::optional<std::string>("even")));
+  CHECK(e.get() == std::make_tuple(3, 1.5, std::optional<std::string>()));
+  CHECK(f.get() == proc_test::Stats{"run (summarized)", {1.5, 2.5, 2.0}});
+  g.get();
+  CHECK(h.get() == 70);
+  CHECK(i.get() == kGreeting);
+  CHECK(worker_pid() != pool.submit(worker_pid).get());  // it really ran elsewhere
+}
+
+TEST_CASE("proc_pool_task_exceptions_arrive_as_remote_error") {
+  weft::ProcessPoolExecutor pool(2);
+  auto conn = pool.submit(fails, 1);
+  auto range = pool.submit(fails, 2);
+  auto odd = pool.submit(fails, 3);
+  auto fine = pool.submit(fails, 4);
+  try {
+    conn.get();
+    FAIL("no exception");
+  } catch (const weft::RemoteError& e) {
+    CHECK(e.type_name() == "proc_test::ConnectionError");
+    CHECK(std::string(e.what()) == "Cannot connect to badurl");
+  }
+  try {
+    range.get();
+    FAIL("no exception");
+  } catch (const weft::RemoteError& e) {
+    CHECK(e.type_name() == "std::out_of_range");
+    CHECK(std::string(e.what()) == "index 7 out of range");
+  }
+  CHECK_THROWS_AS(odd.get(), weft::RemoteError);
+  try {
+    odd.get();
+  } catch (const weft::RemoteError& e) {
+    CHECK(e.type_name() == "int");
+  }
+  CHECK(fine.get() == 4);
+  // The pool is not broken by exceptions.
+  CHECK(pool.submit(add, 1, 1).get() == 2);
+}
+
+TEST_CASE("proc_pool_map_keeps_input_order_and_cancel_stops_pending_tasks") {
+  weft::ProcessPoolExecutor pool(2);
+  std::vector<int> xs(300);
+  for (int k = 0; k < 300; ++k) xs[static_cast<std::size_t>(k)] = k;
+  const std::vector<int> squares = pool.map(square, xs);
+  REQUIRE(squares.size() == xs.size());
+  for (std::size_t k = 0; k < xs.size(); ++k) CHECK(squares[k] == xs[k] * xs[k]);
+  CHECK_THROWS_AS(pool.map(fails, std::vector<int>{0, 5, 1, 6}), weft::RemoteError);
+
+  weft::ProcessPoolExecutor one(1);
+  auto slow = one.submit(sleep_ms, 300);
+  std::vector<weft::Future<int>> queued;
+  for (int k = 0; k < 200; ++k) queued.push_back(one.submit(square, k));
+  // The last ones are still pending (at most 64 are handed to the worker ahead).
+  CHECK(queued.back().cancel());
+  CHECK(queued.back().cancelled());
+  CHECK_THROWS_AS(queued.back().get(), weft::CancelledError);
+  CHECK(slow.get() == 300);
+  for (std::size_t k = 0; k + 1 < queued.size(); ++k) CHECK(queued[k].get() == int(k * k));
+}
+
+TEST_CASE("proc_pool_as_completed_yields_in_completion_order") {
+  weft::ProcessPoolExecutor pool(2);
+  std::vector<weft::Future<int>> fs;
+  fs.push_back(pool.submit(sleep_ms, 400));
+  fs.push_back(pool.submit(sleep_ms, 5));
+  std::vector<int> order;
+  for (weft::Future<int>& f : weft::as_completed(fs)) order.push_back(f.get());
+  CHECK(order == std::vector<int>{5, 400});
+}
+
+TEST_CASE("proc_pool_shutdown_rejects_new_tasks_and_cancel_futures_cancels_pending") {
+  weft::ProcessPoolExecutor pool(1);
+  auto slow = pool.submit(sleep_ms, 200);
+  while (!slow.running()) std::this_thread::sleep_for(1ms);  // the worker has it
+  std::vector<weft::Future<int>> rest;
+  for (int k = 0; k < 100; ++k) rest.push_back(pool.submit(square, k));
+  pool.shutdown(true, true);
+  CHECK(slow.get() == 200);
+  CHECK(rest.back().cancelled());
+  CHECK_THROWS_WITH_AS(pool.submit(square, 1), doctest::Contains("after shutdown"),
+                       std::runtime_error);
+}
+
+TEST_CASE("proc_pool_worker_killed_breaks_the_pool_without_hang_or_zombie") {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<int> pids;
+  {
+    weft::ProcessPoolExecutor pool(2);
+    std::vector<weft::Future<int>> who;
+    for (int k = 0; k < 8; ++k) who.push_back(pool.submit(worker_pid));
+    for (auto& f : who) pids.push_back(f.get());
+    auto blocker = pool.submit(sleep_ms, 200);
+    auto victim = pool.submit(die_by_sigkill, 100);  // after the submits below
+    std::vector<weft::Future<int>> pending;
+    for (int k = 0; k < 300; ++k) pending.push_back(pool.submit(sleep_ms, 1));
+    CHECK_THROWS_WITH_AS(victim.get(), doctest::Contains("signal 9"), weft::BrokenProcessPool);
+    std::size_t broken = 0;
+    for (auto& f : pending) {
+      try {
+        f.get();
+      } catch (const weft::BrokenProcessPool&) {
+        ++broken;
+      }
+    }
+    CHECK(broken > 0);  // at least those still pending when it died
+    // The other worker was stopped as well; its task either finished or failed, never hangs.
+    try {
+      blocker.get();
+    } catch (const weft::BrokenProcessPool&) {
+    }
+    CHECK_THROWS_AS(pool.submit(square, 2), weft::BrokenProcessPool);
+  }
+  CHECK(std::chrono::steady_clock::now() - t0 < 10s);
+  std::sort(pids.begin(), pids.end());
+  pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
+  REQUIRE(!pids.empty());
+  for (const int pid : pids) CHECK(reaped(pid));
+}
+
+TEST_CASE("proc_pool_starts_workers_from_a_process_with_running_threads") {
+  // Threads that hold a lock and keep running while the workers start: fork() would copy the
+  // held lock into the child; a re-executed worker starts clean.
+  std::mutex held;
+  std::mutex m;
+  std::condition_variable cv;
+  bool stop = false;
+  std::vector<std::thread> busy;
+  for (int t = 0; t < 3; ++t) {
+    busy.emplace_back([&] {
+      std::unique_lock lock(m);
+      cv.wait(lock, [&] { return stop; });
+    });
+  }
+  std::lock_guard hold(held);
+  std::vector<int> pids;
+  {
+    weft::ProcessPoolExecutor pool(2);
+    std::vector<weft::Future<std::string>> fs;
+    for (int k = 0; k < 20; ++k) fs.push_back(pool.submit(greeting));
+    for (auto& f : fs) CHECK(f.get() == kGreeting);
+    pids.push_back(pool.submit(worker_pid).get());
+  }
+  {
+    std::lock_guard lock(m);
+    stop = true;
+  }
+  cv.notify_all();
+  for (auto& t : busy) t.join();
+  for (const int pid : pids) CHECK(reaped(pid));
+}
+
+TEST_CASE("proc_pool_passes_file_descriptors_to_tasks") {
+  int sp[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == 0);
+  {
+    weft::ProcessPoolExecutor pool(1);
+    CHECK(pool.submit(write_to, proc_test::WriteEnd{sp[1]}, "through an fd").get() == 13);
+  }
+  ::close(sp[1]);
+  char buf[64] = {};
+  CHECK(::read(sp[0], buf, sizeof buf) == 13);
+  CHECK(std::string(buf) == "through an fd");
+  ::close(sp[0]);
+}
+
+namespace {
+
+// The same pool program in both modes. `assume_order`: the (wrong) belief that as_completed
+// yields results in submission order.
+std::vector<int> collect_squares(bool assume_order) {
+  weft::ProcessPoolExecutor pool(2);
+  std::vector<weft::Future<int>> fs;
+  for (int k = 1; k <= 3; ++k) fs.push_back(pool.submit(square, k));
+  std::vector<int> got;
+  for (weft::Future<int>& f : weft::as_completed(fs)) got.push_back(f.get());
+  if (assume_order) WEFT_ASSERT(got == (std::vector<int>{1, 4, 9}));
+  std::sort(got.begin(), got.end());
+  WEFT_ASSERT(got == (std::vector<int>{1, 4, 9}));
+  return got;
+}
+
+int remote_fail(int x) {
+  if (x > 1) throw proc_test::ConnectionError("remote " + std::to_string(x));
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("proc_pool_program_explored_in_the_model_and_run_for_real") {
+  CHECK(collect_squares(false) == std::vector<int>{1, 4, 9});
+
+  const weft::Report wrong =
+      weft::explore([] { collect_squares(true); }, weft_test::with(weft::Strategy::PCT, 300));
+  CHECK(wrong.found(weft::BugKind::AssertionFailure));
+
+  const weft::Report right =
+      weft::explore([] { collect_squares(false); }, weft_test::with(weft::Strategy::PCT, 200));
+  CHECK_MESSAGE(right.ok(), right.summary());
+}
+
+TEST_CASE("proc_pool_in_the_model_copies_arguments_and_raises_remote_error") {
+  const weft::Report r = weft::explore(
+      [] {
+        weft::ProcessPoolExecutor pool(2);
+        auto ok = pool.submit(remote_fail, 1);
+        auto bad = pool.submit(remote_fail, 2);
+        auto text = pool.submit(shout, "model");
+        WEFT_ASSERT(ok.get() == 1);
+        WEFT_ASSERT(text.get() == "MODEL!");
+        std::string type;
+        std::string what;
+        try {
+          bad.get();
+        } catch (const weft::RemoteError& e) {
+          type = e.type_name();
+          what = e.what();
+        }
+        WEFT_ASSERT(type == "proc_test::ConnectionError");
+        WEFT_ASSERT(what == "remote 2");
+      },
+      weft_test::with(weft::Strategy::Random, 100));
+  CHECK_MESSAGE(r.ok(), r.summary());
+}
