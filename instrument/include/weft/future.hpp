@@ -35,6 +35,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
@@ -215,15 +216,16 @@ class FutureStateBase : public QueueLink {
   static constexpr std::uint32_t kFinished = 4;
   static constexpr std::uint32_t kCancelled = 5;
   static constexpr std::uint32_t kStatusMask = 7;
-  static constexpr std::uint32_t kSlow = 8;       // completion must go through `m` (lists, Event)
+  static constexpr std::uint32_t kSlow = 8;       // completion must take the lock (lists, Event)
   static constexpr std::uint32_t kSleepers = 16;  // a thread sleeps on the word: notify it
+  static constexpr std::uint32_t kLocked = 32;    // the lock over the lists (production)
 
-  explicit FutureStateBase(const Location& where)
-      : m(where), done(where), prod(current() == nullptr) {
+  explicit FutureStateBase(const Location& where) : prod(current() == nullptr) {
     if (!prod) {
+      parts = std::make_unique<Parts>(where);
       const std::string name = site_name("Future", where);
-      done.set_name(name);
-      m.set_name(name + ".lock");
+      parts->done.set_name(name);
+      parts->m.set_name(name + ".lock");
     }
   }
   FutureStateBase(const FutureStateBase&) = delete;
@@ -269,10 +271,41 @@ class FutureStateBase : public QueueLink {
   }
   bool failed_with(FutureStatus s) const noexcept { return s == FutureStatus::Finished && error; }
 
+  // Model: the Mutex over the status and lists, and the Event set once the future is done.
+  Mutex& m() noexcept { return parts->m; }
+  Event& done() noexcept { return parts->done; }
+
+  // Production: the lock over the lists is a bit of the word, held for a few instructions. A
+  // completion never takes it unless kSlow or kLocked is set.
+  void lock_bits() noexcept {
+    std::uint32_t w = word.load(std::memory_order_relaxed);
+    for (int i = 0;; ++i) {
+      if ((w & kLocked) == 0 &&
+          word.compare_exchange_weak(w, w | kLocked, std::memory_order_acquire,
+                                     std::memory_order_relaxed)) {
+        return;
+      }
+      if (i < 64) {
+        cpu_relax();
+      } else {
+        std::this_thread::yield();  // the holder may have been preempted
+      }
+      w = word.load(std::memory_order_relaxed);
+    }
+  }
+  void unlock_bits() noexcept { word.fetch_and(~kLocked, std::memory_order_release); }
+  struct BitLock {
+    explicit BitLock(FutureStateBase& s) noexcept : s(s) { s.lock_bits(); }
+    ~BitLock() { s.unlock_bits(); }
+    BitLock(const BitLock&) = delete;
+    BitLock& operator=(const BitLock&) = delete;
+    FutureStateBase& s;
+  };
+
   // Blocks until the future is done (finished or cancelled).
   void wait_done(const Location& where) {
     if (!prod) {
-      done.wait(where);
+      done().wait(where);
       return;
     }
     check_production(where);
@@ -283,21 +316,23 @@ class FutureStateBase : public QueueLink {
   // False if the timeout expired first (virtual time in the model).
   template <class R, class P>
   bool wait_done_for(std::chrono::duration<R, P> d, const Location& where) {
-    if (!prod) return done.wait_for(d, where);
+    if (!prod) return done().wait_for(d, where);
     check_production(where);
     {
-      // A timed wait sleeps on the Event, which only the slow completion sets.
-      std::lock_guard<Mutex> lock(m, where);
+      // A timed wait sleeps on an Event (made by the first timed wait), which the slow
+      // completion sets.
+      BitLock lock(*this);
       if (!flag_slow_unless_final()) return true;
+      if (!parts) parts = std::make_unique<Parts>(where);
     }
-    return done.wait_for(d, where);
+    return parts->done.wait_for(d, where);
   }
   bool is_done(const Location& where) {
     if (prod) {
       check_production(where);
       return is_final(word.load(std::memory_order_acquire));
     }
-    std::lock_guard<Mutex> lock(m, where);
+    std::lock_guard<Mutex> lock(m(), where);
     return status == FutureStatus::Finished || status == FutureStatus::Cancelled;
   }
 
@@ -312,7 +347,7 @@ class FutureStateBase : public QueueLink {
                                            std::memory_order_acq_rel, std::memory_order_relaxed));
       return true;
     }
-    std::lock_guard<Mutex> lock(m, where);
+    std::lock_guard<Mutex> lock(m(), where);
     if (status != FutureStatus::Pending) return false;
     status = FutureStatus::Running;
     return true;
@@ -324,14 +359,18 @@ class FutureStateBase : public QueueLink {
   // Registers `w` to be told (as `index`) when this future is done — at once if it already is.
   Registration add_waiter(const std::shared_ptr<CompletionWaiter>& w, std::size_t index,
                           const Location& where) {
-    std::lock_guard<Mutex> lock(m, where);
     if (prod) {
       check_production(where);
+      BitLock lock(*this);
       if (!flag_slow_unless_final()) {
         w->notify(index, stamp, failed_with(decode(word.load(std::memory_order_acquire))), this);
         return {false};
       }
-    } else if (status == FutureStatus::Finished || status == FutureStatus::Cancelled) {
+      waiters.push_back(WaiterEntry{w, index});
+      return {true};
+    }
+    std::lock_guard<Mutex> lock(m(), where);
+    if (status == FutureStatus::Finished || status == FutureStatus::Cancelled) {
       w->notify(index, stamp, failed_locked(), this);
       return {false};
     }
@@ -339,14 +378,22 @@ class FutureStateBase : public QueueLink {
     return {true};
   }
   void remove_waiter(const CompletionWaiter* w, const Location& where) {
-    std::lock_guard<Mutex> lock(m, where);
-    std::erase_if(waiters, [&](const WaiterEntry& e) { return e.waiter.get() == w; });
+    auto erase = [&] {
+      std::erase_if(waiters, [&](const WaiterEntry& e) { return e.waiter.get() == w; });
+    };
+    if (prod) {
+      BitLock lock(*this);
+      erase();
+      return;
+    }
+    std::lock_guard<Mutex> lock(m(), where);
+    erase();
   }
 
   bool failed_locked() const noexcept { return failed_with(status); }
 
-  // Production, with `m` held: sets kSlow so that the completion will take `m` (and see what the
-  // caller is about to register). False if the future is already final (nothing to register).
+  // Production, with the bit lock held: sets kSlow so that the completion will take the lock
+  // (and see what the caller is about to register). False if the future is already final.
   bool flag_slow_unless_final() noexcept {
     std::uint32_t w = word.load(std::memory_order_acquire);
     for (;;) {
@@ -382,13 +429,14 @@ class FutureStateBase : public QueueLink {
   }
 
   // Production: the outcome (value or error) is stored; makes it visible as `final`. True if
-  // that is all (nothing registered); false: kSlow is set, and the caller completes under `m`
-  // (publish_slow_locked). The stamp is taken first: a reader that sees the status sees it.
+  // that is all (nothing registered); false: kSlow or kLocked is set, and the caller completes
+  // under the bit lock (publish_slow_locked). The stamp is taken first: a reader that sees the
+  // status sees it.
   bool publish_fast(std::uint32_t final_word) noexcept {
     stamp = completion_stamps.fetch_add(1, std::memory_order_relaxed) + 1;
     std::uint32_t w = word.load(std::memory_order_relaxed);
     for (;;) {
-      if ((w & kSlow) != 0) return false;
+      if ((w & (kSlow | kLocked)) != 0) return false;
       if (word.compare_exchange_weak(w, final_word, std::memory_order_release,
                                      std::memory_order_relaxed)) {
         break;
@@ -398,10 +446,10 @@ class FutureStateBase : public QueueLink {
     if ((w & kSleepers) != 0) word.notify_all();
     return true;
   }
-  // The rest of a completion that found kSlow, with `m` held: publishes, tells the completion
-  // waiters. Returns the previous word (kSleepers: notify after unlocking).
+  // The rest of a completion that found kSlow or kLocked, with the bit lock held: publishes,
+  // tells the completion waiters. Returns the previous word (kSleepers: notify after unlocking).
   std::uint32_t publish_slow_locked(std::uint32_t final_word) {
-    const std::uint32_t old = word.exchange(final_word, std::memory_order_acq_rel);
+    const std::uint32_t old = word.exchange(final_word | kLocked, std::memory_order_acq_rel);
     const bool failed = failed_with(decode(final_word));
     for (WaiterEntry& e : waiters) e.waiter->notify(e.index, stamp, failed, this);
     waiters.clear();
@@ -453,19 +501,25 @@ class FutureStateBase : public QueueLink {
     std::size_t index;
   };
 
-  Mutex m;     // guards everything below that is not final once `done` is set
-  Event done;  // model: set once the future is Finished or Cancelled; production: the same, but
-               // only by a slow completion (timed waits register and sleep on it)
-  const bool prod;  // created outside explore(): the status lives in `word`
-  std::atomic<std::uint32_t> word{kPending};    // production status and flags
-  FutureStatus status = FutureStatus::Pending;  // model status
-  std::exception_ptr error;
-  std::uint64_t stamp = 0;
-  std::vector<WaiterEntry> waiters;
+  struct Parts {
+    explicit Parts(const Location& where) : m(where), done(where) {}
+    Mutex m;     // model: guards everything below that is not final once `done` is set
+    Event done;  // model: set once the future is Finished or Cancelled; production: the same,
+                 // but only by a slow completion (timed waits sleep on it)
+  };
 
-  // ThreadPoolExecutor queue link (guarded by the executor's lock).
-  FutureStateBase* next = nullptr;
-  std::shared_ptr<FutureStateBase> queued;
+  // What a task touches comes first (one cache line with the link and the vtable pointer).
+  const bool prod;  // created outside explore(): the status lives in `word`
+  std::atomic<std::uint32_t> word{kPending};  // production status and flags
+  std::uint64_t stamp = 0;
+  std::exception_ptr error;
+  std::shared_ptr<FutureStateBase> queued;      // ThreadPoolExecutor: the queue's reference
+  FutureStateBase* next = nullptr;              // model ThreadPoolExecutor queue link (pool lock)
+  FutureStatus status = FutureStatus::Pending;  // model status
+  std::vector<WaiterEntry> waiters;
+  // Model: made with the state (its objects are registered in the same order as ever).
+  // Production: made by the first timed wait only, so that a plain task builds no mutex.
+  std::unique_ptr<Parts> parts;
 };
 
 inline void CompletionWaiter::advance() {
@@ -504,7 +558,7 @@ class FutureState : public FutureStateBase {
     mark_done_locked(FutureStatus::Finished);
     std::vector<Callback> cbs;
     cbs.swap(callbacks);
-    done.set(where);
+    done().set(where);
     lock.unlock();
     run_callbacks(self, cbs);
   }
@@ -519,12 +573,14 @@ class FutureState : public FutureStateBase {
       return;
     std::vector<Callback> cbs;
     std::uint32_t old = 0;
+    Parts* timed = nullptr;
     {
-      std::lock_guard<Mutex> lock(m);
+      BitLock lock(*this);
       old = publish_slow_locked(final_word);
       cbs.swap(callbacks);
+      timed = parts.get();
     }
-    done.set();
+    if (timed != nullptr) timed->done.set();
     if ((old & kSleepers) != 0) word.notify_all();
     if (!cbs.empty()) run_callbacks(std::static_pointer_cast<FutureState>(self), cbs);
   }
@@ -542,28 +598,29 @@ class FutureState : public FutureStateBase {
       if (found == kCancelling) wait_done(where);
       return found == kCancelling || found == kCancelled;
     }
-    std::unique_lock<Mutex> lock(m, where);
+    std::unique_lock<Mutex> lock(m(), where);
     if (status == FutureStatus::Cancelled) return true;
     if (status != FutureStatus::Pending) return false;
     mark_done_locked(FutureStatus::Cancelled);
     std::vector<Callback> cbs;
     cbs.swap(callbacks);
-    done.set(where);
+    done().set(where);
     lock.unlock();
     run_callbacks(self, cbs);
     return true;
   }
 
   void add_callback(const std::shared_ptr<FutureState>& self, Callback cb, const Location& where) {
-    {
-      std::lock_guard<Mutex> lock(m, where);
-      if (prod) {
-        check_production(where);
-        if (flag_slow_unless_final()) {
-          callbacks.push_back(std::move(cb));
-          return;
-        }
-      } else if (status != FutureStatus::Finished && status != FutureStatus::Cancelled) {
+    if (prod) {
+      check_production(where);
+      BitLock lock(*this);
+      if (flag_slow_unless_final()) {
+        callbacks.push_back(std::move(cb));
+        return;
+      }
+    } else {
+      std::lock_guard<Mutex> lock(m(), where);
+      if (status != FutureStatus::Finished && status != FutureStatus::Cancelled) {
         callbacks.push_back(std::move(cb));
         return;
       }
@@ -608,7 +665,7 @@ class TaskState final : public FutureState<T> {
       this->publish(FutureStateBase::kFinished, self);
       return;
     }
-    std::unique_lock lock(this->m);
+    std::unique_lock lock(this->m());
     this->finish(std::static_pointer_cast<FutureState<T>>(self), lock, Location::current());
   }
 
@@ -663,11 +720,19 @@ class Future {
     } else if constexpr (std::is_copy_constructible_v<T>) {
       return *state_->value;
     } else {
-      std::lock_guard<Mutex> lock(state_->m, where);
-      if (state_->taken) {
-        throw UsageError("weft::Future::get(): the move-only value was already taken");
+      auto take = [&] {
+        if (state_->taken) {
+          throw UsageError("weft::Future::get(): the move-only value was already taken");
+        }
+        state_->taken = true;
+      };
+      if (state_->prod) {
+        detail::FutureStateBase::BitLock lock(*state_);
+        take();
+      } else {
+        std::lock_guard<Mutex> lock(state_->m(), where);
+        take();
       }
-      state_->taken = true;
       return std::move(*state_->value);
     }
   }
@@ -698,13 +763,13 @@ class Future {
   bool running(Location where = Location::current()) const {
     check(where);
     if (state_->prod) return state_->status_now(where) == detail::FutureStatus::Running;
-    std::lock_guard<Mutex> lock(state_->m, where);
+    std::lock_guard<Mutex> lock(state_->m(), where);
     return state_->status == detail::FutureStatus::Running;
   }
   bool cancelled(Location where = Location::current()) const {
     check(where);
     if (state_->prod) return state_->status_now(where) == detail::FutureStatus::Cancelled;
-    std::lock_guard<Mutex> lock(state_->m, where);
+    std::lock_guard<Mutex> lock(state_->m(), where);
     return state_->status == detail::FutureStatus::Cancelled;
   }
   // Waits; null if the task succeeded, else its exception. Throws CancelledError if the future
@@ -805,7 +870,7 @@ class Promise {
       state_->publish(Base::kFinished, state_);
       return true;
     }
-    std::unique_lock<Mutex> lock(state_->m, where);
+    std::unique_lock<Mutex> lock(state_->m(), where);
     if (state_->status == detail::FutureStatus::Cancelled) return false;
     if (state_->status == detail::FutureStatus::Finished) {
       throw UsageError("weft::Promise: the future is already set");
