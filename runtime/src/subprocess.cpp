@@ -483,6 +483,13 @@ void finish_frame(Writer& w, std::size_t at, std::size_t nfds) {
 }
 
 Child spawn_worker() {
+  // Still set: this is a worker running the program's static initializers, before its hook.
+  // Starting processes there would re-run in every worker, recursively.
+  if (std::getenv("WEFT_WORKER_FD") != nullptr) {
+    throw UsageError(
+        "weft: Process / ProcessPoolExecutor started from a static initializer (workers re-run "
+        "the program's static initializers): start them from main()");
+  }
   static Spawner* spawner = new Spawner;
   return spawner->spawn();
 }
