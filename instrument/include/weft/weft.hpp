@@ -12,6 +12,7 @@
 #include <weft/executor.hpp>
 #include <weft/explore.hpp>
 #include <weft/future.hpp>
+#include <weft/ipc.hpp>
 #include <weft/location.hpp>
 #include <weft/locks.hpp>
 #include <weft/mutex.hpp>
