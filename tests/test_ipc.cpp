@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -102,6 +103,26 @@ void add_locked(weft::ipc::Value<long> counter, int n) {
 
 void add_unlocked(weft::ipc::Value<long> counter, int n) {
   for (int i = 0; i < n; ++i) counter += 1;
+}
+
+void produce(weft::ipc::Queue<std::string> q, int n) {
+  for (int i = 0; i < n; ++i) q.put(std::to_string(i));
+}
+
+void fill_squares(weft::ipc::Array<long> a) {
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<long>(i * i);
+}
+
+// The seed's shared counter as a program: the same function explored and run for real.
+long seed_counter(bool locked, int processes, int increments) {
+  weft::ipc::Value<long> counter(0, "counter");
+  std::deque<weft::Process> workers;  // a Process cannot move
+  for (int p = 0; p < processes; ++p) {
+    workers.emplace_back(locked ? add_locked : add_unlocked, counter, increments);
+  }
+  for (auto& w : workers) w.start();
+  for (auto& w : workers) w.join();
+  return counter.load();
 }
 
 }  // namespace
@@ -489,4 +510,40 @@ TEST_CASE("proc_a_killed_lock_holder_does_not_hang_the_next_locker") {
     v += 1;
   }
   CHECK(v.load() == 14);
+}
+
+TEST_CASE("proc_ipc_handles_are_process_arguments") {
+  // Python's Value + Process program, for real: the locked count is exact.
+  CHECK(seed_counter(true, 4, 25000) == 100000);
+
+  weft::ipc::Queue<std::string> q(0, 4096);
+  weft::Process producer(produce, q, 20000);
+  weft::ipc::Array<long> squares(1000);
+  weft::Process filler(fill_squares, squares);
+  producer.start();
+  filler.start();
+  bool in_order = true;
+  for (int i = 0; i < 20000; ++i) in_order &= q.get() == std::to_string(i);
+  CHECK(in_order);
+  producer.join();
+  filler.join();
+  CHECK(producer.exitcode() == 0);
+  CHECK(filler.exitcode() == 0);
+  CHECK(squares.load(999) == 999L * 999L);
+
+  weft::ipc::Value<long> counter(0);
+  weft::ProcessPoolExecutor pool(2);
+  std::vector<weft::Future<void>> done;
+  for (int i = 0; i < 8; ++i) done.push_back(pool.submit(add_locked, counter, 500));
+  for (auto& f : done) f.get();
+  CHECK(counter.load() == 4000);
+}
+
+TEST_CASE("ipc_seed_counter_explored_with_model_processes") {
+  const weft::Report racy =
+      weft::explore([] { (void)seed_counter(false, 2, 1); }, with(Strategy::PCT, 200));
+  CHECK(only_bug(racy).kind == BugKind::LostUpdate);
+  const weft::Report locked =
+      weft::explore([] { WEFT_ASSERT(seed_counter(true, 2, 2) == 4); }, with(Strategy::PCT, 200));
+  CHECK_MESSAGE(locked.ok(), locked.summary());
 }
