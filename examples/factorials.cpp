@@ -1,8 +1,8 @@
-// The seed's CPU-bound half of concurrent.futures: factorials on a pool, each result printed
-// the moment it is ready (as_completed), whatever the submission order.
+// The seed's CPU-bound half of concurrent.futures: factorials in worker processes, each result
+// printed the moment it is ready (as_completed), whatever the submission order.
 //
-//   Python:  for future in as_completed(futures):    weft:  for (auto& f :
-//   weft::as_completed(futures))
+//   Python:  for future in as_completed(futures):
+//   weft:    for (weft::Future<std::pair<long, long>>& future : weft::as_completed(futures))
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include <weft/process_pool.hpp>
 #include <weft/scenario.hpp>
 #include <weft/weft.hpp>
 
@@ -75,10 +76,10 @@ std::pair<long, long> compute_factorial(long n) {
 }
 
 void factorial_digit_counts(const std::vector<long>& numbers, std::size_t workers) {
-  seed::say("Computing factorials (parallel):");
+  seed::say("Computing factorials (parallel processes):");
   std::set<long> reported;
   {
-    weft::ThreadPoolExecutor executor(workers);
+    weft::ProcessPoolExecutor executor(workers);
     std::vector<weft::Future<std::pair<long, long>>> futures;
     for (long n : numbers) futures.push_back(executor.submit(compute_factorial, n));
     for (weft::Future<std::pair<long, long>>& future : weft::as_completed(futures)) {

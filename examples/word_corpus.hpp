@@ -16,12 +16,13 @@
 
 namespace seed {
 
-// A fresh mode-0700 directory under the system's temporary directory, removed with everything
-// in it when this goes out of scope.
+// A fresh mode-0700 directory in `base` (default: the system's temporary directory), removed
+// with everything in it when this goes out of scope.
 class TempDir {
  public:
-  explicit TempDir(std::string_view prefix) {
-    std::string templ = (std::filesystem::temp_directory_path() / prefix).string() + "-XXXXXX";
+  explicit TempDir(std::string_view prefix,
+                   const std::filesystem::path& base = std::filesystem::temp_directory_path()) {
+    std::string templ = (base / prefix).string() + "-XXXXXX";
     if (::mkdtemp(templ.data()) == nullptr) {
       throw std::system_error(errno, std::generic_category(), "mkdtemp " + templ);
     }

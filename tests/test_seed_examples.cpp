@@ -12,6 +12,7 @@
 #include <iterator>
 #include <map>
 #include <regex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -162,7 +163,7 @@ TEST_CASE("cli_seed_word_count_matches_an_independent_count") {
 
   const Output run = examples("run 'seed: directory word-count analyzer'");
   CHECK(run.status == 0);
-  CHECK(has(run.out, "Analyzing 6 files using 4 workers...\n"));
+  CHECK(has(run.out, "Analyzing 6 files using 4 processes...\n"));
   const std::map<std::string, Expected> expected = expected_word_counts(6, 4000);
   REQUIRE(expected.size() == 6);
   const auto done =
@@ -195,4 +196,16 @@ TEST_CASE("cli_seed_word_count_matches_an_independent_count") {
   CHECK(has(broken.out, "  Error processing drafts.txt: "));
   CHECK(has(broken.out, "drafts.txt: Is a directory\n"));
   CHECK(has(broken.out, "across 6 files"));
+}
+
+TEST_CASE("cli_seed_prime_counts_on_a_process_pool_equal_pi") {
+  const Output explored = examples("explore 'seed: prime*' --iterations 200");
+  CHECK(explored.status == 0);
+  CHECK(has(explored.out, "weft: 1 scenario, 0 with bugs"));
+
+  const Output run = examples("run 'seed: prime*'");
+  CHECK(run.status == 0);
+  // pi(2,000,000) = 148,933, four times, both ways (the speedup depends on the machine's load).
+  CHECK(has(run.out, "s — [148933, 148933, 148933, 148933]\nParallel: "));
+  CHECK(has(run.out, "s — [148933, 148933, 148933, 148933]\nSpeedup: "));
 }
