@@ -14,20 +14,13 @@
 #include <vector>
 
 #include "helpers.hpp"
+#include "proc_helpers.hpp"
 
 using namespace std::chrono_literals;
 
-namespace proc_process_test {
-struct Fd {
-  int fd = -1;
-};
-void serialize(weft::Writer& w, const Fd& f) { w.add_fd(f.fd); }
-void deserialize(weft::Reader& r, Fd& f) { f.fd = r.take_fd(); }
-}  // namespace proc_process_test
-
 namespace {
 
-void report(proc_process_test::Fd out, std::string word, std::vector<int> xs) {
+void report(proc_helpers::Fd out, std::string word, std::vector<int> xs) {
   std::string line = word;
   for (int x : xs) line += " " + std::to_string(x);
   [[maybe_unused]] const auto n = ::write(out.fd, line.data(), line.size());
@@ -39,7 +32,7 @@ void exits(int code) { std::exit(code); }
 void sleeps(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 void naps(int ms) { weft::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
-bool reaped(int pid) { return ::kill(pid, 0) == -1 && errno == ESRCH; }
+using proc_helpers::reaped;
 
 }  // namespace
 
@@ -91,7 +84,7 @@ TEST_CASE("proc_process_terminate_kill_and_join_for") {
 TEST_CASE("proc_process_receives_its_arguments_and_fds") {
   int sp[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == 0);
-  weft::Process p(report, proc_process_test::Fd{sp[1]}, "sum", std::vector<int>{1, 2, 3});
+  weft::Process p(report, proc_helpers::Fd{sp[1]}, "sum", std::vector<int>{1, 2, 3});
   ::close(sp[1]);  // the Process holds its own duplicate until it starts
   p.start();
   p.join();

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "helpers.hpp"
+#include "proc_helpers.hpp"
 
 using namespace std::chrono_literals;
 
@@ -44,13 +45,6 @@ void deserialize(weft::Reader& r, Stats& s) {
   weft::deserialize(r, s.label);
   weft::deserialize(r, s.samples);
 }
-
-// An fd-carrying handle, as ipc objects are: it crosses with add_fd / take_fd.
-struct WriteEnd {
-  int fd = -1;
-};
-void serialize(weft::Writer& w, const WriteEnd& e) { w.add_fd(e.fd); }
-void deserialize(weft::Reader& r, WriteEnd& e) { e.fd = r.take_fd(); }
 
 }  // namespace proc_test
 
@@ -106,14 +100,13 @@ int die_by_sigkill(int after_ms) {
   std::this_thread::sleep_for(10s);
   return 0;
 }
-int write_to(proc_test::WriteEnd end, std::string text) {
+int write_to(proc_helpers::Fd end, std::string text) {
   const auto n = ::write(end.fd, text.data(), text.size());
   ::close(end.fd);
   return static_cast<int>(n);
 }
 
-// True once the process is gone and reaped (a zombie still accepts signal 0).
-bool reaped(int pid) { return ::kill(pid, 0) == -1 && errno == ESRCH; }
+using proc_helpers::reaped;
 
 }  // namespace
 
@@ -288,7 +281,7 @@ TEST_CASE("proc_pool_passes_file_descriptors_to_tasks") {
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == 0);
   {
     weft::ProcessPoolExecutor pool(1);
-    CHECK(pool.submit(write_to, proc_test::WriteEnd{sp[1]}, "through an fd").get() == 13);
+    CHECK(pool.submit(write_to, proc_helpers::Fd{sp[1]}, "through an fd").get() == 13);
   }
   ::close(sp[1]);
   char buf[64] = {};

@@ -71,6 +71,22 @@ T round_trip(const T& value) {
   return out;
 }
 
+// A msghdr over one buffer with room for two descriptors, built by hand (independent of the
+// library's own socket code).
+struct RawMessage {
+  RawMessage(void* data, std::size_t n) : iov{data, n} {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+  RawMessage(const RawMessage&) = delete;
+  RawMessage& operator=(const RawMessage&) = delete;
+  iovec iov;
+  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
+  msghdr msg{};
+};
+
 // A Writer's bytes with the last `drop` removed.
 std::vector<std::byte> truncated(const weft::Writer& w, std::size_t drop) {
   auto b = w.bytes();
@@ -213,13 +229,8 @@ TEST_CASE("fds_round_trip_through_a_socketpair_with_scm_rights") {
 
   // Send: bytes in the iovec, fds as SCM_RIGHTS ancillary data.
   {
-    iovec iov{const_cast<std::byte*>(w.bytes().data()), w.bytes().size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    RawMessage m(const_cast<std::byte*>(w.bytes().data()), w.bytes().size());
+    msghdr& msg = m.msg;
     cmsghdr* c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
@@ -234,13 +245,8 @@ TEST_CASE("fds_round_trip_through_a_socketpair_with_scm_rights") {
   std::vector<std::byte> buf(256);
   std::vector<int> got;
   {
-    iovec iov{buf.data(), buf.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    RawMessage m(buf.data(), buf.size());
+    msghdr& msg = m.msg;
     const ssize_t n = ::recvmsg(sp[1], &msg, MSG_CMSG_CLOEXEC);
     REQUIRE(n > 0);
     buf.resize(static_cast<std::size_t>(n));

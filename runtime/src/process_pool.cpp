@@ -35,7 +35,6 @@ namespace weft::detail::proc {
 namespace {
 
 constexpr std::size_t kInFlight = 64;
-constexpr std::size_t kMaxFdsPerMessage = 253;
 
 struct FrameHeader {
   std::uint32_t bytes;
@@ -143,22 +142,9 @@ class PoolCore {
   // Writes what the socket takes without blocking; the rest waits for EPOLLOUT.
   void flush_locked(Worker& w) {
     while (w.out_sent < w.out.size()) {
-      iovec iov{w.out.data() + w.out_sent, w.out.size() - w.out_sent};
-      msghdr msg{};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
-      const std::size_t nfds = std::min(w.out_fds.size(), kMaxFdsPerMessage);
-      if (nfds > 0) {
-        msg.msg_control = control;
-        msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-        cmsghdr* c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-        std::memcpy(CMSG_DATA(c), w.out_fds.data(), nfds * sizeof(int));
-      }
-      const ssize_t n = ::sendmsg(w.child.fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+      std::size_t nfds = 0;
+      const ssize_t n = send_some(w.child.fd, std::span<const std::byte>(w.out).subspan(w.out_sent),
+                                  w.out_fds, MSG_DONTWAIT, nfds);
       if (n < 0) {
         if (errno == EINTR) continue;
         return;  // full (EPOLLOUT follows), or the worker is gone (its pidfd tells)
@@ -272,34 +258,13 @@ class PoolCore {
   bool receive(Worker& w) {
     bool open = true;
     for (;;) {
-      const std::size_t old = w.in.size();
-      constexpr std::size_t kChunk = 64u << 10;
-      w.in.resize(old + kChunk);
-      iovec iov{w.in.data() + old, kChunk};
-      alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
-      msghdr msg{};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      const ssize_t n = ::recvmsg(w.child.fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-      w.in.resize(old + (n > 0 ? static_cast<std::size_t>(n) : 0));
+      const ssize_t n = receive_some(w.child.fd, w.in, w.in_fds, MSG_DONTWAIT);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         open = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
         break;
       }
-      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-        const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (std::size_t i = 0; i < count; ++i) {
-          int fd;
-          std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-          w.in_fds.push_back(fd);
-        }
-      }
-      if ((msg.msg_flags & MSG_CTRUNC) != 0) open = false;
-      if (static_cast<std::size_t>(n) < kChunk) break;
+      if (static_cast<std::size_t>(n) < kReceiveChunk) break;
     }
     complete_received(w);
     return open;

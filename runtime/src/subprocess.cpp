@@ -347,33 +347,11 @@ class Worker {
 
   // Appends what the socket has (blocking until something arrives). 0 at EOF, -1 on error.
   int receive() {
-    constexpr std::size_t kChunk = 64u << 10;
-    const std::size_t old = in_.size();
-    in_.resize(old + kChunk);
-    iovec iov{in_.data() + old, kChunk};
-    alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
     ssize_t n;
     do {
-      n = ::recvmsg(fd_, &msg, MSG_CMSG_CLOEXEC);
+      n = receive_some(fd_, in_, fds_, 0);
     } while (n < 0 && errno == EINTR);
-    in_.resize(old + (n > 0 ? static_cast<std::size_t>(n) : 0));
-    if (n <= 0) return n == 0 ? 0 : -1;
-    if ((msg.msg_flags & MSG_CTRUNC) != 0) return -1;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (std::size_t i = 0; i < count; ++i) {
-        int fd;
-        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-        fds_.push_back(fd);
-      }
-    }
-    return 1;
+    return n > 0 ? 1 : static_cast<int>(n);
   }
 
   int fd_;
@@ -451,14 +429,18 @@ std::string current_exception_type() {
   return out;
 }
 
-void write_current_exception(Writer& out) {
-  std::string what;
+std::string current_exception_what() {
   try {
     throw;
   } catch (const std::exception& e) {
-    what = e.what();
+    return e.what();
   } catch (...) {
+    return {};
   }
+}
+
+void write_current_exception(Writer& out) {
+  const std::string what = current_exception_what();
   const std::uint8_t failed = 1;
   out.write(&failed, 1);
   weft::serialize(out, current_exception_type());
@@ -494,32 +476,74 @@ Child spawn_worker() {
   return spawner->spawn();
 }
 
+ssize_t send_some(int fd, std::span<const std::byte> bytes, std::span<const int> fds, int flags,
+                  std::size_t& fds_sent) {
+  iovec iov{const_cast<std::byte*>(bytes.data()), bytes.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
+  const std::size_t nfds = std::min(fds.size(), kMaxFdsPerMessage);
+  if (nfds > 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+    std::memcpy(CMSG_DATA(c), fds.data(), nfds * sizeof(int));
+  }
+  const ssize_t n = ::sendmsg(fd, &msg, flags | MSG_NOSIGNAL);
+  fds_sent = n > 0 ? nfds : 0;
+  return n;
+}
+
+ssize_t receive_some(int fd, std::vector<std::byte>& in, std::deque<int>& fds, int flags) {
+  const std::size_t old = in.size();
+  in.resize(old + kReceiveChunk);
+  iovec iov{in.data() + old, kReceiveChunk};
+  alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  const ssize_t n = ::recvmsg(fd, &msg, flags | MSG_CMSG_CLOEXEC);
+  const int saved = errno;
+  in.resize(old + (n > 0 ? static_cast<std::size_t>(n) : 0));
+  if (n <= 0) {
+    errno = saved;
+    return n;
+  }
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (std::size_t i = 0; i < count; ++i) {
+      int received;
+      std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof received);
+      fds.push_back(received);
+    }
+  }
+  if ((msg.msg_flags & MSG_CTRUNC) != 0) {
+    errno = EPROTO;
+    return -1;
+  }
+  return n;
+}
+
 bool send_all(int fd, std::span<const std::byte> bytes, const std::vector<int>& fds) {
   std::size_t done = 0;
   std::size_t fds_done = 0;
   while (done < bytes.size()) {
-    iovec iov{const_cast<std::byte*>(bytes.data()) + done, bytes.size() - done};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
-    const std::size_t nfds = std::min(fds.size() - fds_done, kMaxFdsPerMessage);
-    if (nfds > 0) {
-      msg.msg_control = control;
-      msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-      cmsghdr* c = CMSG_FIRSTHDR(&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-      std::memcpy(CMSG_DATA(c), fds.data() + fds_done, nfds * sizeof(int));
-    }
-    const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    std::size_t sent_fds = 0;
+    const ssize_t n = send_some(fd, bytes.subspan(done),
+                                std::span<const int>(fds).subspan(fds_done), 0, sent_fds);
     if (n < 0) {
       if (errno == EINTR) continue;
       return false;
     }
     done += static_cast<std::size_t>(n);
-    fds_done += nfds;
+    fds_done += sent_fds;
   }
   return fds_done == fds.size() || bytes.empty();
 }

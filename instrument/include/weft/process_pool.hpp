@@ -107,14 +107,7 @@ typename Fn::Result call_as_remote(typename Fn::Plain fn, typename Fn::Args& arg
     return Fn::call(fn, args);
   } catch (...) {
     rethrow_if_unwinding();
-    std::string what;
-    try {
-      throw;
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    error.emplace(current_exception_type(), what);
+    error.emplace(current_exception_type(), current_exception_what());
   }
   // Thrown outside the handler: a model fiber must not switch inside a catch block.
   throw *error;

@@ -21,8 +21,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -73,6 +75,8 @@ void write_code_ref(Writer&, const void* address);
 void write_current_exception(Writer& out);
 // "std::runtime_error" for the exception being handled.
 std::string current_exception_type();
+// Its what(), or "" if it is not a std::exception.
+std::string current_exception_what();
 
 enum class FrameKind : std::uint8_t { Task = 1, Result = 2, RunProcess = 3 };
 inline constexpr std::size_t kFrameHeader = 8;
@@ -143,6 +147,16 @@ struct Child {
 // Starts a worker. Done by one long-lived library thread: PR_SET_PDEATHSIG fires when the
 // *thread* that created the child exits, and a worker must outlive the thread that asked for it.
 Child spawn_worker();
+
+// One sendmsg of `bytes` with up to 253 of `fds` attached (SCM_MAX_FD); `flags` as for
+// sendmsg (MSG_NOSIGNAL is added). Returns what sendmsg returned; `fds_sent` is how many
+// descriptors went with it (they are then the receiver's; ours stay open).
+ssize_t send_some(int fd, std::span<const std::byte> bytes, std::span<const int> fds, int flags,
+                  std::size_t& fds_sent);
+// One recvmsg appending up to 64 KiB to `in` and the descriptors that came with it to `fds`.
+// Returns what recvmsg returned; -1 with errno EPROTO if descriptors were cut off.
+ssize_t receive_some(int fd, std::vector<std::byte>& in, std::deque<int>& fds, int flags);
+inline constexpr std::size_t kReceiveChunk = 64u << 10;
 
 // Sends all of `bytes` with `fds` attached (blocking). false if the peer is gone.
 bool send_all(int fd, std::span<const std::byte> bytes, const std::vector<int>& fds);
