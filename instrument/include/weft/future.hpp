@@ -479,8 +479,8 @@ class FutureStateBase : public QueueLink {
       if (is_final(w)) return;
     }
   }
-  // About 10-30 microseconds of pause instructions: longer than a short task on a running
-  // worker, much shorter than a scheduler time slice.
+  // About 25-40 microseconds of pause instructions on the benchmark machine: longer than a
+  // short task on a running worker, much shorter than a scheduler time slice.
   static constexpr int kSpins = 1000;
 
   // Done: status final, waiters told. Caller holds `m` and sets `done` before releasing it, so
