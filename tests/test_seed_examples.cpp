@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <map>
 #include <regex>
@@ -55,34 +56,48 @@ long number(std::string s) {
   return std::stol(s);
 }
 
+// Explores the scenarios matching `clean`: `scenarios` of them, none with a bug.
+void explores_clean(const std::string& clean, int scenarios = 1) {
+  const Output r = examples("explore '" + clean + "' --iterations 200");
+  CHECK(r.status == 0);
+  CHECK(has(r.out, "weft: " + std::to_string(scenarios) +
+                       (scenarios == 1 ? " scenario" : " scenarios") + ", 0 with bugs"));
+}
+
+// Runs the scenarios matching `glob` for real; they succeed. Returns what they printed.
+std::string runs_ok(const std::string& glob) {
+  const Output r = examples("run '" + glob + "'");
+  CHECK(r.status == 0);
+  return r.out;
+}
+
+// Explores the buggy twin matching `twin`: a bug is found; the report holds each of `says`.
+void explores_bug(const std::string& twin, std::initializer_list<std::string> says) {
+  const Output r = examples("explore '" + twin + "'");
+  CHECK(r.status == 1);
+  for (const std::string& s : says) CHECK_MESSAGE(has(r.out, s), s);
+}
+
 }  // namespace
 
 TEST_CASE("cli_seed_io_bound_overlaps_its_waits_and_the_unlocked_total_is_a_lost_update") {
-  const Output clean = examples("explore 'seed: I/O-bound*' --iterations 300");
-  CHECK(clean.status == 0);
-  CHECK(has(clean.out, "ok    seed: I/O-bound fetches overlap on a thread pool  (300 schedules)"));
-  const Output twin = examples("explore 'I/O-bound: workers add*'");
-  CHECK(twin.status == 1);
-  CHECK(has(twin.out, "LostUpdate: lost update of total_bytes"));
+  explores_clean("seed: I/O-bound*");
+  explores_bug("I/O-bound: workers add*", {"LostUpdate: lost update of total_bytes"});
 
-  const Output run = examples("run 'seed: I/O-bound*'");
-  CHECK(run.status == 0);
-  CHECK(has(run.out, "Sequential:\n  https://www.python.org: 50,182 bytes in "));
-  CHECK(matches(run.out, R"(  https://\S+: [0-9,]+ bytes in [0-9.]+s\n)").size() == 8);
-  const auto speedup = matches(run.out, R"(Speedup: ([0-9.]+)x)");
+  const std::string run = runs_ok("seed: I/O-bound*");
+  CHECK(has(run, "Sequential:\n  https://www.python.org: 50,182 bytes in "));
+  CHECK(matches(run, R"(  https://\S+: [0-9,]+ bytes in [0-9.]+s\n)").size() == 8);
+  const auto speedup = matches(run, R"(Speedup: ([0-9.]+)x)");
   REQUIRE(speedup.size() == 1);
   // Four waits of 90-150 ms at once instead of one after another: about 3.3x.
   CHECK(std::stod(speedup[0][1]) >= 2.0);
 }
 
 TEST_CASE("cli_seed_factorial_digit_counts_are_exact") {
-  const Output explored = examples("explore 'seed: factorial*' --iterations 300");
-  CHECK(explored.status == 0);
-  CHECK(has(explored.out, "weft: 1 scenario, 0 with bugs"));
+  explores_clean("seed: factorial*");
 
-  const Output run = examples("run 'seed: factorial*'");
-  CHECK(run.status == 0);
-  const auto lines = matches(run.out, R"(  ([0-9]+)! has ([0-9,]+) digits\n)");
+  const std::string run = runs_ok("seed: factorial*");
+  const auto lines = matches(run, R"(  ([0-9]+)! has ([0-9,]+) digits\n)");
   REQUIRE(lines.size() == 4);
   std::map<long, long> seen;
   for (const std::smatch& m : lines) seen[std::stol(m[1])] = number(m[2]);
@@ -95,17 +110,14 @@ TEST_CASE("cli_seed_factorial_digit_counts_are_exact") {
 }
 
 TEST_CASE("cli_seed_exceptions_arrive_through_futures_and_an_unhandled_one_is_reported") {
-  const Output explored = examples("explore 'seed: exceptions through futures' --iterations 300");
-  CHECK(explored.status == 0);
-  const Output twin = examples("explore 'futures: a task*'");
-  CHECK(twin.status == 1);
-  CHECK(has(twin.out,
-            "UncaughtException: uncaught exception in thread main: "
-            "(anonymous namespace)::ConnectionError: Cannot connect to https://badurl.invalid"));
+  explores_clean("seed: exceptions through futures");
+  explores_bug(
+      "futures: a task*",
+      {"UncaughtException: uncaught exception in thread main: "
+       "(anonymous namespace)::ConnectionError: Cannot connect to https://badurl.invalid"});
 
-  const Output run = examples("run 'seed: exceptions through futures'");
-  CHECK(run.status == 0);
-  CHECK(has(run.out,
+  const std::string run = runs_ok("seed: exceptions through futures");
+  CHECK(has(run,
             "  OK: Success: https://python.org\n"
             "  FAILED: Cannot connect to https://badurl.invalid\n"
             "  OK: Success: https://pypi.org\n"));
@@ -157,17 +169,14 @@ std::map<std::string, Expected> expected_word_counts(int files, int lines) {
 }  // namespace
 
 TEST_CASE("cli_seed_word_count_matches_an_independent_count") {
-  const Output explored = examples("explore '*word*' --iterations 100");
-  CHECK(explored.status == 0);
-  CHECK(has(explored.out, "weft: 2 scenarios, 0 with bugs"));
+  explores_clean("*word*", 2);
 
-  const Output run = examples("run 'seed: directory word-count analyzer'");
-  CHECK(run.status == 0);
-  CHECK(has(run.out, "Analyzing 6 files using 4 processes...\n"));
+  const std::string run = runs_ok("seed: directory word-count analyzer");
+  CHECK(has(run, "Analyzing 6 files using 4 processes...\n"));
   const std::map<std::string, Expected> expected = expected_word_counts(6, 4000);
   REQUIRE(expected.size() == 6);
   const auto done =
-      matches(run.out, R"(  Done: (\S+) \(([0-9,]+) words, ([0-9,]+) unique\)\n    top 5:(.*)\n)");
+      matches(run, R"(  Done: (\S+) \(([0-9,]+) words, ([0-9,]+) unique\)\n    top 5:(.*)\n)");
   REQUIRE(done.size() == 6);
   long total_words = 0;
   long total_lines = 0;
@@ -184,28 +193,47 @@ TEST_CASE("cli_seed_word_count_matches_an_independent_count") {
     total_words += e.words;
     total_lines += e.lines;
   }
-  const auto total = matches(run.out, R"(Total: ([0-9,]+) words, ([0-9,]+) lines across 6 files)");
+  const auto total = matches(run, R"(Total: ([0-9,]+) words, ([0-9,]+) lines across 6 files)");
   REQUIRE(total.size() == 1);
   CHECK(number(total[0][1]) == total_words);
   CHECK(number(total[0][2]) == total_lines);
-  CHECK(has(run.out, "No *.csv files found in "));
+  CHECK(has(run, "No *.csv files found in "));
 
   // A directory named like a text file: read_text fails on it, the other files still count.
-  const Output broken = examples("run 'word count: a file that cannot be read*'");
-  CHECK(broken.status == 0);
-  CHECK(has(broken.out, "  Error processing drafts.txt: "));
-  CHECK(has(broken.out, "drafts.txt: Is a directory\n"));
-  CHECK(has(broken.out, "across 6 files"));
+  const std::string broken = runs_ok("word count: a file that cannot be read*");
+  CHECK(has(broken, "  Error processing drafts.txt: "));
+  CHECK(has(broken, "drafts.txt: Is a directory\n"));
+  CHECK(has(broken, "across 6 files"));
 }
 
 TEST_CASE("cli_seed_prime_counts_on_a_process_pool_equal_pi") {
-  const Output explored = examples("explore 'seed: prime*' --iterations 200");
-  CHECK(explored.status == 0);
-  CHECK(has(explored.out, "weft: 1 scenario, 0 with bugs"));
+  explores_clean("seed: prime*");
 
-  const Output run = examples("run 'seed: prime*'");
-  CHECK(run.status == 0);
+  const std::string run = runs_ok("seed: prime*");
   // pi(2,000,000) = 148,933, four times, both ways (the speedup depends on the machine's load).
-  CHECK(has(run.out, "s — [148933, 148933, 148933, 148933]\nParallel: "));
-  CHECK(has(run.out, "s — [148933, 148933, 148933, 148933]\nSpeedup: "));
+  CHECK(has(run, "s — [148933, 148933, 148933, 148933]\nParallel: "));
+  CHECK(has(run, "s — [148933, 148933, 148933, 148933]\nSpeedup: "));
+}
+
+TEST_CASE("cli_seed_sum_of_squares_on_processes_and_the_missing_poison_pill") {
+  explores_clean("seed: sum of squares*");
+  explores_bug("processes: one poison pill short*",
+               {"Deadlock: deadlock: every unfinished thread is blocked",
+                "waits for Queue ipc::Queue@process_queues.cpp"});
+
+  const std::string run = runs_ok("seed: sum of squares*");
+  std::multiset<long> tasks;
+  for (const std::smatch& m :
+       matches(run, R"(  Worker [0-3]: computed sum of squares up to ([0-9,]+)\n)")) {
+    tasks.insert(number(m[1]));
+  }
+  CHECK(tasks == std::multiset<long>{100'000, 200'000, 150'000, 300'000, 250'000, 180'000});
+}
+
+TEST_CASE("cli_seed_shared_value_counts_exactly_with_its_lock_and_loses_updates_without") {
+  explores_clean("seed: shared Value*");
+  explores_bug("shared Value: +=*", {"LostUpdate: lost update of counter"});
+
+  const std::string run = runs_ok("seed: shared Value*");
+  CHECK(has(run, "Counter: 400000\n"));
 }
