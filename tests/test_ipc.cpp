@@ -89,11 +89,6 @@ H pass(const H& handle) {
   return out;
 }
 
-// Both children spin until the parent says go, so that their increments overlap.
-void start_together(const weft::ipc::Value<int>& go) {
-  while (go.load() == 0) std::this_thread::yield();
-}
-
 void add_locked(weft::ipc::Value<long> counter, int n) {
   for (int i = 0; i < n; ++i) {
     std::lock_guard lk(counter.get_lock());
@@ -103,6 +98,22 @@ void add_locked(weft::ipc::Value<long> counter, int n) {
 
 void add_unlocked(weft::ipc::Value<long> counter, int n) {
   for (int i = 0; i < n; ++i) counter += 1;
+}
+
+// Two fork()ed children run `add(counter, 50000)`, released together so that they overlap.
+long count_from_two_children(void (*add)(weft::ipc::Value<long>, int)) {
+  weft::ipc::Value<long> counter(0);
+  weft::ipc::Value<int> go(0);
+  auto child = [&] {
+    while (go.load() == 0) std::this_thread::yield();
+    add(counter, 50000);
+  };
+  const pid_t a = spawn(child);
+  const pid_t b = spawn(child);
+  go.store(1);
+  CHECK(wait_exit(a) == 0);
+  CHECK(wait_exit(b) == 0);
+  return counter.load();
 }
 
 void produce(weft::ipc::Queue<std::string> q, int n) {
@@ -383,39 +394,13 @@ TEST_CASE("ipc_array_and_queue_in_the_model") {
 }
 
 TEST_CASE("proc_value_with_lock_from_two_processes_is_exact") {
-  weft::ipc::Value<long> counter(0);
-  weft::ipc::Value<int> go(0);
-  const pid_t a = spawn([&] {
-    start_together(go);
-    add_locked(counter, 50000);
-  });
-  const pid_t b = spawn([&] {
-    start_together(go);
-    add_locked(counter, 50000);
-  });
-  go.store(1);
-  CHECK(wait_exit(a) == 0);
-  CHECK(wait_exit(b) == 0);
-  CHECK(counter.load() == 100000);
+  CHECK(count_from_two_children(add_locked) == 100000);
 }
 
 TEST_CASE("proc_value_without_lock_may_lose_updates") {
   // Each access is atomic, the increment is not: updates may be lost (how many depends on the
   // machine), but never invented.
-  weft::ipc::Value<long> counter(0);
-  weft::ipc::Value<int> go(0);
-  const pid_t a = spawn([&] {
-    start_together(go);
-    add_unlocked(counter, 50000);
-  });
-  const pid_t b = spawn([&] {
-    start_together(go);
-    add_unlocked(counter, 50000);
-  });
-  go.store(1);
-  CHECK(wait_exit(a) == 0);
-  CHECK(wait_exit(b) == 0);
-  const long total = counter.load();
+  const long total = count_from_two_children(add_unlocked);
   CHECK(total >= 50000);
   CHECK(total <= 100000);
   MESSAGE("unlocked increments lost: " << 100000 - total);
@@ -546,4 +531,35 @@ TEST_CASE("ipc_seed_counter_explored_with_model_processes") {
   const weft::Report locked =
       weft::explore([] { WEFT_ASSERT(seed_counter(true, 2, 2) == 4); }, with(Strategy::PCT, 200));
   CHECK_MESSAGE(locked.ok(), locked.summary());
+}
+
+TEST_CASE("proc_processes_killed_inside_queue_operations_leave_it_consistent") {
+  // A producer killed at an arbitrary point of its put loop (often inside the queue's lock) and a
+  // getter killed while it sleeps in get(): the survivors neither hang nor see a torn item.
+  weft::ipc::Queue<std::vector<int>> q(0, 1024);
+  const pid_t producer = spawn([&] {
+    for (int i = 0;; ++i) q.put(std::vector<int>(static_cast<std::size_t>(i % 50), i));
+  });
+  bool whole = true;
+  for (int i = 0; i < 2000; ++i) {
+    whole &= q.get() == std::vector<int>(static_cast<std::size_t>(i % 50), i);
+  }
+  CHECK(whole);
+  ::kill(producer, SIGKILL);
+  CHECK(wait_exit(producer) == -SIGKILL);
+  int next = 2000;
+  bool intact = true;
+  while (auto v = q.try_get()) {
+    intact &= *v == std::vector<int>(static_cast<std::size_t>(next % 50), next);
+    ++next;
+  }
+  CHECK(intact);
+
+  const pid_t getter = spawn([&] { (void)q.get(); });
+  std::this_thread::sleep_for(20ms);  // asleep in get() by now
+  ::kill(getter, SIGKILL);
+  CHECK(wait_exit(getter) == -SIGKILL);
+  q.put({1, 2, 3});
+  CHECK(q.get_for(5s) == std::vector<int>{1, 2, 3});
+  CHECK(q.empty());
 }

@@ -135,6 +135,17 @@ using detail::shm::SegmentPtr;
                    " created inside explore() cannot cross a process boundary: model processes "
                    "receive copies of their arguments, which share the object");
 }
+// A handle crosses as its memfd; the receiver maps it, or refuses a foreign one.
+inline void send_segment(Writer& w, const SegmentPtr& seg, bool model, const char* type) {
+  if (model) throw_model_handle(type);
+  w.add_fd(detail::shm::fd(*seg));
+}
+inline SegmentPtr receive_segment(Reader& r, detail::shm::Kind kind, std::size_t elem_size,
+                                  const char* type) {
+  SegmentPtr seg = detail::shm::attach(r.take_fd(), kind, elem_size);
+  if (seg == nullptr) throw_bad_segment(type);
+  return seg;
+}
 inline void check_production(const char* type, const Location& where) {
   if (detail::current() != nullptr) [[unlikely]] {
     detail::throw_mode_mismatch(type, where);
@@ -278,13 +289,11 @@ class Value {
   Lock& get_lock() const noexcept { return s_->lock; }
 
   friend void serialize(Writer& w, const Value& v) {
-    if (v.s_->model()) internal::throw_model_handle(kType);
-    w.add_fd(detail::shm::fd(*v.s_->seg));
+    internal::send_segment(w, v.s_->seg, v.s_->model(), kType);
   }
   friend void deserialize(Reader& r, Value& v) {
-    auto seg = detail::shm::attach(r.take_fd(), detail::shm::Kind::Value, sizeof(T));
-    if (seg == nullptr) internal::throw_bad_segment(kType);
-    v.s_ = std::make_shared<State>(std::move(seg));
+    v.s_ = std::make_shared<State>(
+        internal::receive_segment(r, detail::shm::Kind::Value, sizeof(T), kType));
   }
 
  private:
@@ -469,12 +478,10 @@ class Array {
   Lock& get_lock() const noexcept { return s_->lock; }
 
   friend void serialize(Writer& w, const Array& a) {
-    if (a.s_->model()) internal::throw_model_handle(kType);
-    w.add_fd(detail::shm::fd(*a.s_->seg));
+    internal::send_segment(w, a.s_->seg, a.s_->model(), kType);
   }
   friend void deserialize(Reader& r, Array& a) {
-    auto seg = detail::shm::attach(r.take_fd(), detail::shm::Kind::Array, sizeof(T));
-    if (seg == nullptr) internal::throw_bad_segment(kType);
+    auto seg = internal::receive_segment(r, detail::shm::Kind::Array, sizeof(T), kType);
     a.size_ = detail::shm::count(*seg);
     a.s_ = std::make_shared<State>(std::move(seg));
   }
@@ -608,15 +615,12 @@ class Queue {
   std::size_t max_message_bytes() const noexcept { return s_->max_message; }
 
   friend void serialize(Writer& w, const Queue& q) {
-    if (q.model() != nullptr) internal::throw_model_handle(kType);
-    w.add_fd(detail::shm::fd(*q.s_->seg));
+    internal::send_segment(w, q.s_->seg, q.model() != nullptr, kType);
   }
   friend void deserialize(Reader& r, Queue& q) {
-    auto seg = detail::shm::attach(r.take_fd(), detail::shm::Kind::Queue, sizeof(T));
-    if (seg == nullptr) internal::throw_bad_segment(kType);
     auto s = std::make_shared<State>();
-    s->max_message = detail::shm::queue_max_message(*seg);
-    s->seg = std::move(seg);
+    s->seg = internal::receive_segment(r, detail::shm::Kind::Queue, sizeof(T), kType);
+    s->max_message = detail::shm::queue_max_message(*s->seg);
     q.s_ = std::move(s);
   }
 
