@@ -195,6 +195,20 @@ TEST_CASE("proc_pool_as_completed_yields_in_completion_order") {
   CHECK(order == std::vector<int>{5, 400});
 }
 
+TEST_CASE("proc_pool_a_result_is_not_held_back_by_the_long_task_after_it") {
+  // One worker gets quick and slow in one read (they queue behind `first`): quick's result is
+  // batched for a moment, but must not wait for slow to end.
+  weft::ProcessPoolExecutor pool(1);
+  auto first = pool.submit(sleep_ms, 100);
+  while (!first.running()) std::this_thread::sleep_for(1ms);
+  auto quick = pool.submit(square, 9);
+  auto slow = pool.submit(sleep_ms, 1500);
+  CHECK(quick.wait_for(1s));
+  CHECK(!slow.done());
+  CHECK(quick.get() == 81);
+  CHECK(slow.get() == 1500);
+}
+
 TEST_CASE("proc_pool_shutdown_rejects_new_tasks_and_cancel_futures_cancels_pending") {
   weft::ProcessPoolExecutor pool(1);
   auto slow = pool.submit(sleep_ms, 200);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -42,6 +43,8 @@ constexpr int kWorkerFd = 3;
 constexpr int kProtocolError = 70;  // EX_SOFTWARE: the parent sent something unreadable
 // SCM_MAX_FD in Linux: the most descriptors one message may carry.
 constexpr std::size_t kMaxFdsPerMessage = 253;
+// The longest a finished task's result waits in a worker for others to batch with.
+constexpr std::int64_t kMaxResultDelayNs = 100'000;
 
 [[noreturn]] void throw_errno(const char* what) {
   throw std::system_error(errno, std::generic_category(), what);
@@ -251,13 +254,23 @@ static_assert(sizeof(FrameHeader) == kFrameHeader);
 class Worker {
  public:
   explicit Worker(int fd) : fd_(fd) {}
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker() {
+    if (!flusher_.joinable()) return;
+    {
+      std::lock_guard lock(out_m_);
+      stop_ = true;
+    }
+    out_cv_.notify_all();
+    flusher_.join();
+  }
 
   int serve() {
     for (;;) {
-      while (in_.size() - pos_ >= kFrameHeader) {
+      while (complete_frame()) {
         FrameHeader h;
         std::memcpy(&h, in_.data() + pos_, sizeof h);
-        if (in_.size() - pos_ - kFrameHeader < h.bytes) break;
         if (fds_.size() < h.fds) return kProtocolError;
         std::vector<int> fds(fds_.begin(), fds_.begin() + h.fds);
         fds_.erase(fds_.begin(), fds_.begin() + h.fds);
@@ -265,7 +278,6 @@ class Worker {
         pos_ += kFrameHeader + h.bytes;
         switch (static_cast<FrameKind>(h.kind)) {
           case FrameKind::Task:
-            maybe_flush();
             run_task(payload, std::move(fds));
             break;
           case FrameKind::RunProcess:
@@ -276,46 +288,86 @@ class Worker {
       }
       in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(pos_));
       pos_ = 0;
-      // About to block for more input: everything computed so far goes out first.
-      if (!flush()) return 0;
+      {
+        // About to block for more input: everything computed so far goes out first.
+        std::lock_guard lock(out_m_);
+        if (!flush_locked()) return 0;
+      }
       const int got = receive();
       if (got <= 0) return got == 0 ? 0 : kProtocolError;  // EOF: the pool is shutting down
     }
   }
 
  private:
-  // Results go back in batches while tasks are short (one write for many), but none waits
-  // longer than ~100us plus the task being run.
-  void maybe_flush() {
-    if (out_.size() == 0) return;
-    if (out_.size() >= (64u << 10) || now_ns() - first_pending_ns_ > 100'000) flush();
+  bool complete_frame() const {
+    if (in_.size() - pos_ < kFrameHeader) return false;
+    FrameHeader h;
+    std::memcpy(&h, in_.data() + pos_, sizeof h);
+    return in_.size() - pos_ - kFrameHeader >= h.bytes;
   }
 
-  bool flush() {
+  bool flush_locked() {
+    pending_since_ns_ = 0;
     if (out_.size() == 0) return true;
     const bool ok = send_all(fd_, out_.bytes(), out_.fds());
     out_.clear();
     return ok;
   }
 
+  // While more tasks are queued here, results wait to go back in one write (a syscall and a
+  // wake-up of the parent per batch, not per task). This thread bounds the wait: a result
+  // followed by a long task still leaves within kMaxResultDelayNs.
+  void flusher() {
+    std::unique_lock lock(out_m_);
+    while (!stop_) {
+      if (pending_since_ns_ == 0) {
+        out_cv_.wait(lock);
+        continue;
+      }
+      const std::int64_t due = pending_since_ns_ + kMaxResultDelayNs;
+      const std::int64_t now = now_ns();
+      if (now >= due) {
+        flush_locked();
+        continue;
+      }
+      out_cv_.wait_for(lock, std::chrono::nanoseconds(due - now));
+    }
+  }
+
   void run_task(std::span<const std::byte> payload, std::vector<int> fds) {
-    if (out_.size() == 0) first_pending_ns_ = now_ns();
-    const std::size_t fds_before = out_.fds().size();
+    result_.clear();
     Reader r(payload, std::move(fds));
     std::uint64_t id = 0;
     r.read(&id, sizeof id);
-    const std::size_t at = begin_frame(out_, FrameKind::Result);
-    out_.write(&id, sizeof id);
+    const std::size_t at = begin_frame(result_, FrameKind::Result);
+    result_.write(&id, sizeof id);
     try {
       const CodeRef tramp = read_code_ref(r);
       const CodeRef fn = read_code_ref(r);
       const auto t = reinterpret_cast<Trampoline>(resolve(tramp));
-      t(reinterpret_cast<RawFn>(resolve(fn)), r, out_);
+      t(reinterpret_cast<RawFn>(resolve(fn)), r, result_);
     } catch (...) {
-      out_.truncate(at + kFrameHeader + sizeof id);
-      write_current_exception(out_);
+      result_.truncate(at + kFrameHeader + sizeof id);
+      write_current_exception(result_);
     }
-    finish_frame(out_, at, out_.fds().size() - fds_before);
+    finish_frame(result_, at, result_.fds().size());
+
+    std::unique_lock lock(out_m_);
+    out_.write(result_.bytes().data(), result_.bytes().size());
+    for (const int fd : result_.fds()) out_.add_fd(fd);
+    if (out_.size() >= (64u << 10)) {
+      flush_locked();
+      return;
+    }
+    if (!complete_frame()) return;  // serve() flushes before it reads
+    if (pending_since_ns_ != 0) return;
+    pending_since_ns_ = now_ns();
+    if (!flusher_.joinable()) {
+      flusher_ = std::thread([this] { flusher(); });
+    } else {
+      lock.unlock();
+      out_cv_.notify_one();
+    }
   }
 
   // Python's Process: exit status 0, or 1 after printing the exception that escaped.
@@ -358,8 +410,13 @@ class Worker {
   std::vector<std::byte> in_;
   std::size_t pos_ = 0;
   std::deque<int> fds_;
-  Writer out_;
-  std::int64_t first_pending_ns_ = 0;
+  Writer result_;  // the task being answered, built without the lock
+  std::mutex out_m_;
+  std::condition_variable out_cv_;
+  Writer out_;                         // results not sent yet (guarded by out_m_)
+  std::int64_t pending_since_ns_ = 0;  // when the oldest of them was deferred; 0: none
+  bool stop_ = false;
+  std::thread flusher_;  // started at the first deferral
 };
 
 void flush_stdio() {
