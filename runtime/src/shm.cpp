@@ -353,9 +353,13 @@ bool sleep_on(QueueLock& lock, std::atomic<std::uint32_t>& word, std::uint32_t& 
 // Before sleeping, spin a little with the lock released: a peer that is running will usually
 // change the queue within microseconds, and then nobody pays for a futex wake-up.
 template <class Ready>
+void spin(Ready ready) {
+  for (int i = 0; i < 2000 && !ready(); ++i) cpu_relax();
+}
+template <class Ready>
 void spin_until(QueueLock& lock, Ready ready) {
   lock.unlock();
-  for (int i = 0; i < 2000 && !ready(); ++i) cpu_relax();
+  spin(ready);
   lock.relock();
 }
 
@@ -414,17 +418,24 @@ Status queue_put(Segment& s, const std::byte* msg, std::size_t n, Wait wait,
 Status queue_get(Segment& s, std::vector<std::byte>& out, Wait wait, std::chrono::nanoseconds d) {
   QueueHeader& q = s.queue();
   const auto deadline = wait == Wait::For ? deadline_after(d) : SteadyClock::time_point{};
-  QueueLock lock(s);
+  auto ready = [&] {
+    return q.items.load(std::memory_order_relaxed) != 0 ||
+           q.shut_down.load(std::memory_order_relaxed) != 0;
+  };
+  // A getter that outpaces its producer finds the queue empty on almost every item: it waits
+  // for the next one before taking the lock, not after, and so takes the lock once per item.
   bool spun = false;
+  if (wait != Wait::No && !ready()) {
+    spin(ready);
+    spun = true;
+  }
+  QueueLock lock(s);
   while (q.items.load(std::memory_order_relaxed) == 0) {
     if (q.shut_down.load(std::memory_order_relaxed) != 0) return Status::ShutDown;
     if (wait == Wait::No) return Status::NotNow;
     if (!spun) {
       spun = true;
-      spin_until(lock, [&] {
-        return q.items.load(std::memory_order_relaxed) != 0 ||
-               q.shut_down.load(std::memory_order_relaxed) != 0;
-      });
+      spin_until(lock, ready);
       continue;
     }
     if (!sleep_on(lock, q.not_empty_seq, q.getters_waiting, wait, deadline)) {
