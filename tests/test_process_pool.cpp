@@ -188,25 +188,25 @@ TEST_CASE("proc_pool_map_keeps_input_order_and_cancel_stops_pending_tasks") {
 TEST_CASE("proc_pool_as_completed_yields_in_completion_order") {
   weft::ProcessPoolExecutor pool(2);
   std::vector<weft::Future<int>> fs;
-  fs.push_back(pool.submit(sleep_ms, 400));
+  fs.push_back(pool.submit(sleep_ms, 150));
   fs.push_back(pool.submit(sleep_ms, 5));
   std::vector<int> order;
   for (weft::Future<int>& f : weft::as_completed(fs)) order.push_back(f.get());
-  CHECK(order == std::vector<int>{5, 400});
+  CHECK(order == std::vector<int>{5, 150});
 }
 
 TEST_CASE("proc_pool_a_result_is_not_held_back_by_the_long_task_after_it") {
   // One worker gets quick and slow in one read (they queue behind `first`): quick's result is
   // batched for a moment, but must not wait for slow to end.
   weft::ProcessPoolExecutor pool(1);
-  auto first = pool.submit(sleep_ms, 100);
+  auto first = pool.submit(sleep_ms, 50);
   while (!first.running()) std::this_thread::sleep_for(1ms);
   auto quick = pool.submit(square, 9);
-  auto slow = pool.submit(sleep_ms, 1500);
-  CHECK(quick.wait_for(1s));
+  auto slow = pool.submit(sleep_ms, 700);
+  CHECK(quick.wait_for(400ms));
   CHECK(!slow.done());
   CHECK(quick.get() == 81);
-  CHECK(slow.get() == 1500);
+  CHECK(slow.get() == 700);
 }
 
 TEST_CASE("proc_pool_shutdown_rejects_new_tasks_and_cancel_futures_cancels_pending") {
@@ -331,11 +331,11 @@ TEST_CASE("proc_pool_program_explored_in_the_model_and_run_for_real") {
   CHECK(collect_squares(false) == std::vector<int>{1, 4, 9});
 
   const weft::Report wrong =
-      weft::explore([] { collect_squares(true); }, weft_test::with(weft::Strategy::PCT, 300));
+      weft::explore([] { collect_squares(true); }, weft_test::with(weft::Strategy::PCT, 60));
   CHECK(wrong.found(weft::BugKind::AssertionFailure));
 
   const weft::Report right =
-      weft::explore([] { collect_squares(false); }, weft_test::with(weft::Strategy::PCT, 200));
+      weft::explore([] { collect_squares(false); }, weft_test::with(weft::Strategy::PCT, 30));
   CHECK_MESSAGE(right.ok(), right.summary());
 }
 
