@@ -106,6 +106,24 @@ TEST_CASE("proc_process_misuse_throws_logic_error") {
   CHECK(p.exitcode() == 0);
 }
 
+TEST_CASE("proc_processes_move_into_a_vector") {
+  std::vector<weft::Process> ps;
+  for (int code = 0; code < 5; ++code) ps.emplace_back(exits, code);  // reallocates: moves
+  for (weft::Process& p : ps) p.start();
+  std::vector<int> pids;
+  for (weft::Process& p : ps) pids.push_back(p.pid());
+  weft::Process first = std::move(ps.front());
+  ps.front() = weft::Process(exits, 9);  // a moved-from shell takes a new process
+  first.join();
+  CHECK(first.exitcode() == 0);
+  for (std::size_t i = 1; i < ps.size(); ++i) {
+    ps[i].join();
+    CHECK(ps[i].exitcode() == static_cast<int>(i));
+  }
+  ps.clear();  // ps.front() never started: nothing to join
+  for (const int pid : pids) CHECK(reaped(pid));
+}
+
 TEST_CASE("proc_process_destructor_joins_no_zombie_remains") {
   int pid = -1;
   {

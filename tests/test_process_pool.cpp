@@ -362,3 +362,19 @@ TEST_CASE("proc_pool_in_the_model_copies_arguments_and_raises_remote_error") {
       weft_test::with(weft::Strategy::Random, 100));
   CHECK_MESSAGE(r.ok(), r.summary());
 }
+
+TEST_CASE("proc_pool_used_in_the_other_mode_is_a_usage_error") {
+  weft::ProcessPoolExecutor real(1);
+  bool threw = false;
+  const weft::Report r = weft::explore(
+      [&] {
+        try {
+          real.submit(square, 2);
+        } catch (const weft::UsageError& e) {
+          threw = std::string(e.what()).find("ProcessPoolExecutor") != std::string::npos;
+        }
+      },
+      weft_test::with(weft::Strategy::Random, 1));
+  CHECK(threw);
+  CHECK(r.ok());
+}

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <thread>
+#include <utility>
 
 #include <weft/process.hpp>
 
@@ -19,19 +20,52 @@ std::string Process::default_name() {
   return "Process-" + std::to_string(count.fetch_add(1, std::memory_order_relaxed) + 1);
 }
 
-Process::~Process() noexcept(false) {
-  if (!started_ || joined_) {
-    if (pidfd_ >= 0) ::close(pidfd_);
-    return;
+Process::Process(Process&& other) noexcept
+    : name_(std::move(other.name_)),
+      args_(std::move(other.args_)),
+      pid_(std::exchange(other.pid_, -1)),
+      pidfd_(std::exchange(other.pidfd_, -1)),
+      code_(other.code_),
+      ex_(other.ex_),
+      model_(std::move(other.model_)),
+      body_(std::move(other.body_)),
+      thread_(std::move(other.thread_)),
+      started_(std::exchange(other.started_, false)),
+      joined_(other.joined_) {}
+
+Process& Process::operator=(Process&& other) noexcept(false) {
+  if (this != &other) {
+    retire();
+    name_ = std::move(other.name_);
+    args_ = std::move(other.args_);
+    pid_ = std::exchange(other.pid_, -1);
+    pidfd_ = std::exchange(other.pidfd_, -1);
+    code_ = other.code_;
+    ex_ = other.ex_;
+    model_ = std::move(other.model_);
+    body_ = std::move(other.body_);
+    thread_ = std::move(other.thread_);
+    started_ = std::exchange(other.started_, false);
+    joined_ = other.joined_;
   }
+  return *this;
+}
+
+Process::~Process() noexcept(false) { retire(); }
+
+void Process::retire() {
+  if (started_ && !joined_) {
 #ifndef WEFT_PRODUCTION_ONLY
-  if (model_ != nullptr) {
-    if (ex_ == detail::current()) join();
-    return;
-  }
+    if (model_ != nullptr) {
+      if (ex_ == detail::current()) join();
+      return;
+    }
 #endif
-  reap(true);
+    reap(true);
+    joined_ = true;
+  }
   if (pidfd_ >= 0) ::close(pidfd_);
+  pidfd_ = -1;
 }
 
 bool Process::check_model_started(const char* op, const Location& where) {

@@ -76,6 +76,10 @@ class Process {
 
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
+  // Movable (std::vector<Process> works); a moved-from Process is an empty shell that may only
+  // be destroyed or assigned to. Assigning to a started, unjoined Process joins it first.
+  Process(Process&& other) noexcept;
+  Process& operator=(Process&& other) noexcept(false);
   // Joins a started process that was not joined yet.
   ~Process() noexcept(false);
 
@@ -117,6 +121,8 @@ class Process {
   bool check_model_started(const char* op, const Location& where);
   void signal(int sig, const char* op, const Location& where);
   bool reap(bool block);
+  // What the destructor does: join if started and not joined, release the pidfd.
+  void retire();
 
   std::string name_;
   // Production.
