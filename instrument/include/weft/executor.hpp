@@ -35,6 +35,7 @@
 // terminates the process; the fix for that belongs in the fiber runtime.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -287,6 +288,7 @@ class PoolCore {
   // all on the benchmark machine). Long enough to catch the next task of a submit/get loop, short
   // enough not to keep a core busy for an idle pool.
   static constexpr int kSpinPolls = 2000;
+  static constexpr int kMinSpinPolls = 128;
 
   void enqueue_production(std::shared_ptr<FutureStateBase> item,
                           const std::shared_ptr<PoolCore>& self, const Location& where) {
@@ -371,14 +373,7 @@ class PoolCore {
 
   void lock_pop() noexcept {
     while (pop_lock_.exchange(true, std::memory_order_acquire)) {
-      // The holder may have been preempted (more threads than cores): yield after a while.
-      for (int i = 0; pop_lock_.load(std::memory_order_relaxed); ++i) {
-        if (i < 64) {
-          cpu_relax();
-        } else {
-          std::this_thread::yield();
-        }
-      }
+      for (int i = 0; pop_lock_.load(std::memory_order_relaxed); ++i) backoff(i);
     }
   }
   void unlock_pop() noexcept { pop_lock_.store(false, std::memory_order_release); }
@@ -395,6 +390,7 @@ class PoolCore {
         if (spinning) {
           spinning = false;
           idle_.fetch_sub(kSpinner, std::memory_order_seq_cst);
+          adapt_spin(polls);
         }
         if (more) {
           // A backlog: get another worker going, unless one is already looking for work.
@@ -423,16 +419,27 @@ class PoolCore {
       }
       // Spinning: poll the tail (read-shared while nothing changes) until a submit moves it.
       // Every round counts, also one that found a submit between its two steps.
+      const int budget = spin_budget_.load(std::memory_order_relaxed);
       do {
-        ++polls;
-        cpu_relax();
-      } while (polls < kSpinPolls && ptail_.load(std::memory_order_acquire) == &stub_);
-      if (polls < kSpinPolls) continue;
+        spin_pause(++polls);
+      } while (polls < budget && ptail_.load(std::memory_order_acquire) == &stub_);
+      if (polls < budget) continue;
       spinning = false;
       idle_.fetch_sub(kSpinner, std::memory_order_seq_cst);
       sleep_production();
     }
     if (spinning) idle_.fetch_sub(kSpinner, std::memory_order_seq_cst);
+  }
+
+  // The spinner found work after `polls` polls. Before its first yield: spinning pays, double
+  // the budget. After: the submitter was probably waiting for this core (more runnable threads
+  // than cores), halve it. A spin that found nothing says nothing and changes nothing; below
+  // kYieldEvery a spin never yields, so the budget settles where spinning does not hurt.
+  void adapt_spin(int polls) noexcept {
+    const int budget = spin_budget_.load(std::memory_order_relaxed);
+    spin_budget_.store(polls < kYieldEvery ? std::min(kSpinPolls, budget * 2)
+                                           : std::max(kMinSpinPolls, budget / 2),
+                       std::memory_order_relaxed);
   }
 
   // Registers as a sleeper, then (Dekker with enqueue_production) checks the queue once more;
@@ -467,13 +474,8 @@ class PoolCore {
   void shutdown_production(bool wait, bool cancel_futures, const Location& where) {
     check_production(where);
     gate_.fetch_or(kClosed, std::memory_order_seq_cst);
-    for (int i = 0; (gate_.load(std::memory_order_acquire) & ~kClosed) != 0; ++i) {
-      if (i < 64) {
-        cpu_relax();
-      } else {
-        std::this_thread::yield();
-      }
-    }
+    // Submits in flight take a few instructions to finish (or to see kClosed and back out).
+    for (int i = 0; (gate_.load(std::memory_order_acquire) & ~kClosed) != 0; ++i) backoff(i);
     {
       std::lock_guard<Mutex> lock(m_, where);
       shutdown_ = true;  // no worker starts any more: workers_ is final
@@ -515,6 +517,7 @@ class PoolCore {
   alignas(64) QueueLink stub_;
   alignas(64) std::atomic<std::uint64_t> idle_{0};  // kSpinner | unclaimed sleepers
   std::atomic<std::size_t> started_{0};             // workers_.size(), readable without m_
+  std::atomic<int> spin_budget_{kSpinPolls};        // polls before sleeping (adapt_spin)
   std::mutex sleep_m_;
   std::condition_variable sleep_cv_;
   std::size_t tokens_ = 0;  // wake-ups handed out, not yet taken (guarded by sleep_m_)

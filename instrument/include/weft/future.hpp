@@ -22,6 +22,7 @@
 // "Future@file:line.lock" (the Mutex) after the call that created it (submit, Promise).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -72,6 +73,30 @@ inline void cpu_relax() noexcept {
 #elif defined(__aarch64__)
   asm volatile("yield" ::: "memory");
 #endif
+}
+
+// The i-th round (from 1) of a polling loop: a pause, and every kYieldEvery-th round (about 8
+// microseconds) a yield. With more runnable threads than cores (a busy machine), the thread being
+// waited for may be queued behind this one on the same core: pure spinning would then delay exactly
+// what it waits for by a whole spin budget. Not more often: on a busy machine a yield can give the
+// core away for a whole time slice.
+inline constexpr int kYieldEvery = 256;
+inline void spin_pause(int i) noexcept {
+  if (i % kYieldEvery == 0) {
+    std::this_thread::yield();
+  } else {
+    cpu_relax();
+  }
+}
+
+// The i-th round (from 0) of waiting for a lock held for a few instructions: spin at first, then
+// yield, because the holder may have been preempted.
+inline void backoff(int i) noexcept {
+  if (i < 64) {
+    cpu_relax();
+  } else {
+    std::this_thread::yield();
+  }
 }
 
 // Inside a catch (...) handler: lets the exception that unwinds an abandoned schedule's threads
@@ -285,11 +310,7 @@ class FutureStateBase : public QueueLink {
                                      std::memory_order_relaxed)) {
         return;
       }
-      if (i < 64) {
-        cpu_relax();
-      } else {
-        std::this_thread::yield();  // the holder may have been preempted
-      }
+      backoff(i);
       w = word.load(std::memory_order_relaxed);
     }
   }
@@ -458,13 +479,23 @@ class FutureStateBase : public QueueLink {
   }
 
   // Production: spins briefly (the completing thread is usually running), then sleeps on the
-  // word until it is final.
+  // word until it is final. The spin budget adapts per waiting thread: it doubles when a spin
+  // sees the completion before its first yield, and halves when the completion needed a yield
+  // or a sleep — on a busy machine (more runnable threads than cores) the completing thread is
+  // often not running, or queued behind this one, and a full spin would add its length to
+  // every wait.
   void block_until_final(std::uint32_t w) noexcept {
-    for (int i = 0; i < kSpins; ++i) {
-      cpu_relax();
+    const int budget = wait_spin_budget;
+    for (int i = 1; i <= budget; ++i) {
+      spin_pause(i);
       w = word.load(std::memory_order_acquire);
-      if (is_final(w)) return;
+      if (is_final(w)) {
+        wait_spin_budget =
+            i < kYieldEvery ? std::min(kMaxSpins, budget * 2) : std::max(kMinSpins, budget / 2);
+        return;
+      }
     }
+    wait_spin_budget = std::max(kMinSpins, budget / 2);
     for (;;) {
       if ((w & kSleepers) == 0) {
         if (!word.compare_exchange_weak(w, w | kSleepers, std::memory_order_acquire,
@@ -479,9 +510,11 @@ class FutureStateBase : public QueueLink {
       if (is_final(w)) return;
     }
   }
-  // About 25-40 microseconds of pause instructions on the benchmark machine: longer than a
-  // short task on a running worker, much shorter than a scheduler time slice.
-  static constexpr int kSpins = 1000;
+  // At most about 25-40 microseconds of pause instructions on the benchmark machine: longer
+  // than a short task on a running worker, much shorter than a scheduler time slice.
+  static constexpr int kMaxSpins = 1000;
+  static constexpr int kMinSpins = 32;
+  static inline thread_local int wait_spin_budget = kMaxSpins;
 
   // Done: status final, waiters told. Caller holds `m` and sets `done` before releasing it, so
   // that whoever sees the status under `m` (done(), add_waiter) also finds the Event set.
