@@ -56,6 +56,15 @@ void empty_task() {}
 std::atomic<long> counted{0};
 void counting_task() { counted.fetch_add(1, std::memory_order_relaxed); }
 
+// The throughput loop of every pool with futures: n submits, then a get() on each future.
+template <class Submit>
+void submit_all_then_get(long n, Submit submit) {
+  std::vector<decltype(submit())> fs;
+  fs.reserve(static_cast<std::size_t>(n));
+  for (long i = 0; i < n; ++i) fs.push_back(submit());
+  for (auto& f : fs) f.get();
+}
+
 // Waits until `remaining` reaches 0 (the last task notifies).
 void wait_zero(std::atomic<long>& remaining) {
   for (long v = remaining.load(); v != 0; v = remaining.load()) remaining.wait(v);
@@ -67,25 +76,18 @@ std::vector<Pool> make_pools(long tasks, long thread_tasks, long trips, long thr
   auto weft_pool = std::make_shared<weft::ThreadPoolExecutor>(kWorkers);
   pools.push_back(Pool{"weft::ThreadPoolExecutor", tasks, trips,
                        [weft_pool](long n, void (*fn)()) {
-                         std::vector<weft::Future<void>> fs;
-                         fs.reserve(static_cast<std::size_t>(n));
-                         for (long i = 0; i < n; ++i) fs.push_back(weft_pool->submit(fn));
-                         for (auto& f : fs) f.get();
+                         submit_all_then_get(n, [&] { return weft_pool->submit(fn); });
                        },
                        [weft_pool] { weft_pool->submit(empty_task).get(); },
                        [weft_pool] { return weft_pool->submit([] { return 42; }).get(); }});
 
 #if WEFT_BENCH_THREAD_POOL
   auto tp = std::make_shared<thread_pool::ThreadPool>(kWorkers);
-  pools.push_back(Pool{"thread_pool 4.0", tasks, trips,
-                       [tp](long n, void (*fn)()) {
-                         std::vector<std::future<void>> fs;
-                         fs.reserve(static_cast<std::size_t>(n));
-                         for (long i = 0; i < n; ++i) fs.push_back(tp->Submit(fn));
-                         for (auto& f : fs) f.get();
-                       },
-                       [tp] { tp->Submit(empty_task).get(); },
-                       [tp] { return tp->Submit([] { return 42; }).get(); }});
+  pools.push_back(
+      Pool{"thread_pool 4.0", tasks, trips,
+           [tp](long n, void (*fn)()) { submit_all_then_get(n, [&] { return tp->Submit(fn); }); },
+           [tp] { tp->Submit(empty_task).get(); },
+           [tp] { return tp->Submit([] { return 42; }).get(); }});
 #endif
 
 #if WEFT_BENCH_TBB
@@ -153,11 +155,7 @@ std::vector<Pool> make_pools(long tasks, long thread_tasks, long trips, long thr
 
   pools.push_back(Pool{"std::async (thread per task)", thread_tasks, thread_trips,
                        [](long n, void (*fn)()) {
-                         std::vector<std::future<void>> fs;
-                         fs.reserve(static_cast<std::size_t>(n));
-                         for (long i = 0; i < n; ++i)
-                           fs.push_back(std::async(std::launch::async, fn));
-                         for (auto& f : fs) f.get();
+                         submit_all_then_get(n, [&] { return std::async(std::launch::async, fn); });
                        },
                        [] { std::async(std::launch::async, empty_task).get(); },
                        [] { return std::async(std::launch::async, [] { return 42; }).get(); }});
@@ -222,37 +220,30 @@ int main(int argc, char** argv) {
     r.print();
   };
 
-  if (part == 0 || part == 1) {
+  // One measurement over every pool: `count` operations per round, all done by `work`.
+  auto measure = [&](const char* title, const char* unit, long Pool::*count, auto work) {
     std::vector<bench::Variant> vs;
     std::vector<long> per_round;
     for (Pool& p : pools) {
       Pool* pp = &p;
-      per_round.push_back(p.tasks);
-      vs.emplace_back(p.name, [pp] {
-        const double s = bench::seconds([&] { pp->batch(pp->tasks, empty_task); });
-        return s * 1e9 / static_cast<double>(pp->tasks);
+      per_round.push_back(p.*count);
+      vs.emplace_back(p.name, [pp, count, work] {
+        const double s = bench::seconds([&] { work(*pp); });
+        return s * 1e9 / static_cast<double>(pp->*count);
       });
     }
     bench::interleave(vs, rounds);
-    report("(1) throughput: submit N empty tasks (each with its future), then wait for all", vs,
-           "ns/task", per_round);
+    report(title, vs, unit, per_round);
+  };
+  if (part != 2) {
+    measure("(1) throughput: submit N empty tasks (each with its future), then wait for all",
+            "ns/task", &Pool::tasks, [](Pool& p) { p.batch(p.tasks, empty_task); });
   }
-  if (part == 0 || part == 2) {
-    std::vector<bench::Variant> vs;
-    std::vector<long> per_round;
-    for (Pool& p : pools) {
-      Pool* pp = &p;
-      per_round.push_back(p.trips);
-      vs.emplace_back(p.name, [pp] {
-        const double s = bench::seconds([&] {
-          for (long i = 0; i < pp->trips; ++i) pp->trip();
-        });
-        return s * 1e9 / static_cast<double>(pp->trips);
-      });
-    }
-    bench::interleave(vs, rounds);
-    report("(2) round trip: submit one empty task, get its result, repeat", vs, "ns/trip",
-           per_round);
+  if (part != 1) {
+    measure("(2) round trip: submit one empty task, get its result, repeat", "ns/trip",
+            &Pool::trips, [](Pool& p) {
+              for (long i = 0; i < p.trips; ++i) p.trip();
+            });
   }
   const double wall = std::chrono::duration<double>(bench::Clock::now() - wall0).count();
   std::printf("\nparallelism of the timed part (process CPU time / wall time): %.2f\n",
