@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -377,4 +378,61 @@ TEST_CASE("proc_pool_used_in_the_other_mode_is_a_usage_error") {
       weft_test::with(weft::Strategy::Random, 1));
   CHECK(threw);
   CHECK(r.ok());
+}
+
+namespace {
+
+// In a child process: a pool whose workers are busy for long, their pids written to `out`,
+// then wait to be killed.
+void pool_then_wait(proc_helpers::Fd out) {
+  weft::ProcessPoolExecutor pool(2);
+  std::vector<weft::Future<int>> fs;
+  for (int k = 0; k < 8; ++k) fs.push_back(pool.submit(worker_pid));
+  std::set<int> pids;
+  for (auto& f : fs) pids.insert(f.get());
+  // Both workers busy: only PR_SET_PDEATHSIG (not the end of their input) can stop them soon.
+  auto busy1 = pool.submit(sleep_ms, 30000);
+  auto busy2 = pool.submit(sleep_ms, 30000);
+  while (!busy1.running() || !busy2.running()) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(20ms);  // and inside the task
+  for (const int pid : pids) {
+    [[maybe_unused]] const auto n = ::write(out.fd, &pid, sizeof pid);
+  }
+  ::close(out.fd);
+  std::this_thread::sleep_for(30s);
+}
+
+// Gone, or a zombie nobody reaps (an orphan's new parent may not reap in a container).
+bool dead(int pid) {
+  if (::kill(pid, 0) == -1 && errno == ESRCH) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto paren = line.rfind(')');
+  return paren == std::string::npos || line.compare(paren + 2, 1, "Z") == 0;
+}
+
+}  // namespace
+
+TEST_CASE("proc_pool_workers_die_with_their_parent") {
+  int sp[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == 0);
+  weft::Process parent(pool_then_wait, proc_helpers::Fd{sp[1]});
+  ::close(sp[1]);
+  parent.start();
+  std::vector<int> workers;
+  int pid = 0;
+  while (::read(sp[0], &pid, sizeof pid) == sizeof pid) workers.push_back(pid);
+  ::close(sp[0]);
+  REQUIRE(!workers.empty());
+  for (const int w : workers) CHECK(!dead(w));
+  parent.kill();
+  parent.join();
+  CHECK(parent.exitcode() == -SIGKILL);
+  // PR_SET_PDEATHSIG: the orphaned workers are killed at once.
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  for (const int w : workers) {
+    while (!dead(w) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
+    CHECK(dead(w));
+  }
 }
