@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -101,6 +102,9 @@ int die_by_sigkill(int after_ms) {
   std::this_thread::sleep_for(10s);
   return 0;
 }
+int aborts(int) { std::abort(); }
+int exits_quietly(int code) { std::_Exit(code); }
+
 int write_to(proc_helpers::Fd end, std::string text) {
   const auto n = ::write(end.fd, text.data(), text.size());
   ::close(end.fd);
@@ -257,6 +261,20 @@ TEST_CASE("proc_pool_worker_killed_breaks_the_pool_without_hang_or_zombie") {
   pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
   REQUIRE(!pids.empty());
   for (const int pid : pids) CHECK(reaped(pid));
+}
+
+TEST_CASE("proc_pool_worker_that_aborts_or_exits_breaks_the_pool") {
+  {
+    weft::ProcessPoolExecutor pool(1);
+    auto f = pool.submit(aborts, 0);
+    CHECK_THROWS_WITH_AS(f.get(), doctest::Contains("signal 6"), weft::BrokenProcessPool);
+    CHECK_THROWS_AS(pool.submit(square, 1), weft::BrokenProcessPool);
+  }
+  {
+    weft::ProcessPoolExecutor pool(2);
+    auto f = pool.submit(exits_quietly, 3);
+    CHECK_THROWS_WITH_AS(f.get(), doctest::Contains("exit status 3"), weft::BrokenProcessPool);
+  }
 }
 
 TEST_CASE("proc_pool_starts_workers_from_a_process_with_running_threads") {
