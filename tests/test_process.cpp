@@ -3,6 +3,7 @@
 // and no zombie left behind.
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,11 +47,22 @@ TEST_CASE("proc_process_exitcode_follows_python") {
   CHECK(ok.exitcode() == 0);
   CHECK(!ok.is_alive());
 
+  // The child inherits our stderr: point it at a memfd for the duration, then read it back.
+  const int capture = ::memfd_create("stderr", MFD_CLOEXEC);
+  REQUIRE(capture >= 0);
+  const int saved = ::dup(2);
+  ::dup2(capture, 2);
   weft::Process bad(throws, "no such file");
   bad.set_name("loader");
   bad.start();
   bad.join();
-  CHECK(bad.exitcode() == 1);  // and "Process loader: std::invalid_argument: no such file"
+  ::dup2(saved, 2);
+  ::close(saved);
+  CHECK(bad.exitcode() == 1);
+  char text[256] = {};
+  CHECK(::pread(capture, text, sizeof text - 1, 0) > 0);
+  ::close(capture);
+  CHECK(std::string(text) == "Process loader: std::invalid_argument: no such file\n");
 
   weft::Process three(exits, 3);
   three.start();
