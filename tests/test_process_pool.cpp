@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -453,4 +454,24 @@ TEST_CASE("proc_pool_workers_die_with_their_parent") {
     while (!dead(w) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
     CHECK(dead(w));
   }
+}
+
+TEST_CASE("proc_pool_released_by_its_own_done_callback") {
+  // The last reference to the executor dies in a callback on the pool's I/O thread: the
+  // executor cannot join that thread from itself; the thread finishes the work and cleans up.
+  auto pool = std::make_shared<weft::ProcessPoolExecutor>(1);
+  const int pid = pool->submit(worker_pid).get();
+  auto f = pool->submit(sleep_ms, 50);  // still running when the callback is added
+  std::atomic<bool> ran{false};
+  f.add_done_callback([&pool, &ran](weft::Future<int>&) {
+    pool.reset();
+    ran = true;
+  });
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  while ((!ran || !reaped(pid)) && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(2ms);
+  }
+  CHECK(ran);
+  CHECK(reaped(pid));
+  CHECK(f.get() == 50);
 }

@@ -24,6 +24,7 @@
 #include <csignal>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -45,14 +46,16 @@ struct FrameHeader {
 
 }  // namespace
 
-class PoolCore {
+class PoolCore : public std::enable_shared_from_this<PoolCore> {
  public:
   explicit PoolCore(std::size_t workers) : size_(workers == 0 ? 1 : workers) {}
   PoolCore(const PoolCore&) = delete;
   PoolCore& operator=(const PoolCore&) = delete;
   ~PoolCore() {
     shutdown(true, false);
-    if (io_.joinable()) io_.detach();  // destroyed from its own I/O thread (a callback)
+    // The I/O thread holds a reference while it runs: if this runs there, that was the last
+    // one (the executor was dropped in a done-callback) and the thread is about to end.
+    if (io_.joinable()) io_.detach();
     if (event_fd_ >= 0) ::close(event_fd_);
   }
 
@@ -74,7 +77,7 @@ class PoolCore {
         pending_.pop_back();
         throw std::system_error(errno, std::generic_category(), "weft: eventfd");
       }
-      io_ = std::thread([this] { run(); });
+      io_ = std::thread([self = shared_from_this()] { self->run(); });
       return;
     }
     dispatch_locked();
