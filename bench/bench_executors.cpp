@@ -20,9 +20,11 @@
 // comes back through each kind of future. Interleaved rounds, medians of per-round ratios (see
 // bench_common.hpp and docs/BENCHMARKS.md).
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <weft/weft.hpp>
@@ -228,6 +230,9 @@ int main(int argc, char** argv) {
       Pool* pp = &p;
       per_round.push_back(p.*count);
       vs.emplace_back(p.name, [pp, count, work] {
+        // Idle workers of the pool measured just before may still spin (weft's for up to ~80
+        // µs, TBB's longer) and would take a core from this one: let them fall asleep first.
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
         const double s = bench::seconds([&] { work(*pp); });
         return s * 1e9 / static_cast<double>(pp->*count);
       });

@@ -426,6 +426,10 @@ class PoolCore {
       if (polls < budget) continue;
       spinning = false;
       idle_.fetch_sub(kSpinner, std::memory_order_seq_cst);
+      // Gave up: the next spin starts from the full budget again. Without this, budgets halved
+      // on a busy machine could stay small for good: a spinner that gives up before the next
+      // submit never finds work by spinning, so nothing would double them.
+      spin_budget_.store(kSpinPolls, std::memory_order_relaxed);
       sleep_production();
     }
     if (spinning) idle_.fetch_sub(kSpinner, std::memory_order_seq_cst);
@@ -433,8 +437,8 @@ class PoolCore {
 
   // The spinner found work after `polls` polls. Before its first yield: spinning pays, double
   // the budget. After: the submitter was probably waiting for this core (more runnable threads
-  // than cores), halve it. A spin that found nothing says nothing and changes nothing; below
-  // kYieldEvery a spin never yields, so the budget settles where spinning does not hurt.
+  // than cores), halve it; below kYieldEvery a spin never yields. A spin that finds nothing
+  // resets the budget (work_production).
   void adapt_spin(int polls) noexcept {
     const int budget = spin_budget_.load(std::memory_order_relaxed);
     spin_budget_.store(polls < kYieldEvery ? std::min(kSpinPolls, budget * 2)
