@@ -188,3 +188,24 @@ TEST_CASE("proc_process_in_the_model") {
   REQUIRE(!running.ok());
   CHECK(running.bugs[0].message.find("not modelled") != std::string::npos);
 }
+
+TEST_CASE("proc_process_used_in_the_other_mode_is_a_usage_error") {
+  weft::Process real(returns);
+  int usage_errors = 0;
+  const weft::Report r = weft::explore(
+      [&] {
+        for (int k = 0; k < 3; ++k) {
+          try {
+            if (k == 0) real.start();
+            if (k == 1) real.join();
+            if (k == 2) (void)real.exitcode();
+          } catch (const weft::UsageError&) {
+            ++usage_errors;
+          }
+        }
+      },
+      weft_test::with(weft::Strategy::Random, 1));
+  CHECK(r.ok());
+  CHECK(usage_errors == 3);
+  CHECK(real.pid() == -1);  // never started
+}

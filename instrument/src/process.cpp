@@ -68,6 +68,10 @@ void Process::retire() {
   pidfd_ = -1;
 }
 
+void Process::check_production(const Location& where) const {
+  if (detail::current() != nullptr) detail::throw_mode_mismatch("Process", where);
+}
+
 bool Process::check_model_started(const char* op, const Location& where) {
 #ifndef WEFT_PRODUCTION_ONLY
   detail::Execution& ex = detail::model(ex_, "Process", where);
@@ -99,7 +103,7 @@ void Process::start(Location where) {
     return;
   }
 #endif
-  if (detail::current() != nullptr) detail::throw_mode_mismatch("Process", where);
+  check_production(where);
   if (started_) throw std::logic_error("weft::Process::start: the process was started already");
   const detail::proc::Child child = detail::proc::spawn_worker();
   started_ = true;
@@ -138,13 +142,14 @@ void Process::join(Location where) {
     return;
   }
 #endif
-  (void)where;
+  check_production(where);
   if (!started_) throw std::logic_error("weft::Process::join: the process was not started");
   reap(true);
   joined_ = true;
 }
 
 bool Process::join_for_ns(std::int64_t ns, const Location& where) {
+  check_production(where);
   if (!started_) throw std::logic_error("weft::Process::join_for: the process was not started");
   if (reap(false)) {
     join(where);
@@ -177,7 +182,7 @@ bool Process::is_alive(Location where) {
     return started_ && !model_->ended.is_set(where);
   }
 #endif
-  (void)where;
+  check_production(where);
   return started_ && !reap(false);
 }
 
@@ -189,7 +194,7 @@ std::optional<int> Process::exitcode(Location where) {
     return model_->code;
   }
 #endif
-  (void)where;
+  check_production(where);
   if (!started_ || !reap(false)) return std::nullopt;
   return code_;
 }
@@ -204,7 +209,7 @@ void Process::signal(int sig, const char* op, const Location& where) {
                      "at an arbitrary point): test termination in production mode");
   }
 #endif
-  (void)where;
+  check_production(where);
   if (!started_) {
     throw std::logic_error(std::string("weft::Process::") + op + ": the process was not started");
   }

@@ -119,6 +119,8 @@ class Process {
   static std::string default_name();
   bool join_for_ns(std::int64_t ns, const Location& where);
   bool check_model_started(const char* op, const Location& where);
+  // A Process made outside explore() used inside it: UsageError.
+  void check_production(const Location& where) const;
   void signal(int sig, const char* op, const Location& where);
   bool reap(bool block);
   // What the destructor does: join if started and not joined, release the pidfd.
