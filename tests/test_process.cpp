@@ -31,6 +31,7 @@ void returns() {}
 void throws(std::string why) { throw std::invalid_argument(why); }
 void exits(int code) { std::exit(code); }
 void sleeps(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+void checks(int x) { WEFT_ASSERT(x == 0); }
 void naps(int ms) { weft::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 using proc_helpers::reaped;
@@ -175,6 +176,19 @@ TEST_CASE("proc_process_in_the_model") {
       },
       weft_test::with(weft::Strategy::Random, 10));
   CHECK(weft_test::only_bug(misuse).kind == weft::BugKind::Misuse);
+
+  // A named process names its model thread in traces.
+  const weft::Report named = weft::explore(
+      [] {
+        weft::Process p(checks, 1);
+        p.set_name("checker");
+        p.start();
+        p.join();
+      },
+      weft_test::with(weft::Strategy::Random, 5));
+  const weft::Bug bug = weft_test::only_bug(named);
+  CHECK(bug.kind == weft::BugKind::AssertionFailure);
+  CHECK(bug.trace.find("checker") != std::string::npos);
 
   // A running model process cannot be terminated: a clear UsageError, not a silent no-op.
   const weft::Report running = weft::explore(

@@ -31,7 +31,8 @@ Process::Process(Process&& other) noexcept
       body_(std::move(other.body_)),
       thread_(std::move(other.thread_)),
       started_(std::exchange(other.started_, false)),
-      joined_(other.joined_) {}
+      joined_(other.joined_),
+      named_(other.named_) {}
 
 Process& Process::operator=(Process&& other) noexcept(false) {
   if (this != &other) {
@@ -47,6 +48,7 @@ Process& Process::operator=(Process&& other) noexcept(false) {
     thread_ = std::move(other.thread_);
     started_ = std::exchange(other.started_, false);
     joined_ = other.joined_;
+    named_ = other.named_;
   }
   return *this;
 }
@@ -99,7 +101,17 @@ void Process::start(Location where) {
       return;
     }
     started_ = true;
-    thread_ = Thread(std::move(body_), where);
+    if (named_) {
+      // Traces name the model thread after the process when the user named it.
+      thread_ = Thread(
+          [body = std::move(body_), name = name_]() mutable {
+            this_thread::set_name(name);
+            body();
+          },
+          where);
+    } else {
+      thread_ = Thread(std::move(body_), where);
+    }
     return;
   }
 #endif

@@ -85,7 +85,11 @@ class Process {
 
   // Python's name: "Process-<n>" by default (n counts the Processes of this program from 1).
   const std::string& name() const noexcept { return name_; }
-  void set_name(std::string name) { name_ = std::move(name); }
+  // Also the model thread's name in traces (set it before start()).
+  void set_name(std::string name) {
+    name_ = std::move(name);
+    named_ = true;
+  }
 
   void start(Location where = Location::current());
   void join(Location where = Location::current());
@@ -139,6 +143,7 @@ class Process {
   Thread thread_;
   bool started_ = false;
   bool joined_ = false;
+  bool named_ = false;  // set_name() was called
 };
 
 }  // namespace weft
