@@ -5,17 +5,18 @@
 // waiting for a future that can never complete -> Deadlock).
 //
 // Workers start on demand, as in Python: a submit that finds no idle worker starts a new one,
-// up to max_workers; once started a worker lives until shutdown. Tasks run in submission order
-// (one FIFO queue).
+// up to max_workers (in production, so does a worker that finds a backlog); once started a
+// worker lives until shutdown. Tasks start in submission order (one FIFO queue).
 //
 // Production path, per task: one allocation (the future's state with the callable inside it),
 // no lock and usually no system call. The queue is Vyukov's intrusive MPSC queue: a submit is
 // one atomic exchange; workers take turns popping through a spin lock held for a few
-// instructions. At most one idle worker spins (polls the queue for a while, then sleeps); a
-// submit wakes a sleeping worker only when no worker spins, and a worker that pops a task while
-// more are queued wakes (or starts) another, so a burst gets every worker while a trickle keeps
-// one spinning and the rest asleep. Sleeping and waking use a mutex and condition variable,
-// taken only on those transitions. The model path (below, on weft primitives) is unchanged.
+// instructions. At most one idle worker spins (polls the queue for a while, the budget adapting
+// as adapt_spin says, then sleeps); a submit wakes a sleeping worker only when no worker spins,
+// and a worker that pops a task while more are queued wakes (or starts) another, so a burst
+// gets every worker while a trickle keeps one spinning and the rest asleep. Sleeping and waking
+// use a mutex and condition variable, taken only on those transitions. The model path (below,
+// on weft primitives) is unchanged.
 //
 // In model traces the pool's lock is "ThreadPoolExecutor@file:line" (of the constructor), the
 // condition idle workers wait on "ThreadPoolExecutor@file:line.work", its workers are named

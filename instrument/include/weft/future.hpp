@@ -11,12 +11,13 @@
 //
 // In production the status is one atomic word instead, so that the common case — a task runs, its
 // result is read — takes no lock and makes no system call: start and completion are one
-// compare-and-swap each, done() is a load, and get() on a done future is a load. The Mutex is
-// taken only by what needs a list (callbacks, as_completed/wait registrations, timed waits); a
-// registration sets a flag in the word that sends the completion through the lock. A get() on a
-// pending future spins briefly (a pool worker usually finishes a short task within that time),
-// then sleeps on the word (futex) after flagging that someone sleeps, so a completion notifies
-// only when somebody waits.
+// compare-and-swap each, done() is a load, and get() on a done future is a load. What needs a
+// list (callbacks, as_completed/wait registrations, timed waits) takes a lock bit of the same
+// word and sets a flag that sends the completion through that lock; there is no mutex or
+// condition variable per future (the Event a timed wait sleeps on is made by the first timed
+// wait). A get() on a pending future spins briefly (a pool worker usually finishes a short task
+// within that time), then sleeps on the word (futex) after flagging that someone sleeps, so a
+// completion notifies only when somebody waits.
 //
 // In model traces a future's objects are named "Future@file:line" (the Event) and
 // "Future@file:line.lock" (the Mutex) after the call that created it (submit, Promise).
