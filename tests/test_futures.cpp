@@ -595,6 +595,30 @@ TEST_CASE("production_every_submit_racing_shutdown_either_throws_or_runs") {
   }
 }
 
+TEST_CASE("production_tasks_that_submit_tasks_get_every_result") {
+  // Workers are submitters too: pushes from several threads, wake-ups and worker starts from
+  // inside a worker. Two outer tasks on three workers leave one worker for the inner tasks.
+  weft::ThreadPoolExecutor pool(3);
+  constexpr int kOuter = 2;
+  constexpr int kInner = 100;
+  std::vector<weft::Future<long>> outer;
+  for (int t = 0; t < kOuter; ++t) {
+    outer.push_back(pool.submit([&pool, t] {
+      std::vector<weft::Future<long>> inner;
+      for (int i = 0; i < kInner; ++i) {
+        inner.push_back(pool.submit([t, i] { return long{t * 1000 + i}; }));
+      }
+      long sum = 0;
+      for (auto& f : inner) sum += f.get();
+      return sum;
+    }));
+  }
+  for (int t = 0; t < kOuter; ++t) {
+    CHECK(outer[static_cast<std::size_t>(t)].get() ==
+          long{kInner} * t * 1000 + long{kInner} * (kInner - 1) / 2);
+  }
+}
+
 TEST_CASE("production_a_burst_reaches_every_worker") {
   // Two tasks that can only finish together: they need two workers at the same time.
   weft::ThreadPoolExecutor pool(2);
