@@ -156,6 +156,7 @@ std::size_t analyze_directory(const fs::path& directory, const std::string& patt
     std::vector<weft::Future<FileStats>> futures;
     for (const std::string& f : files) futures.push_back(executor.submit(analyze_file, f));
     for (weft::Future<FileStats>& future : weft::as_completed(futures)) {
+      // Python's future_to_file[future]: as_completed yields references into `futures`.
       const std::string& filepath = files[static_cast<std::size_t>(&future - futures.data())];
       if (const std::exception_ptr error = future.exception()) {
         seed::say("  Error processing " + fs::path(filepath).filename().string() + ": " +
