@@ -96,6 +96,11 @@ void add_locked(weft::ipc::Value<long> counter, int n) {
   }
 }
 
+// One counter per worker, handed over as a vector (a handle is a descriptor and no bytes).
+void add_to_each(std::vector<weft::ipc::Value<long>> counters, int n) {
+  for (auto& c : counters) add_locked(c, n);
+}
+
 void add_unlocked(weft::ipc::Value<long> counter, int n) {
   for (int i = 0; i < n; ++i) counter += 1;
 }
@@ -522,6 +527,17 @@ TEST_CASE("proc_ipc_handles_are_process_arguments") {
   for (int i = 0; i < 8; ++i) done.push_back(pool.submit(add_locked, counter, 500));
   for (auto& f : done) f.get();
   CHECK(counter.load() == 4000);
+}
+
+TEST_CASE("proc_a_vector_of_handles_is_a_process_and_task_argument") {
+  std::vector<weft::ipc::Value<long>> counters(3);
+  weft::Process p(add_to_each, counters, 10);
+  p.start();
+  p.join();
+  CHECK(p.exitcode() == 0);
+  weft::ProcessPoolExecutor pool(2);
+  pool.submit(add_to_each, counters, 5).get();
+  for (auto& c : counters) CHECK(c.load() == 15);
 }
 
 TEST_CASE("ipc_seed_counter_explored_with_model_processes") {

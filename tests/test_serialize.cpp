@@ -10,10 +10,13 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -108,6 +111,11 @@ static_assert(!weft::Serializable<std::vector<int*>>);
 static_assert(!weft::Serializable<std::pair<int, void*>>);
 static_assert(!weft::Serializable<user::NotSerializable>);
 static_assert(!weft::Serializable<std::optional<user::NotSerializable>>);
+// Views hold addresses too: the viewed memory does not travel with them.
+static_assert(!weft::Serializable<std::string_view>);
+static_assert(!weft::Serializable<std::span<const int>>);
+static_assert(!weft::Serializable<std::reference_wrapper<int>>);
+static_assert(!weft::Serializable<std::tuple<int, std::string_view>>);
 
 TEST_CASE("serialize_round_trips_every_built_in_kind") {
   CHECK(round_trip(42) == 42);
@@ -275,6 +283,40 @@ TEST_CASE("fds_round_trip_through_a_socketpair_with_scm_rights") {
   ::close(read_end);
   ::close(sp[0]);
   ::close(sp[1]);
+}
+
+namespace user {
+// Encoded as a descriptor and no bytes at all, as ipc handles are.
+struct FdOnly {
+  int fd = -1;
+};
+void serialize(weft::Writer& w, const FdOnly& f) { w.add_fd(f.fd); }
+void deserialize(weft::Reader& r, FdOnly& f) { f.fd = r.take_fd(); }
+}  // namespace user
+
+TEST_CASE("a_vector_of_values_encoded_only_as_descriptors_round_trips") {
+  int p[2];
+  REQUIRE(::pipe(p) == 0);
+  const std::vector<user::FdOnly> three{{p[0]}, {p[1]}, {p[0]}};
+  weft::Writer w;
+  weft::serialize(w, three);
+  std::vector<std::byte> bytes(w.bytes().begin(), w.bytes().end());
+  weft::Reader r(bytes, w.release_fds());
+  std::vector<user::FdOnly> back;
+  weft::deserialize(r, back);
+  REQUIRE(back.size() == 3);
+  for (const user::FdOnly& f : back) {
+    CHECK(::fcntl(f.fd, F_GETFD) != -1);  // a live descriptor of its own
+    ::close(f.fd);
+  }
+  // A length claiming more such values than descriptors came with it is refused.
+  weft::Writer lie;
+  weft::serialize(lie, std::uint64_t{4});
+  weft::Reader short_of_fds(lie.bytes(), {::dup(p[0])});
+  std::vector<user::FdOnly> none;
+  CHECK_THROWS_AS(weft::deserialize(short_of_fds, none), weft::SerializationError);
+  ::close(p[0]);
+  ::close(p[1]);
 }
 
 TEST_CASE("reader_closes_fds_it_was_given_but_never_handed_out") {

@@ -3,8 +3,10 @@
 //
 // Both ends are the same executable (workers re-exec /proc/self/exe), so the format is the
 // machine's native representation: no endianness or versioning concerns. What must never cross
-// is an address: a pointer means nothing in another process, so pointers (and member pointers)
-// are rejected at compile time.
+// is an address: a pointer means nothing in another process, so pointers, member pointers and
+// views (std::string_view, std::span, std::reference_wrapper) are rejected at compile time.
+// A pointer *inside* a trivially copyable struct cannot be detected: such a struct is copied
+// bit for bit, and the pointer dangles in the other process.
 //
 // Built in: trivially copyable types (not pointers), std::string, std::vector, std::array,
 // std::pair, std::tuple and std::optional of serializable types, nested to any depth.
@@ -26,10 +28,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -141,6 +145,7 @@ class Reader {
   }
   bool at_end() const noexcept { return pos_ == bytes_.size(); }
   std::size_t remaining() const noexcept { return bytes_.size() - pos_; }
+  std::size_t fds_remaining() const noexcept { return fds_.size() - next_fd_; }
 
  private:
   std::span<const std::byte> bytes_;
@@ -201,10 +206,21 @@ struct IsArray : std::false_type {};
 template <class T, std::size_t N>
 struct IsArray<std::array<T, N>> : std::true_type {};
 
+// Views are trivially copyable but are addresses too: the viewed memory stays behind.
+template <class T>
+struct IsView : std::false_type {};
+template <class C, class Tr>
+struct IsView<std::basic_string_view<C, Tr>> : std::true_type {};
+template <class T, std::size_t N>
+struct IsView<std::span<T, N>> : std::true_type {};
+template <class T>
+struct IsView<std::reference_wrapper<T>> : std::true_type {};
+
 template <class T>
 inline constexpr bool is_address_v = std::is_pointer_v<std::remove_all_extents_t<T>> ||
                                      std::is_member_pointer_v<std::remove_all_extents_t<T>> ||
-                                     std::is_null_pointer_v<std::remove_all_extents_t<T>>;
+                                     std::is_null_pointer_v<std::remove_all_extents_t<T>> ||
+                                     IsView<std::remove_cv_t<std::remove_all_extents_t<T>>>::value;
 
 template <class T>
 struct SerializableTrait;
@@ -271,13 +287,15 @@ constexpr std::size_t min_encoded_size() {
 inline std::uint64_t read_length(Reader& r, std::size_t min_element_size, const char* what) {
   std::uint64_t n = 0;
   r.read(&n, sizeof n);
-  // Elements that take no bytes at all (empty tuples) cannot be checked against the input:
-  // they are bounded by the same limit as one byte each.
-  const std::size_t each = min_element_size == 0 ? 1 : min_element_size;
-  if (n > r.remaining() / each) {
+  // Elements of unknown size (user types) may take no bytes at all: an ipc handle is one file
+  // descriptor. They are bounded by the bytes plus the descriptors left, as one each.
+  const std::size_t left =
+      min_element_size == 0 ? r.remaining() + r.fds_remaining() : r.remaining() / min_element_size;
+  if (n > left) {
     throw SerializationError(std::string("weft::deserialize: ") + what + " length " +
                              std::to_string(n) + " exceeds the " + std::to_string(r.remaining()) +
-                             " bytes left in the input");
+                             " bytes and " + std::to_string(r.fds_remaining()) +
+                             " descriptors left in the input");
   }
   return n;
 }
