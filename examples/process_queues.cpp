@@ -40,7 +40,7 @@ void worker(Tasks task_queue, Results result_queue, int worker_id) {
 void process_pool(const std::vector<long>& work, int workers, int pills) {
   Tasks tasks;
   Results results;
-  std::deque<weft::Process> processes;  // a Process does not move: a deque never moves them
+  std::deque<weft::Process> processes;
   for (int i = 0; i < workers; ++i) {
     processes.emplace_back(worker, tasks, results, i);
     processes.back().start();

@@ -31,7 +31,7 @@ void increment_unlocked(weft::ipc::Value<int> shared_counter, int n) {
 
 void count_in_processes(void (*body)(weft::ipc::Value<int>, int), int processes, int n) {
   weft::ipc::Value<int> counter(0, "counter");
-  std::deque<weft::Process> workers;  // a Process does not move: a deque never moves them
+  std::deque<weft::Process> workers;
   for (int i = 0; i < processes; ++i) {
     workers.emplace_back(body, counter, n);
     workers.back().start();

@@ -132,7 +132,7 @@ void fill_squares(weft::ipc::Array<long> a) {
 // The seed's shared counter as a program: the same function explored and run for real.
 long seed_counter(bool locked, int processes, int increments) {
   weft::ipc::Value<long> counter(0, "counter");
-  std::deque<weft::Process> workers;  // a Process cannot move
+  std::deque<weft::Process> workers;
   for (int p = 0; p < processes; ++p) {
     workers.emplace_back(locked ? add_locked : add_unlocked, counter, increments);
   }

@@ -21,7 +21,8 @@
 // In model traces the pool's lock is "ThreadPoolExecutor@file:line" (of the constructor), the
 // condition idle workers wait on "ThreadPoolExecutor@file:line.work", its workers are named
 // "<prefix>_<n>" (prefix "pool" by default) and each future's objects "Future@file:line" of its
-// submit (or map) call.
+// submit(f) (or map) call. submit(f, args...) cannot take a defaulted Location after its
+// arguments: those futures are named plain "Future".
 //
 // The destructor is shutdown(true). In model mode, when it runs because an exception is leaving
 // the pool's scope, it avoids scheduling points where it can: a model thread suspended while an
