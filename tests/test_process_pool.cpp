@@ -475,3 +475,54 @@ TEST_CASE("proc_pool_released_by_its_own_done_callback") {
   CHECK(reaped(pid));
   CHECK(f.get() == 50);
 }
+
+// A thread waiting in get() reads its worker's results itself (no hop through the pool's I/O
+// thread); these pin down what must still hold when it does.
+TEST_CASE("proc_pool_waiting_thread_reads_results_itself") {
+  weft::ProcessPoolExecutor pool(2);
+  SUBCASE("one at a time, each result is its own") {
+    for (int k = 0; k < 300; ++k) REQUIRE(pool.submit(square, k).get() == k * k);
+  }
+  SUBCASE("a done-callback run by the reading thread may wait for the same worker") {
+    // f2 queues behind f1 on the one busy worker: f1's callback runs in the thread that read
+    // f1's result, and must be able to wait for f2 (read after the socket was handed back).
+    weft::ProcessPoolExecutor one(1);
+    auto f1 = one.submit(sleep_ms, 30);
+    auto f2 = one.submit(sleep_ms, 40);
+    std::atomic<int> seen{0};
+    f1.add_done_callback([&](weft::Future<int>&) { seen = f2.get(); });
+    CHECK(f1.get() == 30);
+    // get() returns once f1 is done; the callback may still run in the pool's I/O thread.
+    const auto until = std::chrono::steady_clock::now() + 5s;
+    while (seen == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+    CHECK(seen == 40);
+  }
+  SUBCASE("several threads wait for the same and for other futures") {
+    auto a = pool.submit(sleep_ms, 60);
+    auto b = pool.submit(sleep_ms, 20);
+    std::vector<int> got(4, 0);
+    std::vector<std::thread> ts;
+    for (int k = 0; k < 3; ++k) ts.emplace_back([&, k] { got[k] = a.get(); });
+    ts.emplace_back([&] { got[3] = b.get(); });
+    for (auto& t : ts) t.join();
+    CHECK(got == std::vector<int>{60, 60, 60, 20});
+  }
+  SUBCASE("a timed wait keeps its timeout while another thread reads") {
+    auto f = pool.submit(sleep_ms, 300);
+    int got = 0;
+    std::thread reader([&] { got = f.get(); });
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(!f.wait_for(30ms));
+    CHECK(std::chrono::steady_clock::now() - t0 < 250ms);
+    reader.join();
+    CHECK(got == 300);
+  }
+}
+
+TEST_CASE("proc_pool_worker_dying_while_a_thread_reads_its_socket_breaks_the_pool") {
+  weft::ProcessPoolExecutor pool(2);
+  REQUIRE(pool.submit(square, 3).get() == 9);
+  auto f = pool.submit(die_by_sigkill, 50);  // get() is reading the socket when it dies
+  CHECK_THROWS_WITH_AS(f.get(), doctest::Contains("signal 9"), weft::BrokenProcessPool);
+  CHECK_THROWS_AS(pool.submit(square, 1), weft::BrokenProcessPool);
+}

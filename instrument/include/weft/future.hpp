@@ -17,7 +17,9 @@
 // condition variable per future (the Event a timed wait sleeps on is made by the first timed
 // wait). A get() on a pending future spins briefly (a pool worker usually finishes a short task
 // within that time), then sleeps on the word (futex) after flagging that someone sleeps, so a
-// completion notifies only when somebody waits.
+// completion notifies only when somebody waits. A future whose result arrives through I/O (a
+// ProcessPoolExecutor's) may carry a WaitHelper, which an untimed wait calls first: the waiting
+// thread then reads the result itself rather than sleeping until another thread has read it.
 //
 // In model traces a future's objects are named "Future@file:line" (the Event) and
 // "Future@file:line.lock" (the Mutex) after the call that created it (submit, Promise).
@@ -232,6 +234,17 @@ struct QueueLink {
 // ThreadPoolExecutor: tasks are queued through an intrusive link (`next` in the model,
 // `QueueLink` in production), and `queued` keeps the state alive while it is in the queue (no
 // allocation per push).
+// Production: lets a thread about to sleep on a future do the work that completes it instead
+// (a ProcessPoolExecutor's waiting thread reads the worker's socket itself: one wake-up less).
+class WaitHelper {
+ public:
+  // Returns when the future is final or the helper cannot help (then the caller sleeps).
+  virtual void help(FutureStateBase& state) = 0;
+
+ protected:
+  ~WaitHelper() = default;
+};
+
 class FutureStateBase : public QueueLink {
  public:
   // The production status word: a status in the low bits plus two flags.
@@ -331,9 +344,15 @@ class FutureStateBase : public QueueLink {
       return;
     }
     check_production(where);
-    const std::uint32_t w = word.load(std::memory_order_acquire);
-    if (!is_final(w)) [[unlikely]]
-      block_until_final(w);
+    std::uint32_t w = word.load(std::memory_order_acquire);
+    if (is_final(w)) [[likely]]
+      return;
+    if (const std::shared_ptr<WaitHelper> h = helper.lock()) {
+      h->help(*this);
+      w = word.load(std::memory_order_acquire);
+      if (is_final(w)) return;
+    }
+    block_until_final(w);
   }
   // False if the timeout expired first (virtual time in the model).
   template <class R, class P>
@@ -554,6 +573,8 @@ class FutureStateBase : public QueueLink {
   // Model: made with the state (its objects are registered in the same order as ever).
   // Production: made by the first timed wait only, so that a plain task builds no mutex.
   std::unique_ptr<Parts> parts;
+  // Production: set before the future is handed out; untimed waits call it before sleeping.
+  std::weak_ptr<WaitHelper> helper;
 };
 
 inline void CompletionWaiter::advance() {

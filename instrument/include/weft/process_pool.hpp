@@ -197,9 +197,11 @@ class ProcessPoolExecutor {
     detail::proc::finish_frame(frame, at, frame.fds().size());
     Promise<R> promise;
     Future<R> future = promise.get_future();
-    detail::proc::pool_submit(*core_,
-                              std::make_unique<detail::proc::PromiseJob<R>>(std::move(promise)),
-                              std::move(frame));
+    const auto& state = detail::FutureAccess::state(future, Location{});
+    state->helper = detail::proc::pool_helper(core_);
+    auto job = std::make_unique<detail::proc::PromiseJob<R>>(std::move(promise));
+    job->state = state.get();
+    detail::proc::pool_submit(*core_, std::move(job), std::move(frame));
     return future;
   }
 

@@ -56,6 +56,11 @@ class BrokenProcessPool : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+namespace detail {
+class WaitHelper;
+class FutureStateBase;
+}  // namespace detail
+
 namespace detail::proc {
 
 using RawFn = void (*)();
@@ -127,6 +132,9 @@ class Job {
   // The worker's answer: u8 0 + result, or u8 1 + type name + what().
   virtual void complete(Reader& answer) = 0;
   virtual void fail(std::exception_ptr error) = 0;
+
+  // The future's state, for a thread that waits on it and reads the worker's results itself.
+  const FutureStateBase* state = nullptr;
 };
 
 class PoolCore;
@@ -137,6 +145,8 @@ std::shared_ptr<PoolCore> make_pool(std::size_t workers);
 // id to be filled in. Throws BrokenProcessPool, or std::runtime_error after shutdown.
 void pool_submit(PoolCore&, std::unique_ptr<Job> job, Writer&& frame);
 void pool_shutdown(PoolCore&, bool wait, bool cancel_futures);
+// What a pool's futures call before their waiting thread sleeps.
+std::weak_ptr<WaitHelper> pool_helper(const std::shared_ptr<PoolCore>&);
 
 // A live child process running this executable as a worker. The pid is reaped by its owner.
 struct Child {
