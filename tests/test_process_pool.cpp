@@ -526,3 +526,47 @@ TEST_CASE("proc_pool_worker_dying_while_a_thread_reads_its_socket_breaks_the_poo
   CHECK_THROWS_WITH_AS(f.get(), doctest::Contains("signal 9"), weft::BrokenProcessPool);
   CHECK_THROWS_AS(pool.submit(square, 1), weft::BrokenProcessPool);
 }
+
+namespace {
+weft::ipc::Value<long> value_after(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return weft::ipc::Value<long>(7L);
+}
+int int_after(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return ms;
+}
+long sum_all(std::vector<weft::ipc::Value<long>> values) {
+  long sum = 0;
+  for (auto& v : values) sum += v.load();
+  return sum;
+}
+}  // namespace
+
+TEST_CASE("proc_pool_a_result_after_one_carrying_a_descriptor_is_not_stalled") {
+  // A read of the worker's socket comes back short at a result carrying a descriptor; the
+  // result behind it must still be read, though no new readiness edge comes for it.
+  weft::ProcessPoolExecutor pool(1);
+  REQUIRE(pool.submit(int_after, 0).get() == 0);  // the worker is up
+  weft::Future<int> first = pool.submit(int_after, 1);
+  // Keeps whichever thread completes `first` busy while the next two results arrive.
+  first.add_done_callback(
+      [](weft::Future<int>&) { std::this_thread::sleep_for(std::chrono::milliseconds(200)); });
+  weft::Future<weft::ipc::Value<long>> handle = pool.submit(value_after, 20);
+  weft::Future<int> plain = pool.submit(int_after, 40);
+  REQUIRE(plain.wait_for(std::chrono::seconds(10)));
+  CHECK(plain.get() == 40);
+  CHECK(handle.get().load() == 7);
+}
+
+TEST_CASE("proc_more_descriptors_than_one_sendmsg_carries_arrive_whole") {
+  // 300 handles: more than the 253 descriptors one message may carry, both ways in one task.
+  std::vector<weft::ipc::Value<long>> values;
+  for (long i = 0; i < 300; ++i) values.emplace_back(i);
+  weft::ProcessPoolExecutor pool(1);
+  CHECK(pool.submit(sum_all, values).get() == 299L * 300L / 2);
+  weft::Process p(sum_all, values);
+  p.start();
+  p.join();
+  CHECK(p.exitcode() == 0);
+}

@@ -379,7 +379,9 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
   std::string describe_death(Worker& w) {
     int code = 0;
     if (w.child.pid > 0) {
-      if (w.child.pidfd < 0) ::kill(w.child.pid, SIGKILL);  // socket closed but still running
+      // Its socket is closed, but it may still run (a task closed the descriptor): never wait
+      // for a task to end with the I/O thread. A worker that already exited keeps its status.
+      ::kill(w.child.pid, SIGKILL);
       code = wait_exitcode(w.child.pid);
       w.child.pid = -1;
     }
@@ -397,7 +399,8 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
         open = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
         break;
       }
-      if (static_cast<std::size_t>(n) < kReceiveChunk) break;
+      // No early stop on a short read: the socket is edge-triggered, and a read also comes
+      // back short at a chunk that carries descriptors while more data waits behind it.
     }
     return open;
   }

@@ -514,7 +514,10 @@ std::size_t begin_frame(Writer& w, FrameKind kind) {
 void finish_frame(Writer& w, std::size_t at, std::size_t nfds) {
   const std::size_t bytes = w.size() - at - kFrameHeader;
   if (bytes > 0xffffffffu) throw SerializationError("weft: a message is larger than 4 GiB");
-  if (nfds > 0xffffu) throw SerializationError("weft: a message carries too many descriptors");
+  if (nfds > 0xffffu || nfds > (bytes + kFrameHeader) * kMaxFdsPerMessage) {
+    throw SerializationError("weft: a message carries too many descriptors (" +
+                             std::to_string(nfds) + ")");
+  }
   const auto b = static_cast<std::uint32_t>(bytes);
   const auto n = static_cast<std::uint16_t>(nfds);
   w.patch(at, &b, sizeof b);
@@ -541,6 +544,10 @@ ssize_t send_some(int fd, std::span<const std::byte> bytes, std::span<const int>
   msg.msg_iovlen = 1;
   alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
   const std::size_t nfds = std::min(fds.size(), kMaxFdsPerMessage);
+  // More descriptors than one sendmsg carries: these go with a single byte, so that the rest
+  // ride on the bytes right after it and every descriptor arrives no later than its frame's
+  // last byte (finish_frame keeps a frame at least one byte per batch of descriptors long).
+  if (fds.size() > kMaxFdsPerMessage) iov.iov_len = std::min<std::size_t>(bytes.size(), 1);
   if (nfds > 0) {
     msg.msg_control = control;
     msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
