@@ -145,6 +145,28 @@ inline long long arg(int argc, char** argv, const char* name, long long fallback
   return fallback;
 }
 
+// "--name text" from argv, or the default.
+inline std::string string_arg(int argc, char** argv, const char* name, std::string fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  }
+  return fallback;
+}
+
+[[noreturn]] inline void die(const std::string& why);
+
+// Runs `command` (the Python side of a comparison) and reads its one line of results with
+// `format`; any failure ends the benchmark.
+template <class... Out>
+void read_command(const std::string& command, const char* format, Out*... out) {
+  FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) die("cannot run " + command);
+  const int got = std::fscanf(p, format, out...);
+  if (::pclose(p) != 0 || got != static_cast<int>(sizeof...(Out))) {
+    die("python side failed: " + command);
+  }
+}
+
 inline void print_load(const char* when);
 
 // One line about the machine, for the record.

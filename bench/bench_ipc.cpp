@@ -93,12 +93,9 @@ Rates python_round(const std::string& script) {
   const std::string cmd = "python3 " + script + " --rounds 1 --items " +
                           std::to_string(kPythonItems) + " --increments " +
                           std::to_string(kPythonIncrements / 2);
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) bench::die("cannot run " + cmd);
   Rates r{};
-  const int got =
-      std::fscanf(p, "queue_int=%lf queue_str=%lf value=%lf", &r.queue_int, &r.queue_str, &r.value);
-  if (::pclose(p) != 0 || got != 3) bench::die("python side failed: " + cmd);
+  bench::read_command(cmd, "queue_int=%lf queue_str=%lf value=%lf", &r.queue_int, &r.queue_str,
+                      &r.value);
   return r;
 }
 
@@ -111,10 +108,7 @@ Rates weft_round() {
 
 int main(int argc, char** argv) {
   const int rounds = static_cast<int>(bench::arg(argc, argv, "--rounds", 5));
-  std::string script = WEFT_BENCH_IPC_PY;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == "--python") script = argv[i + 1];
-  }
+  const std::string script = bench::string_arg(argc, argv, "--python", WEFT_BENCH_IPC_PY);
   bench::print_machine();
   std::printf(
       "items: %lld (weft) / %d (Python) per queue round; locked increments: 2 x %lld (weft) / "

@@ -44,12 +44,9 @@ double weft_trip_us(weft::ProcessPoolExecutor& pool) {
 std::pair<double, double> python_round(const std::string& script) {
   const std::string cmd = "python3 " + script + " --rounds 1 --workers 2 --batch " +
                           std::to_string(kBatch) + " --trips 500";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) bench::die("cannot run " + cmd);
   double batch = 0;
   double trip = 0;
-  const int got = std::fscanf(p, "batch_us=%lf roundtrip_us=%lf", &batch, &trip);
-  if (::pclose(p) != 0 || got != 2) bench::die("python side failed: " + cmd);
+  bench::read_command(cmd, "batch_us=%lf roundtrip_us=%lf", &batch, &trip);
   return {batch, trip};
 }
 
@@ -57,10 +54,7 @@ std::pair<double, double> python_round(const std::string& script) {
 
 int main(int argc, char** argv) {
   const int rounds = static_cast<int>(bench::arg(argc, argv, "--rounds", 7));
-  std::string script = WEFT_BENCH_PROCESS_POOL_PY;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == "--python") script = argv[i + 1];
-  }
+  const std::string script = bench::string_arg(argc, argv, "--python", WEFT_BENCH_PROCESS_POOL_PY);
   bench::print_machine();
   std::printf("workers: 2, batch of %d tasks, %d (weft) / 500 (Python) round trips, %d rounds\n",
               kBatch, kTrips, rounds);
