@@ -36,12 +36,20 @@ struct Access {
   bool rmw = false;             // writes: the thread read the variable since its last write
 };
 
+// A thread's last read of a variable: a race epoch until the next write by anyone, and the
+// read half of a read-modify-write until the thread's own next write. One slot serves both so
+// that a read is stored once; the flags say which roles it still plays.
+struct ReadSlot {
+  Access read;
+  bool epoch = false;    // a race epoch (cleared by every write)
+  bool pending = false;  // read since the thread's own last write
+};
+
 struct Variable {
   Access last_write;       // thread == kNoThread: only the initial value so far
   Access last_write_read;  // what the last writer had read before writing, if it had
   std::uint64_t writes = 0;
-  std::vector<Access> reads;    // race epochs by thread, reset by each write
-  std::vector<Access> pending;  // by thread: its last read since its own last write
+  std::vector<ReadSlot> slots;  // by thread; sized once, reset by flags
 };
 
 struct Race {
@@ -167,8 +175,7 @@ class RaceChecker final : public Checker {
       v.last_write = Access{};
       v.last_write_read = Access{};
       v.writes = 0;
-      v.reads.clear();
-      v.pending.clear();
+      for (ReadSlot& r : v.slots) r.epoch = r.pending = false;
     });
     return variables_[o];
   }
@@ -186,26 +193,32 @@ class RaceChecker final : public Checker {
     return a;
   }
 
+  ReadSlot& slot(Variable& v, ThreadId t) {
+    if (v.slots.size() <= t) [[unlikely]]
+      v.slots.resize(t + 1);
+    return v.slots[t];
+  }
+
   void read(const Event& e) {
     Variable& v = variable(e.object);
-    Access a = access_of(e);
-    a.write_seq = v.writes;
+    ReadSlot& s = slot(v, e.thread);
+    s.read = access_of(e);
+    s.read.write_seq = v.writes;
+    s.epoch = s.pending = true;
     if (v.last_write.thread != kNoThread && !ordered(v.last_write, e.thread)) {
-      record(make(e.object, v.last_write, true, a, false));
+      record(make(e.object, v.last_write, true, s.read, false));
     }
-    if (v.reads.size() <= e.thread) v.reads.resize(e.thread + 1);
-    v.reads[e.thread] = a;
-    if (v.pending.size() <= e.thread) v.pending.resize(e.thread + 1);
-    v.pending[e.thread] = a;
   }
 
   void write(const Event& e) {
     Variable& v = variable(e.object);
     Access a = access_of(e);
-    // Read-modify-write: the thread read the variable since its own last write.
-    Access own_read;
-    if (e.thread < v.pending.size()) own_read = std::exchange(v.pending[e.thread], Access{});
-    a.rmw = own_read.thread == e.thread;
+    // Read-modify-write: the thread read the variable since its own last write. The slot is
+    // left as it is until the end: nothing below reads the variable.
+    ReadSlot& mine = slot(v, e.thread);
+    static const Access kNone{};
+    const Access& own_read = mine.pending ? mine.read : kNone;
+    a.rmw = mine.pending;
     if (v.last_write.thread != kNoThread && !ordered(v.last_write, e.thread)) {
       Race r = make(e.object, v.last_write, true, a, true);
       r.lost_update = a.rmw && v.last_write.rmw;
@@ -228,14 +241,16 @@ class RaceChecker final : public Checker {
       }
       record(std::move(r));
     }
-    for (const Access& r : v.reads) {
-      if (r.thread == kNoThread || r.thread == e.thread || ordered(r, e.thread)) continue;
-      record(make(e.object, r, false, a, true));
+    for (ReadSlot& r : v.slots) {
+      if (r.epoch && r.read.thread != e.thread && !ordered(r.read, e.thread)) {
+        record(make(e.object, r.read, false, a, true));
+      }
+      r.epoch = false;
     }
     v.last_write_read = own_read;
+    mine.pending = false;
     a.write_seq = ++v.writes;
     v.last_write = a;
-    v.reads.clear();
   }
 
   Race make(ObjectId var, const Access& first, bool first_write, const Access& second,
