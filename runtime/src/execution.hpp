@@ -95,6 +95,8 @@ class Execution final : public Names {
     }
   }
 
+  const std::vector<std::unique_ptr<Checker>>* checkers() const noexcept { return checkers_; }
+
   // --- Names, for checkers' messages
   std::string thread(ThreadId id) const override { return thread_name(id); }
   std::string object(ObjectId id) const override { return object_name(id); }

@@ -144,6 +144,7 @@ std::uint64_t probe_steps(const std::function<void()>& body, Execution& ex, cons
   random.strategy = Strategy::Random;
   random.seed = o.seed ^ 0x9e3779b97f4a7c15ull;
   auto probe = detail::make_scheduler(random);
+  ex.set_checkers(nullptr);
   std::uint64_t steps = 1;
   for (std::uint64_t p = 1; p <= kProbes; ++p) {
     probe->begin_execution(p);
@@ -159,6 +160,7 @@ std::optional<Bug> find_witness(const std::function<void()>& body, Execution& ex
                                 std::uint64_t iteration) {
   constexpr std::uint64_t kTries = 300;
   auto steer = detail::make_witness_scheduler(options.seed, inversion.locks);
+  ex.set_checkers(nullptr);
   for (std::uint64_t k = 1; k <= kTries; ++k) {
     steer->begin_execution(k);
     RunResult w = ex.run(body, *steer, /*record=*/false);
@@ -214,9 +216,10 @@ class Explorer {
   // Runs numbered schedule `i`; false when the strategy has no schedule left.
   std::optional<RunResult> run_one(std::uint64_t i) {
     if (!scheduler_->begin_execution(i)) return std::nullopt;
-    ex_.set_checkers(&checkers_);
+    // checkers_ lives as long as this explorer, so finding its address installed means it is
+    // still this set (re-runs and witness searches install their own, then none).
+    if (ex_.checkers() != &checkers_) ex_.set_checkers(&checkers_);
     RunResult r = ex_.run(body_, *scheduler_, /*record=*/false);
-    ex_.set_checkers(nullptr);
     scheduler_->end_execution(r.steps);
     return r;
   }
@@ -240,7 +243,7 @@ class Explorer {
     // Cycles are looked for among one schedule's edges: in one schedule a thread may do what
     // another thread does in the next (a job claimed once), and joining their edges would
     // report orders no execution has. Within a schedule, edges from any time combine.
-    add_lock_findings(r, *detail::make_lock_graph());
+    if (!r.edges.empty()) add_lock_findings(r, *detail::make_lock_graph());
     report_.iterations = i;
     struct Progress {  // reported once this schedule's bugs are in
       const Explorer& e;
@@ -257,6 +260,7 @@ class Explorer {
       // Another process ran it: every schedule is a function of (seed, iteration), so running
       // it again here gives its decisions.
       scheduler_->begin_execution(i);
+      ex_.set_checkers(nullptr);  // only the decisions are wanted
       (void)ex_.run(body_, *scheduler_, /*record=*/false);
     }
     const Schedule schedule = schedule_of(
@@ -383,6 +387,7 @@ class Explorer {
     // The last schedule, regenerated here (every schedule is a function of its number).
     if (report_.iterations > 0 && report_.bugs.empty()) {
       scheduler_->begin_execution(report_.iterations);
+      ex_.set_checkers(nullptr);
       (void)ex_.run(body_, *scheduler_, /*record=*/false);
       report_.last = Schedule(ex_.decisions());
     }
