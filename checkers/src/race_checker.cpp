@@ -154,14 +154,16 @@ class RaceChecker final : public Checker {
     return threads_[t];
   }
   [[gnu::noinline]] void first_use(ThreadId t) {
-    grow(threads_, threads_used_, t + 1, [](VectorClock& vc) { vc.clear(); });
+    grow(threads_, threads_used_, t + 1,
+         [](VectorClock& vc) { std::fill(vc.begin(), vc.end(), 0); });
     VectorClock& vc = threads_[t];
     if (vc.size() <= t) vc.resize(t + 1, 0);
     if (vc[t] == 0) vc[t] = 1;
   }
   VectorClock& object(ObjectId o) {
     if (o >= objects_used_) [[unlikely]]
-      grow(objects_, objects_used_, o + 1, [](VectorClock& vc) { vc.clear(); });
+      grow(objects_, objects_used_, o + 1,
+           [](VectorClock& vc) { std::fill(vc.begin(), vc.end(), 0); });
     return objects_[o];
   }
   static void tick(VectorClock& vc, ThreadId t) {
