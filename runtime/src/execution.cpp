@@ -238,13 +238,18 @@ std::size_t Execution::run_thread(ThreadId id) {
 }
 
 ThreadId Execution::pick_next(bool yielding) {
-  runnable_.clear();
+  // Written by index into a vector sized for every thread: this runs at every scheduling
+  // point, and push_back's capacity checks were a large part of it.
+  const std::size_t n = threads_.size();
+  if (runnable_.size() < n) runnable_.resize(n);
+  ThreadId* out = runnable_.data();
+  std::size_t count = 0;
   bool blocked = false;
   std::int64_t earliest = INT64_MAX;
-  for (std::size_t i = 0; i < threads_.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     const ThreadState& t = threads_[i];
     if (t.status == ThreadStatus::Runnable) {
-      runnable_.push_back(static_cast<ThreadId>(i));
+      out[count++] = static_cast<ThreadId>(i);
     } else if (t.status == ThreadStatus::Blocked) {
       blocked = true;
       if (t.deadline >= 0) earliest = std::min(earliest, t.deadline);
@@ -254,16 +259,16 @@ ThreadId Execution::pick_next(bool yielding) {
   // deadline. Every thread whose deadline falls on that instant is a candidate, so whether a
   // timeout beats a wake-up from another thread waking at the same instant is the strategy's
   // choice.
-  const bool jumping = runnable_.empty() && earliest != INT64_MAX;
+  const bool jumping = count == 0 && earliest != INT64_MAX;
   if (jumping) {
-    for (std::size_t i = 0; i < threads_.size(); ++i) {
+    for (std::size_t i = 0; i < n; ++i) {
       const ThreadState& t = threads_[i];
       if (t.status == ThreadStatus::Blocked && t.deadline == earliest) {
-        runnable_.push_back(static_cast<ThreadId>(i));
+        out[count++] = static_cast<ThreadId>(i);
       }
     }
   }
-  if (runnable_.empty()) {
+  if (count == 0) {
     if (!blocked) return kNoThread;
     std::vector<BlockedThread> snapshot;
     for (std::size_t i = 0; i < threads_.size(); ++i) {
@@ -283,8 +288,9 @@ ThreadId Execution::pick_next(bool yielding) {
     fail(BugKind::Deadlock, std::move(d.message), std::move(d.details));
     return kNoThread;  // only while unwinding
   }
-  const ThreadId next = scheduler_->next_thread(*this, runnable_, current_, yielding);
-  // `next` must be one of runnable_ (without searching it): a runnable thread or, when time
+  const ThreadId next =
+      scheduler_->next_thread(*this, std::span<const ThreadId>(out, count), current_, yielding);
+  // `next` must be one of the candidates (without searching it): a runnable thread or, when time
   // jumps, one blocked until the earliest deadline.
   const bool valid =
       next < threads_.size() && (jumping ? threads_[next].status == ThreadStatus::Blocked &&
