@@ -85,13 +85,48 @@ class PooledStack {
 
 }  // namespace
 
+// A fiber whose model thread finished is not left to exit: it parks and waits to run the next
+// spawned thread. Creating a Boost.Context fiber and letting it exit cost about a thousand
+// instructions per thread, as much as all the scheduling points of a small schedule.
 struct Fibers::Impl {
   explicit Impl(std::size_t stack_size) : pool(stack_size) { slots.emplace_back(); }
+  struct Job {
+    Entry entry;
+    void* arg;
+  };
   StackPool pool;
+  std::vector<ctx::fiber> idle;  // parked fibers, ready for a new job
   std::vector<ctx::fiber> slots;
+  std::vector<Job> jobs;  // by slot
   std::size_t running = 0;
-  // Who switched last: the resumed side stores the suspended continuation into this slot.
+  // Who switched last: the resumed side stores the suspended continuation into this slot, or
+  // among the idle fibers if it parked.
   std::size_t previous = 0;
+  bool previous_parked = false;
+
+  void store(ctx::fiber&& from) {
+    if (previous_parked) {
+      previous_parked = false;
+      idle.push_back(std::move(from));
+    } else {
+      slots[previous] = std::move(from);
+    }
+  }
+  // The body of every fiber: run the job of the slot it was resumed for, park, repeat. A
+  // forced_unwind (an abandoned schedule, or the pool's end) leaves the loop and the fiber.
+  static ctx::fiber work(Impl* im, ctx::fiber&& from) {
+    im->store(std::move(from));
+    for (;;) {
+      const std::size_t slot = im->running;
+      const Job job = im->jobs[slot];
+      const std::size_t next = job.entry(job.arg, slot);
+      im->previous = slot;
+      im->previous_parked = true;
+      im->running = next;
+      ctx::fiber back = std::move(im->slots[next]).resume();
+      im->store(std::move(back));
+    }
+  }
 };
 
 Fibers::Fibers(std::size_t stack_size) : impl_(std::make_unique<Impl>(stack_size)) {}
@@ -100,14 +135,15 @@ Fibers::~Fibers() { clear(); }
 std::size_t Fibers::spawn(Entry entry, void* arg) {
   Impl* im = impl_.get();
   const std::size_t slot = im->slots.size();
-  im->slots.emplace_back(std::allocator_arg, PooledStack(&im->pool),
-                         [im, entry, arg, slot](ctx::fiber&& from) {
-                           im->slots[im->previous] = std::move(from);
-                           const std::size_t next = entry(arg, slot);
-                           im->previous = slot;
-                           im->running = next;
-                           return std::move(im->slots[next]);
-                         });
+  if (im->jobs.size() <= slot) im->jobs.resize(slot + 1);
+  im->jobs[slot] = Impl::Job{entry, arg};
+  if (!im->idle.empty()) {
+    im->slots.push_back(std::move(im->idle.back()));
+    im->idle.pop_back();
+  } else {
+    im->slots.emplace_back(std::allocator_arg, PooledStack(&im->pool),
+                           [im](ctx::fiber&& from) { return Impl::work(im, std::move(from)); });
+  }
   return slot;
 }
 
@@ -117,7 +153,7 @@ void Fibers::switch_to(std::size_t slot) {
   im->running = slot;
   ctx::fiber from = std::move(im->slots[slot]).resume();
   // Back on this stack: `previous` names whoever resumed us.
-  im->slots[im->previous] = std::move(from);
+  im->store(std::move(from));
 }
 
 std::size_t Fibers::running() const noexcept { return impl_->running; }
@@ -145,7 +181,9 @@ void Fibers::clear() {
   im->previous = 0;
 }
 
-std::size_t Fibers::pooled_stacks() const noexcept { return impl_->pool.pooled(); }
+std::size_t Fibers::pooled_stacks() const noexcept {
+  return impl_->pool.pooled() + impl_->idle.size();
+}
 
 void rethrow_if_forced_unwind() {
   try {

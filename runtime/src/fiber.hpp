@@ -19,7 +19,8 @@ class Fibers {
   Fibers(const Fibers&) = delete;
   Fibers& operator=(const Fibers&) = delete;
 
-  // Creates a suspended fiber in the next free slot; it starts at its first switch_to().
+  // Gives the next free slot a suspended fiber (a parked one whose thread finished, else a new
+  // one); `entry` starts at the slot's first switch_to().
   std::size_t spawn(Entry entry, void* arg);
   void switch_to(std::size_t slot);
   std::size_t running() const noexcept;
