@@ -202,17 +202,50 @@ TEST_CASE("proc_pool_as_completed_yields_in_completion_order") {
 }
 
 TEST_CASE("proc_pool_a_result_is_not_held_back_by_the_long_task_after_it") {
-  // One worker gets quick and slow in one read (they queue behind `first`): quick's result is
-  // batched for a moment, but must not wait for slow to end.
+  // One worker gets first, quick and slow in one read: quick's result is batched for a moment,
+  // but must not wait for slow to end. Many quick tasks first, so that the pool hands this
+  // worker several tasks ahead (it sends one at a time to a worker whose tasks are long).
   weft::ProcessPoolExecutor pool(1);
+  std::vector<int> warm(400);
+  for (int& x : warm) x = 3;
+  for (int r : pool.map(square, warm)) REQUIRE(r == 9);
   auto first = pool.submit(sleep_ms, 50);
-  while (!first.running()) std::this_thread::sleep_for(1ms);
   auto quick = pool.submit(square, 9);
   auto slow = pool.submit(sleep_ms, 700);
   CHECK(quick.wait_for(400ms));
   CHECK(!slow.done());
   CHECK(quick.get() == 81);
   CHECK(slow.get() == 700);
+}
+
+TEST_CASE("proc_pool_short_tasks_do_not_wait_behind_a_long_one_while_a_worker_is_free") {
+  // Python's pool queues about one task ahead per worker; a pool that handed tasks out ahead
+  // regardless of their length would put every other short task behind the long one.
+  weft::ProcessPoolExecutor pool(2);
+  auto slow = pool.submit(sleep_ms, 1500);
+  std::vector<weft::Future<int>> quick;
+  for (int k = 0; k < 10; ++k) quick.push_back(pool.submit(sleep_ms, 2));
+  for (weft::Future<int>& f : quick) CHECK(f.wait_for(1000ms));
+  CHECK(!slow.done());
+  for (weft::Future<int>& f : quick) CHECK(f.get() == 2);
+  CHECK(slow.get() == 1500);
+}
+
+TEST_CASE("proc_pool_done_callback_in_the_io_thread_may_wait_for_a_task_not_yet_sent") {
+  // Nobody calls a.get(): a's callback runs in the pool's I/O thread, and waits for c, which
+  // is still pending then (one task ahead for a worker whose tasks take milliseconds). The
+  // waiting I/O thread must go on reading results and sending tasks, or nothing ever does.
+  weft::ProcessPoolExecutor one(1);
+  auto a = one.submit(sleep_ms, 30);
+  auto b = one.submit(sleep_ms, 10);
+  auto c = one.submit(sleep_ms, 20);
+  std::atomic<int> seen{0};
+  a.add_done_callback([&](weft::Future<int>&) { seen = c.get(); });
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (seen == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+  REQUIRE(seen == 20);
+  CHECK(b.get() == 10);
+  CHECK(a.get() == 30);
 }
 
 TEST_CASE("proc_pool_shutdown_rejects_new_tasks_and_cancel_futures_cancels_pending") {

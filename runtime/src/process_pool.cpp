@@ -5,8 +5,12 @@
 // * a task handed to a worker with room is sent at once by the submitting thread (no hop
 //   through the I/O thread); the others wait in `pending_` and go out in one write per worker
 //   when results come back (the I/O thread is awake then anyway);
-// * up to kInFlight tasks per worker are in its socket at a time, so a worker runs task after
-//   task without waiting, and writes its results in batches;
+// * several tasks per worker are in its socket at a time, so a worker runs task after task
+//   without waiting, and writes its results in batches. How many: about kAheadNs of work by the
+//   worker's measured time per task, 1 to kInFlight. Short tasks go 64 ahead (the round trip
+//   is amortised); long ones one at a time, so that a short task submitted behind a long one
+//   goes to a worker that is free instead of waiting behind it (Python's pool queues about one
+//   task ahead per worker, for the same reason);
 // * the I/O thread sleeps in epoll on the sockets (results, room to write), the workers' pidfds
 //   (death) and an eventfd (shutdown), and reads everything available in one go.
 // * a thread that waits for a future of the pool (get/wait) reads its worker's socket itself
@@ -25,6 +29,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstring>
@@ -39,9 +44,20 @@
 #include <weft/future.hpp>
 
 namespace weft::detail::proc {
+class PoolCore;
 namespace {
 
 constexpr std::size_t kInFlight = 64;
+constexpr std::int64_t kAheadNs = 250'000;
+
+// The pool whose I/O thread this is, if it is one.
+thread_local PoolCore* t_io_thread_of = nullptr;
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 struct FrameHeader {
   std::uint32_t bytes;
@@ -107,6 +123,21 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
   // Runs in a thread that would otherwise sleep until `state` is done: reads the results of
   // the worker that has its task, a batch at a time, until it is done.
   void help(FutureStateBase& state) override {
+    if (t_io_thread_of == this) {
+      // A done-callback run by the I/O thread waits: nobody else reads results or hands out
+      // tasks now (the task waited for may not even have a worker yet), so this thread goes
+      // on doing both until the future is done.
+      std::vector<epoll_event> events(2 * size_ + 1);
+      while (!FutureStateBase::is_final(state.word.load(std::memory_order_acquire))) {
+        {
+          std::lock_guard lock(m_);
+          if (broken_) return;
+          dispatch_locked();
+        }
+        if (!poll_once(events)) return;
+      }
+      return;
+    }
     for (;;) {
       Worker* w = nullptr;
       {
@@ -174,6 +205,25 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
     Reader reader = Reader::None;  // who reads the socket now
     bool death_pending = false;    // seen while a helper read: the I/O thread reports it later
     std::uint32_t events = 0;      // its socket's epoll events
+    // Time per task, measured from the results (0: none yet), and the start of the interval
+    // that the next results end (the worker has had tasks since then).
+    std::int64_t task_ns = 0;
+    std::int64_t busy_since = 0;
+    // How many tasks it may have: about kAheadNs of work; one until a result has been timed.
+    std::size_t window() const {
+      if (task_ns <= 0) return 1;
+      return static_cast<std::size_t>(
+          std::clamp<std::int64_t>(kAheadNs / task_ns, 1, static_cast<std::int64_t>(kInFlight)));
+    }
+    // `done` results arrived now: an average of the last measurements, so that the window
+    // follows a change of task length within a few results.
+    void timed(std::size_t done) {
+      const std::int64_t now = steady_ns();
+      const std::int64_t each =
+          std::max<std::int64_t>(1, (now - busy_since) / static_cast<std::int64_t>(done));
+      task_ns = task_ns <= 0 ? each : (task_ns + each) / 2;
+      busy_since = now;
+    }
   };
   // Complete result frames cut out of a worker's input, with their jobs.
   struct Received {
@@ -224,17 +274,17 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
     while (!pending_.empty()) {
       Worker* best = nullptr;
       for (auto& w : workers_) {
-        if (!w->gone && (best == nullptr || w->in_flight.size() < best->in_flight.size())) {
-          best = w.get();
-        }
+        if (w->gone || w->in_flight.size() >= w->window()) continue;
+        if (best == nullptr || w->in_flight.size() < best->in_flight.size()) best = w.get();
       }
-      if (best == nullptr || best->in_flight.size() >= kInFlight) break;
+      if (best == nullptr) break;
       Pending p = std::move(pending_.front());
       pending_.pop_front();
       if (!p.job->start()) continue;  // cancelled while pending
       const auto bytes = p.frame.bytes();
       best->out.insert(best->out.end(), bytes.begin(), bytes.end());
       for (const int fd : p.frame.release_fds()) best->out_fds.push_back(fd);
+      if (best->in_flight.empty()) best->busy_since = steady_ns();
       best->in_flight.push_back(std::move(p.job));
     }
     for (auto& w : workers_) flush_locked(*w);
@@ -263,6 +313,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
   // The I/O thread.
   void run() {
     pthread_setname_np(pthread_self(), "weft-procpool");
+    t_io_thread_of = this;
     epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
     std::string failure = epoll_fd_ < 0 ? std::string("epoll_create1 failed") : std::string();
     if (failure.empty()) {
@@ -305,6 +356,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
     for (;;) {
       {
         std::lock_guard lock(m_);
+        if (broken_) return;  // by a death seen in a done-callback's wait (help())
         dispatch_locked();
         if (shutdown_ && pending_.empty() &&
             std::all_of(workers_.begin(), workers_.end(),
@@ -312,41 +364,47 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
           return;
         }
       }
-      const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), -1);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        break_pool(std::string("epoll_wait failed: ") + std::strerror(errno));
-        return;
-      }
-      std::string died;
-      bool woken = false;
-      for (int k = 0; k < n; ++k) {
-        const std::uint64_t tag = events[k].data.u64;
-        if (tag == kEventTag) {
-          std::uint64_t v;
-          [[maybe_unused]] const ssize_t r = ::read(event_fd_, &v, sizeof v);
-          woken = true;
-          continue;
-        }
-        const bool exited =
-            (tag % 2) == 1 || (events[k].events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) != 0;
-        serve(*workers_[tag / 2], exited, died);
-      }
-      // A helper saw a death (or had the socket when the pidfd fired), and has left.
-      for (std::size_t i = 0; woken && i < workers_.size(); ++i) {
-        bool pending = false;
-        {
-          std::lock_guard lock(m_);
-          pending = workers_[i]->death_pending && workers_[i]->reader == Reader::None;
-        }
-        if (pending) serve(*workers_[i], true, died);
-      }
-      if (!died.empty()) {
-        break_pool("a worker process of the pool died (" + died +
-                   ") while tasks were running or pending; the pool is broken");
-        return;
-      }
+      if (!poll_once(events)) return;
     }
+  }
+
+  // Waits for events and serves them. False once the pool is broken.
+  bool poll_once(std::vector<epoll_event>& events) {
+    const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), -1);
+    if (n < 0) {
+      if (errno == EINTR) return true;
+      break_pool(std::string("epoll_wait failed: ") + std::strerror(errno));
+      return false;
+    }
+    std::string died;
+    bool woken = false;
+    for (int k = 0; k < n; ++k) {
+      const std::uint64_t tag = events[k].data.u64;
+      if (tag == kEventTag) {
+        std::uint64_t v;
+        [[maybe_unused]] const ssize_t r = ::read(event_fd_, &v, sizeof v);
+        woken = true;
+        continue;
+      }
+      const bool exited =
+          (tag % 2) == 1 || (events[k].events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) != 0;
+      serve(*workers_[tag / 2], exited, died);
+    }
+    // A helper saw a death (or had the socket when the pidfd fired), and has left.
+    for (std::size_t i = 0; woken && i < workers_.size(); ++i) {
+      bool pending = false;
+      {
+        std::lock_guard lock(m_);
+        pending = workers_[i]->death_pending && workers_[i]->reader == Reader::None;
+      }
+      if (pending) serve(*workers_[i], true, died);
+    }
+    if (!died.empty()) {
+      break_pool("a worker process of the pool died (" + died +
+                 ") while tasks were running or pending; the pool is broken");
+      return false;
+    }
+    return true;
   }
 
   // Reads a worker's results and reports its death. A worker a helper reads now is left to
@@ -368,6 +426,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
     {
       std::lock_guard lock(m_);
       got = take_received_locked(w);
+      dispatch_locked();  // room freed: the worker goes on while the callbacks run
       // Before the callbacks run: one of them may wait for a later result of this worker.
       w.reader = Reader::None;
       if (!open || exited) first = !std::exchange(w.gone, true);
@@ -424,6 +483,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
       got.jobs.push_back(std::move(w.in_flight.front()));
       w.in_flight.pop_front();
     }
+    if (!got.jobs.empty()) w.timed(got.jobs.size());
     got.bytes.swap(w.in);
     w.in.assign(got.bytes.begin() + static_cast<std::ptrdiff_t>(pos), got.bytes.end());
     for (; nfds > 0 && !w.in_fds.empty(); --nfds) {

@@ -14,9 +14,10 @@
 //   weft::BrokenProcessPool; later submits throw it; nothing hangs and every child is reaped.
 //
 // Workers start at the first submit and are re-executions of this program (see
-// <weft/detail/subprocess.hpp>): safe from a process that already has threads. Up to 64 tasks
-// per worker are handed to it ahead (Running from then on, no longer cancellable); the others
-// stay pending and cancellable.
+// <weft/detail/subprocess.hpp>): safe from a process that already has threads. Tasks are
+// handed to a worker ahead, about 250 µs of its work by its measured time per task (up to 64
+// short ones, one long one at a time); from then on they are Running, no longer cancellable.
+// The others stay pending and cancellable.
 //
 // Model mode (inside explore): the workers are model threads of an inner ThreadPoolExecutor;
 // each task receives copies of its arguments (nothing is shared, as between processes) and its
