@@ -222,6 +222,11 @@ TEST_CASE("proc_pool_short_tasks_do_not_wait_behind_a_long_one_while_a_worker_is
   // Python's pool queues about one task ahead per worker; a pool that handed tasks out ahead
   // regardless of their length would put every other short task behind the long one.
   weft::ProcessPoolExecutor pool(2);
+  SUBCASE("a fresh pool") {}
+  SUBCASE("a pool whose workers were handed 64 tasks ahead a moment ago") {
+    std::vector<int> warm(2000, 3);
+    for (int r : pool.map(square, warm)) REQUIRE(r == 9);
+  }
   auto slow = pool.submit(sleep_ms, 1500);
   std::vector<weft::Future<int>> quick;
   for (int k = 0; k < 10; ++k) quick.push_back(pool.submit(sleep_ms, 2));

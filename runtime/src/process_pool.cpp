@@ -2,9 +2,9 @@
 // submitting threads and one I/O thread.
 //
 // Costs that dominate on a virtual machine are system calls and cross-core wake-ups, so:
-// * a task handed to a worker with room is sent at once by the submitting thread (no hop
-//   through the I/O thread); the others wait in `pending_` and go out in one write per worker
-//   when results come back (the I/O thread is awake then anyway);
+// * a task for an idle worker is sent at once by the submitting thread (no hop through the
+//   I/O thread); the others wait in `pending_` and go out in one write per worker when results
+//   come back (the I/O thread is awake then anyway);
 // * several tasks per worker are in its socket at a time, so a worker runs task after task
 //   without waiting, and writes its results in batches. How many: about kAheadNs of work by the
 //   worker's measured time per task, 1 to kInFlight. Short tasks go 64 ahead (the round trip
@@ -49,6 +49,9 @@ namespace {
 
 constexpr std::size_t kInFlight = 64;
 constexpr std::int64_t kAheadNs = 250'000;
+// A worker with tasks that has sent nothing for 4 task lengths and this long is busy with a
+// long one (results of short tasks come at least every ~100 µs: see subprocess.cpp).
+constexpr std::int64_t kOverdueNs = 500'000;
 
 // The pool whose I/O thread this is, if it is one.
 thread_local PoolCore* t_io_thread_of = nullptr;
@@ -102,7 +105,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
       io_ = std::thread([self = shared_from_this()] { self->run(); });
       return;
     }
-    dispatch_locked();
+    dispatch_locked(/*at_submit=*/true);
   }
 
   void shutdown(bool wait, bool cancel_futures) {
@@ -215,6 +218,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
       return static_cast<std::size_t>(
           std::clamp<std::int64_t>(kAheadNs / task_ns, 1, static_cast<std::int64_t>(kInFlight)));
     }
+    bool overdue(std::int64_t now) const { return now - busy_since > 4 * task_ns + kOverdueNs; }
     // `done` results arrived now: an average of the last measurements, so that the window
     // follows a change of task length within a few results.
     void timed(std::size_t done) {
@@ -269,12 +273,18 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
   }
 
   // Hands pending tasks to the workers with room, least loaded first, and writes them.
-  void dispatch_locked() {
+  // A submitting thread sends only to an idle worker: a task that arrives while the workers are
+  // busy waits for a result (its worker's pace is known then). Nor does a worker get more while
+  // it is overdue, silent for much longer than its tasks take: its current task is a long one,
+  // and what is sent behind it would wait for it while another worker may be free.
+  void dispatch_locked(bool at_submit = false) {
     if (workers_.empty() || broken_) return;
+    const std::int64_t now = pending_.empty() ? 0 : steady_ns();
     while (!pending_.empty()) {
       Worker* best = nullptr;
       for (auto& w : workers_) {
         if (w->gone || w->in_flight.size() >= w->window()) continue;
+        if (!w->in_flight.empty() && (at_submit || w->overdue(now))) continue;
         if (best == nullptr || w->in_flight.size() < best->in_flight.size()) best = w.get();
       }
       if (best == nullptr) break;
@@ -284,7 +294,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
       const auto bytes = p.frame.bytes();
       best->out.insert(best->out.end(), bytes.begin(), bytes.end());
       for (const int fd : p.frame.release_fds()) best->out_fds.push_back(fd);
-      if (best->in_flight.empty()) best->busy_since = steady_ns();
+      if (best->in_flight.empty()) best->busy_since = now;
       best->in_flight.push_back(std::move(p.job));
     }
     for (auto& w : workers_) flush_locked(*w);
