@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <set>
 #include <stdexcept>
@@ -257,4 +258,86 @@ TEST_CASE("operator_lines_are_recovered_from_debug_information") {
   const weft::Report r = weft::explore([] { lost_update(2, 1); }, strategy_only(Strategy::PCT));
   REQUIRE(r.bugs.size() == 1);
   CHECK(contains(r.bugs[0].trace, "helpers.hpp:18 ("));
+}
+
+TEST_CASE("explore_rejects_a_value_that_is_not_a_strategy") {
+  weft::Options o;
+  o.strategy = static_cast<Strategy>(9);
+  CHECK_THROWS_WITH_AS(weft::explore([] {}, o), doctest::Contains("not a Strategy"),
+                       weft::UsageError);
+}
+
+namespace {
+
+// A body that crashes the process in some schedules: when T1 stores before main loads.
+void crashes_sometimes() {
+  weft::Shared<int> x(0, "x");
+  weft::Thread t([&] { x.store(1); });
+  if (x.load() == 1) {
+    // Only ever in a worker process. Without doctest's handler, which would report a crashed
+    // test case from there.
+    std::signal(SIGSEGV, SIG_DFL);
+    std::raise(SIGSEGV);
+  }
+  t.join();
+}
+
+// A bug that needs a particular interleaving (main loads between T1's two stores), and no
+// race report to find it first: what DFS finds some schedules in.
+void reads_between_two_stores() {
+  weft::Shared<int> x(0, "x");
+  weft::Thread t([&] {
+    x.store(1);
+    x.store(2);
+  });
+  const int v = x.load();
+  t.join();
+  WEFT_ASSERT(v != 1);
+}
+
+}  // namespace
+
+// Isolated exploration (worker processes: the CLI's way) gives the report in-process
+// exploration gives, for every strategy; PCT's step estimate comes from probe runs of the body,
+// which run in a worker process too.
+TEST_CASE("proc_explore_isolated_pct_survives_a_crashing_body") {
+  weft::Options o = with(Strategy::PCT, 200);
+  o.isolate = true;
+  const weft::Report r = weft::explore(crashes_sometimes, o);
+  REQUIRE(r.bugs.size() == 1);
+  CHECK(r.bugs[0].kind == BugKind::Crash);
+  CHECK(contains(r.bugs[0].message, "signal 11"));
+}
+
+TEST_CASE("proc_explore_isolated_reports_equal_in_process_ones") {
+  for (Strategy s : {Strategy::Random, Strategy::PCT, Strategy::POS, Strategy::DFS}) {
+    CAPTURE(static_cast<int>(s));
+    weft::Options o = strategy_only(s, 5000);
+    const weft::Report here = weft::explore(reads_between_two_stores, o);
+    o.isolate = true;
+    const weft::Report there = weft::explore(reads_between_two_stores, o);
+    REQUIRE(here.bugs.size() == 1);
+    CHECK(there.summary() == here.summary());
+    REQUIRE(there.bugs.size() == 1);
+    CHECK(there.bugs[0].schedule.to_string() == here.bugs[0].schedule.to_string());
+    const weft::Report again = weft::replay(reads_between_two_stores, there.bugs[0].schedule);
+    REQUIRE(!again.bugs.empty());
+    CHECK(again.bugs.back().kind == BugKind::AssertionFailure);
+  }
+}
+
+TEST_CASE("proc_explore_isolated_dfs_reports_exhaustion_and_the_last_schedule") {
+  {
+    auto body = [] { locked_counter(2, 1); };
+    weft::Options o = strategy_only(Strategy::DFS, 100000);
+    const weft::Report here = weft::explore(body, o);
+    o.isolate = true;
+    const weft::Report there = weft::explore(body, o);
+    REQUIRE(here.ok());
+    REQUIRE(here.exhausted);
+    CHECK(there.ok());
+    CHECK(there.exhausted);
+    CHECK(there.iterations == here.iterations);
+    CHECK(there.last.to_string() == here.last.to_string());
+  }
 }

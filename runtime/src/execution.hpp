@@ -67,6 +67,9 @@ struct RunResult {
   std::uint64_t steps = 0;
   std::string trace;            // only when recording
   std::vector<LockEdge> edges;  // lock-order edges, for the exploration's LockGraph
+  // Filled by worker processes for a run with bugs: its schedule, which the exploring process
+  // could not regenerate for a strategy whose schedules depend on the ones before (DFS).
+  std::vector<Schedule::Decision> decisions;
 };
 
 class Execution final : public Names {

@@ -58,6 +58,10 @@ void validate(const Options& o) {
   if (detail::current() != nullptr) {
     throw UsageError("weft::explore/replay cannot be called inside a model run");
   }
+  if (to_string(o.strategy) == "?") {
+    throw UsageError("Options::strategy is not a Strategy (value " +
+                     std::to_string(static_cast<long long>(o.strategy)) + ")");
+  }
   if (o.iterations == 0) throw UsageError("Options::iterations must be at least 1");
   if (o.pct_depth < 1) throw UsageError("Options::pct_depth must be at least 1");
   if (o.preemption_bound < -1) throw UsageError("Options::preemption_bound must be -1 or >= 0");
@@ -83,11 +87,16 @@ void add_lock_findings(RunResult& r, detail::LockGraph& graph) {
                 std::make_move_iterator(found.end()));
 }
 
-Schedule schedule_of(const Execution& ex, const Options& o, const std::string& how) {
-  Schedule s(ex.decisions(), how);
+Schedule schedule_of(const std::vector<Schedule::Decision>& decisions, const Options& o,
+                     const std::string& how) {
+  Schedule s(decisions, how);
   s.set_max_steps(o.max_steps);
   s.set_spurious_wakeups(o.spurious_wakeups);
   return s;
+}
+
+Schedule schedule_of(const Execution& ex, const Options& o, const std::string& how) {
+  return schedule_of(ex.decisions(), o, how);
 }
 
 // Re-runs a failing schedule with full recording on (and fresh checkers, as replay() has):
@@ -138,7 +147,8 @@ Bug confirm(const PendingBug& found, const RunResult& again, const Schedule& sch
 
 // PCT needs the number of steps an execution takes. A few random runs, outside the numbered
 // schedules, estimate it without making any schedule depend on the ones before it.
-std::uint64_t probe_steps(const std::function<void()>& body, Execution& ex, const Options& o) {
+std::uint64_t probe_steps(const std::function<void()>& body, Execution& ex, const Options& o,
+                          const std::function<void(std::uint64_t)>& each = {}) {
   constexpr std::uint64_t kProbes = 4;
   Options random = o;
   random.strategy = Strategy::Random;
@@ -148,7 +158,9 @@ std::uint64_t probe_steps(const std::function<void()>& body, Execution& ex, cons
   std::uint64_t steps = 1;
   for (std::uint64_t p = 1; p <= kProbes; ++p) {
     probe->begin_execution(p);
-    steps = std::max(steps, ex.run(body, *probe, /*record=*/false).steps);
+    const std::uint64_t these = ex.run(body, *probe, /*record=*/false).steps;
+    if (each) each(these);
+    steps = std::max(steps, these);
   }
   return steps;
 }
@@ -191,13 +203,17 @@ class Explorer {
         start_(std::chrono::steady_clock::now()) {
     report_.strategy = std::string(to_string(options.strategy));
     report_.seed = options.seed;
-    if (options.strategy == Strategy::PCT) {
-      scheduler_->set_step_estimate(probe_steps(body_, ex_, options_));
-    }
   }
 
   Report run() {
     const bool parallel = options_.strategy != Strategy::DFS && options_.jobs > 1;
+    if (options_.strategy == Strategy::PCT) {
+      // The probes run the body too: where schedules run in worker processes, so do they (a
+      // body that crashes must not take this process with it).
+      scheduler_->set_step_estimate(parallel || options_.isolate
+                                        ? probe_steps_isolated()
+                                        : probe_steps(body_, ex_, options_));
+    }
     if (parallel || options_.isolate) {
       run_in_workers(parallel ? options_.jobs : 1);
     } else {
@@ -256,17 +272,12 @@ class Explorer {
       if (seen_.insert(identity(b)).second) fresh.push_back(std::move(b));
     }
     if (fresh.empty()) return true;
-    if (!decisions_at_hand) {
-      // Another process ran it: every schedule is a function of (seed, iteration), so running
-      // it again here gives its decisions.
-      scheduler_->begin_execution(i);
-      ex_.set_checkers(nullptr);  // only the decisions are wanted
-      (void)ex_.run(body_, *scheduler_, /*record=*/false);
-    }
-    const Schedule schedule = schedule_of(
-        ex_, options_,
-        "found by " + report_.strategy + " (seed " + std::to_string(options_.seed) +
-            "), schedule " + std::to_string(i) + ": " + std::string(to_string(fresh.front().kind)));
+    const std::string how = "found by " + report_.strategy + " (seed " +
+                            std::to_string(options_.seed) + "), schedule " + std::to_string(i) +
+                            ": " + std::string(to_string(fresh.front().kind));
+    // Another process ran it and sent its decisions along.
+    const Schedule schedule = decisions_at_hand ? schedule_of(ex_, options_, how)
+                                                : schedule_of(r.decisions, options_, how);
     absorb_bugs(i, fresh, schedule);
     return !options_.stop_on_first_bug;
   }
@@ -310,6 +321,57 @@ class Explorer {
 
   // --- worker processes
 
+  // probe_steps() in a child process, which sends each probe's step count as it ends. When a
+  // probe crashes, the estimate comes from the probes before it, or is kFallbackSteps: either
+  // way a function of the body and the options, so every worker gets the same.
+  std::uint64_t probe_steps_isolated() {
+    constexpr std::uint64_t kFallbackSteps = 1000;
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+    std::fflush(nullptr);  // buffered output must not be written twice
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      const int e = errno;
+      ::close(fds[0]);
+      ::close(fds[1]);
+      throw std::system_error(e, std::generic_category(), "fork");
+    }
+    if (pid == 0) {
+      ::close(fds[0]);
+      int code = 0;
+      auto send = [&](std::uint64_t v) {
+        if (::write(fds[1], &v, sizeof v) != static_cast<ssize_t>(sizeof v)) ::_exit(3);
+      };
+      try {
+        send(probe_steps(body_, ex_, options_, send));  // the estimate itself comes last
+      } catch (...) {
+        code = 3;
+      }
+      ::_exit(code);
+    }
+    ::close(fds[1]);
+    std::vector<std::uint64_t> values;
+    std::uint64_t v = 0;
+    std::size_t got = 0;
+    for (;;) {
+      const ssize_t n = ::read(fds[0], reinterpret_cast<char*>(&v) + got, sizeof v - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+      if (got == sizeof v) {
+        values.push_back(v);
+        got = 0;
+      }
+    }
+    ::close(fds[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !values.empty()) return values.back();
+    const std::uint64_t best = values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+    return best != 0 ? best : kFallbackSteps;
+  }
+
   struct Slot {  // shared with one worker: what it runs now, and that run's decisions
     std::uint64_t iteration;
     std::uint64_t count;
@@ -321,7 +383,10 @@ class Explorer {
     detail::WireReader in;
     bool done = false;  // sent its end marker
     bool exited = false;
-    std::uint64_t last = 0;  // last iteration it reported
+    bool exhausted = false;      // its end marker says the strategy had no schedule left
+    std::uint64_t last = 0;      // last iteration it reported
+    std::uint64_t last_run = 0;  // from its end marker: the last schedule it ran, and its decisions
+    std::vector<Schedule::Decision> last_decisions;
   };
 
   void run_in_workers(unsigned jobs) {
@@ -374,7 +439,11 @@ class Explorer {
         continue;
       }
       const Worker& w = workers[owner(next)];
-      if (w.exited && w.last < next) break;  // it stopped (time budget): nothing more in order
+      if (w.exited && w.last < next) {
+        // It stopped (time budget, or the strategy had no schedule left): nothing more in order.
+        if (w.exhausted) report_.exhausted = true;
+        break;
+      }
       wait_for_records(workers, ready, slot, decisions);
     }
     for (Worker& w : workers) {
@@ -384,12 +453,18 @@ class Explorer {
       }
       ::close(w.fd);
     }
-    // The last schedule, regenerated here (every schedule is a function of its number).
+    // The last schedule: as its worker ran it, or regenerated here (a schedule of a strategy
+    // other than DFS is a function of its number).
     if (report_.iterations > 0 && report_.bugs.empty()) {
-      scheduler_->begin_execution(report_.iterations);
-      ex_.set_checkers(nullptr);
-      (void)ex_.run(body_, *scheduler_, /*record=*/false);
-      report_.last = Schedule(ex_.decisions());
+      const Worker& w = workers[owner(report_.iterations)];
+      if (w.last_run == report_.iterations) {
+        report_.last = Schedule(w.last_decisions);
+      } else if (options_.strategy != Strategy::DFS) {
+        scheduler_->begin_execution(report_.iterations);
+        ex_.set_checkers(nullptr);
+        (void)ex_.run(body_, *scheduler_, /*record=*/false);
+        report_.last = Schedule(ex_.decisions());
+      }
     }
   }
 
@@ -451,6 +526,9 @@ class Explorer {
       while (std::optional<detail::WireRecord> rec = w.in.next()) {
         if (rec->end) {
           w.done = true;
+          w.exhausted = rec->exhausted;
+          w.last_run = rec->iteration;
+          w.last_decisions = std::move(rec->last);
           continue;
         }
         w.last = rec->iteration;
@@ -476,17 +554,25 @@ class Explorer {
     int code = 0;
     try {
       ex_.set_mirror(decisions, capacity, &slot->count);
+      bool exhausted = false;
+      std::uint64_t ran = 0;
       for (std::uint64_t i = w + 1; i <= options_.iterations; i += jobs) {
         if (i > w + 1 && out_of_time()) break;
         slot->iteration = i;
         std::optional<RunResult> r = run_one(i);
-        if (!r) break;
+        if (!r) {
+          exhausted = true;
+          break;
+        }
+        ran = i;
         const bool buggy = !r->bugs.empty();
+        if (buggy) r->decisions = ex_.decisions();
         detail::write_record(fd, i, *r);
         if (buggy && options_.stop_on_first_bug) break;
       }
       slot->iteration = 0;
-      detail::write_end(fd);
+      detail::write_end(fd, exhausted, ran,
+                        ran != 0 ? ex_.decisions() : std::vector<Schedule::Decision>{});
     } catch (...) {
       code = 3;
     }

@@ -22,6 +22,10 @@ class Out {
     u64(v.size());
     for (const std::string& s : v) str(s);
   }
+  void decisions(const std::vector<Schedule::Decision>& v) {
+    u64(v.size());
+    for (const Schedule::Decision& d : v) u64((std::uint64_t{d.bound} << 32) | d.value);
+  }
   void send(int fd) {
     std::string framed;
     const std::uint64_t n = buf_.size();
@@ -62,6 +66,18 @@ class In {
     for (std::string& s : v) s = str();
     return v;
   }
+  std::vector<Schedule::Decision> decisions() {
+    const std::uint64_t n = u64();
+    if (static_cast<std::uint64_t>(end_ - p_) / sizeof n < n)
+      throw std::runtime_error("short record");
+    std::vector<Schedule::Decision> v(n);
+    for (Schedule::Decision& d : v) {
+      const std::uint64_t x = u64();
+      d.value = static_cast<std::uint32_t>(x);
+      d.bound = static_cast<std::uint32_t>(x >> 32);
+    }
+    return v;
+  }
 
  private:
   const char* p_;
@@ -93,12 +109,17 @@ void write_record(int fd, std::uint64_t iteration, const RunResult& r) {
     o.str(e.from_site);
     o.str(e.to_site);
   }
+  o.decisions(r.decisions);
   o.send(fd);
 }
 
-void write_end(int fd) {
+void write_end(int fd, bool exhausted, std::uint64_t last_iteration,
+               const std::vector<Schedule::Decision>& last) {
   Out o;
   o.u64(2);
+  o.u64(exhausted ? 1 : 0);
+  o.u64(last_iteration);
+  o.decisions(last);
   o.send(fd);
 }
 
@@ -127,6 +148,9 @@ std::optional<WireRecord> WireReader::next() {
   WireRecord rec;
   if (in.u64() == 2) {
     rec.end = true;
+    rec.exhausted = in.u64() != 0;
+    rec.iteration = in.u64();
+    rec.last = in.decisions();
     return rec;
   }
   rec.iteration = in.u64();
@@ -149,6 +173,7 @@ std::optional<WireRecord> WireReader::next() {
     e.from_site = in.str();
     e.to_site = in.str();
   }
+  rec.result.decisions = in.decisions();
   return rec;
 }
 

@@ -17,10 +17,15 @@ struct WireRecord {
   bool end = false;
   std::uint64_t iteration = 0;
   RunResult result;
+  // End marker: the strategy had no schedule left (DFS covered the space), and the decisions
+  // of the last schedule the worker ran (iteration = its number, 0 if it ran none).
+  bool exhausted = false;
+  std::vector<Schedule::Decision> last;
 };
 
 void write_record(int fd, std::uint64_t iteration, const RunResult& r);
-void write_end(int fd);
+void write_end(int fd, bool exhausted, std::uint64_t last_iteration,
+               const std::vector<Schedule::Decision>& last);
 
 // Buffers a pipe's bytes and cuts them into records.
 class WireReader {
