@@ -331,10 +331,15 @@ class RaceChecker final : public Checker {
         const std::string w2 = value_text(r.second.value);
         const std::string read2 = value_text(r.second_read.value);
         const std::string read1 = value_text(r.first_read.value);
-        f.message = "lost update of " + var + ": " + t2 + " wrote " + var + "=" + w2 + " over " +
-                    t1 + "'s write of " + w1 + "; ";
-        f.message +=
-            (!read1.empty() && read1 == read2) ? "both read " + read2 : t2 + " had read " + read2;
+        // Values of a type that cannot be shown are left out rather than printed empty.
+        f.message = "lost update of " + var + ": " + t2 + " wrote " + var;
+        if (!w2.empty()) f.message += "=" + w2;
+        f.message += " over " + t1 + "'s write";
+        if (!w1.empty()) f.message += " of " + w1;
+        if (!read2.empty()) {
+          f.message += (!read1.empty() && read1 == read2) ? "; both read " + read2
+                                                          : "; " + t2 + " had read " + read2;
+        }
         f.message += " (" + t1 + " at " + site1 + ", " + t2 + " at " + site2 + ")";
       } else {
         f.message = "lost update of " + var + ": " + t1 + " (" + site1 + ") and " + t2 + " (" +

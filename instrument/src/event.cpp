@@ -2,7 +2,9 @@
 
 namespace weft {
 
-void Event::set(Location where) {
+void Event::set(Location where) { set_as(detail::OpKind::Set, nullptr, where); }
+
+void Event::set_as(detail::OpKind kind, const char* value, const Location& where) {
   if (detail::production(model_.execution())) [[likely]] {
     {
       std::lock_guard lock(m_);
@@ -13,7 +15,8 @@ void Event::set(Location where) {
     return;
   }
   detail::Execution& ex = detail::model(model_.execution(), "Event", where);
-  detail::point(ex, detail::OpKind::Release, model_.id(), where);
+  detail::point(ex, kind, model_.id(), where);
+  if (value != nullptr && detail::recording(ex)) detail::trace_value(ex, value);
   detail::sync(ex, model_.id(), detail::Sync::Release);
   flag_ = true;
   ++sets_;
@@ -26,7 +29,7 @@ void Event::clear(Location where) {
     flag_ = false;
     return;
   }
-  detail::point(detail::model(model_.execution(), "Event", where), detail::OpKind::Store,
+  detail::point(detail::model(model_.execution(), "Event", where), detail::OpKind::Clear,
                 model_.id(), where);
   flag_ = false;
 }
@@ -37,7 +40,7 @@ bool Event::is_set(Location where) const {
     return flag_;
   }
   detail::Execution& ex = detail::model(model_.execution(), "Event", where);
-  detail::point(ex, detail::OpKind::Load, model_.id(), where);
+  detail::point(ex, detail::OpKind::IsSet, model_.id(), where);
   if (detail::recording(ex)) detail::trace_value(ex, flag_ ? "true" : "false");
   if (flag_) detail::sync(ex, model_.id(), detail::Sync::Acquire);
   return flag_;

@@ -122,6 +122,24 @@ std::string_view to_string(OpKind k) {
       return "acquire";
     case OpKind::Release:
       return "release";
+    case OpKind::Put:
+      return "put";
+    case OpKind::Get:
+      return "get";
+    case OpKind::TaskDone:
+      return "task_done";
+    case OpKind::Shutdown:
+      return "shutdown";
+    case OpKind::Size:
+      return "size";
+    case OpKind::Set:
+      return "set";
+    case OpKind::Clear:
+      return "clear";
+    case OpKind::IsSet:
+      return "is_set";
+    case OpKind::Done:
+      return "done";
     case OpKind::Other:
       return "op";
   }
@@ -565,7 +583,6 @@ std::string Execution::format_trace() const {
     w[3] = std::max(w[3], r.value.size());
   }
   std::string out;
-  if (first > 0) out += "  ... " + std::to_string(first) + " earlier operations not shown\n";
   for (const Row& r : rows) {
     out += "  ";
     out += std::string(w[0] - r.step.size(), ' ') + r.step + "  ";
@@ -575,6 +592,10 @@ std::string Execution::format_trace() const {
     out += r.where;
     while (!out.empty() && out.back() == ' ') out.pop_back();
     out += '\n';
+    // Under the column header, where the rows it stands for would be.
+    if (&r == &rows.front() && first > 0) {
+      out += "  ... " + std::to_string(first) + " earlier operations not shown\n";
+    }
   }
   return out;
 }

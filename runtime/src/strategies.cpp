@@ -101,6 +101,14 @@ class PctScheduler final : public Scheduler {
   std::int64_t lowest_ = 0;
 };
 
+// The operations POS lets commute on one object. Queue get, Event::is_set and Queue::size were
+// traced as loads before they had kinds of their own; they still count as reads so that POS
+// explores the same schedules for the same seed (a get does change the queue: whether it should
+// conflict with other gets is a separate decision).
+bool is_read(OpKind k) {
+  return k == OpKind::Load || k == OpKind::Get || k == OpKind::IsSet || k == OpKind::Size;
+}
+
 // POS (Yuan, Yang, Gu, CAV 2018, partial order sampling): every pending operation gets a random
 // priority; the highest runs; after it runs, the pending operations that race with it (same
 // object, not both reads) get fresh priorities.
@@ -124,12 +132,12 @@ class PosScheduler final : public Scheduler {
       if (priority_[t] > priority_[best]) best = t;
     }
     const ObjectId object = ex.pending_object(best);
-    const bool read = ex.pending_kind(best) == OpKind::Load;
+    const bool read = is_read(ex.pending_kind(best));
     priority_[best] = kUnset;
     if (object != kNoObject) {
       for (ThreadId t : runnable) {
         if (t == best || ex.pending_object(t) != object) continue;
-        if (read && ex.pending_kind(t) == OpKind::Load) continue;
+        if (read && is_read(ex.pending_kind(t))) continue;
         priority_[t] = kUnset;
       }
     }

@@ -144,10 +144,12 @@ class Atomic {
     }
     a_.store(after, std::memory_order_relaxed);
     if (detail::recording(ex)) {
-      detail::trace_value(
-          ex, op == Op::Load || op == Op::Store
-                  ? detail::format_value(op == Op::Load ? before : after)
-                  : detail::format_value(before) + " -> " + detail::format_value(after));
+      if (op == Op::Load || op == Op::Store) {
+        detail::trace_value(ex, detail::format_value(op == Op::Load ? before : after));
+      } else if constexpr (detail::is_printable_v<T>) {
+        detail::trace_value(ex,
+                            detail::format_value(before) + " -> " + detail::format_value(after));
+      }
     }
     return {before, ok};
   }

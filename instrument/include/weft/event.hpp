@@ -16,6 +16,11 @@
 
 namespace weft {
 
+namespace detail {
+template <class T>
+class FutureState;
+}
+
 class Event {
  public:
   explicit Event(Location where = Location::current())
@@ -42,6 +47,11 @@ class Event {
   void set_name(std::string_view name) { model_.rename(name); }
 
  private:
+  // A future's completion is this Event's set(): traced as what it means there (`kind`), with
+  // `value` (how the future ended) in the trace's value column.
+  template <class T>
+  friend class detail::FutureState;
+  void set_as(detail::OpKind kind, const char* value, const Location& where);
   bool model_wait_until(std::int64_t deadline, const Location& where);
 
   detail::ModelObject model_;

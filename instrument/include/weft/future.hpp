@@ -613,7 +613,7 @@ class FutureState : public FutureStateBase {
     mark_done_locked(FutureStatus::Finished);
     std::vector<Callback> cbs;
     cbs.swap(callbacks);
-    done().set(where);
+    done().set_as(OpKind::Done, error ? "exception" : "result", where);
     lock.unlock();
     run_callbacks(self, cbs);
   }
@@ -659,7 +659,7 @@ class FutureState : public FutureStateBase {
     mark_done_locked(FutureStatus::Cancelled);
     std::vector<Callback> cbs;
     cbs.swap(callbacks);
-    done().set(where);
+    done().set_as(OpKind::Done, "cancelled", where);
     lock.unlock();
     run_callbacks(self, cbs);
     return true;

@@ -131,7 +131,7 @@ bool Queue<T>::put_impl(T& item, Wait wait, std::chrono::nanoseconds d, const Lo
   }
   detail::Execution& ex = model(where);
   if (detail::unwinding(ex)) return false;
-  detail::point(ex, detail::OpKind::Store, model_.id(), where);
+  detail::point(ex, detail::OpKind::Put, model_.id(), where);
   const std::int64_t deadline = wait == Wait::For  ? detail::deadline_after(ex, d)
                                 : wait == Wait::No ? 0
                                                    : -1;
@@ -187,7 +187,7 @@ std::optional<T> Queue<T>::get_impl(Wait wait, std::chrono::nanoseconds d, const
   }
   detail::Execution& ex = model(where);
   if (detail::unwinding(ex)) return std::nullopt;
-  detail::point(ex, detail::OpKind::Load, model_.id(), where);
+  detail::point(ex, detail::OpKind::Get, model_.id(), where);
   const std::int64_t deadline = wait == Wait::For  ? detail::deadline_after(ex, d)
                                 : wait == Wait::No ? 0
                                                    : -1;
@@ -228,7 +228,7 @@ void Queue<T>::task_done(Location where) {
   }
   detail::Execution& ex = model(where);
   if (detail::unwinding(ex)) return;
-  detail::point(ex, detail::OpKind::Release, model_.id(), where);
+  detail::point(ex, detail::OpKind::TaskDone, model_.id(), where);
   if (unfinished_ == 0) {
     detail::fail(ex, BugKind::Misuse,
                  "task_done() on " + detail::object_name(ex, model_.id()) +
@@ -277,7 +277,7 @@ void Queue<T>::shutdown(bool immediate, Location where) {
   }
   detail::Execution& ex = model(where);
   if (detail::unwinding(ex)) return;
-  detail::point(ex, detail::OpKind::Release, model_.id(), where);
+  detail::point(ex, detail::OpKind::Shutdown, model_.id(), where);
   shut_down_ = true;
   if (immediate) {
     unfinished_ -= std::min(unfinished_, items_.size());
@@ -295,7 +295,7 @@ std::size_t Queue<T>::size(Location where) const {
     return items_.size();
   }
   detail::Execution& ex = model(where);
-  detail::point(ex, detail::OpKind::Load, model_.id(), where);
+  detail::point(ex, detail::OpKind::Size, model_.id(), where);
   if (detail::recording(ex)) detail::trace_value(ex, "size " + std::to_string(items_.size()));
   return items_.size();
 }

@@ -124,6 +124,16 @@ enum class OpKind : std::uint8_t {
   Rmw,
   Acquire,
   Release,
+  // Named after the API members they trace, so that a trace reads like the code.
+  Put,
+  Get,
+  TaskDone,
+  Shutdown,
+  Size,
+  Set,
+  Clear,
+  IsSet,
+  Done,  // a Future completes (its result, exception or cancellation is final)
   Other,
 };
 std::string_view to_string(OpKind);
