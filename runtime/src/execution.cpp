@@ -526,6 +526,16 @@ void Execution::trace_value(std::string value) {
   if (i < trace_.size()) trace_[i].value = std::move(value);
 }
 
+// The location of a traced operation whose Location names no line and whose stack has no
+// debug information for the user's code (an operator of Shared<T> in a build without -g):
+// never empty, so that a row does not read as if it had no location at all.
+static std::string unnamed_location(const std::vector<void*>& stack) {
+  const SymbolFrame f = symbol_frame(stack, stack.size() <= 2);
+  const char* why = f.has_line ? "" : "(no debug info: built without -g)";
+  if (f.text.empty()) return f.has_line ? "(unknown location)" : why;
+  return std::string(why) + (f.has_line ? "in " : " in ") + f.text;
+}
+
 std::vector<TraceStep> Execution::steps_taken() const {
   std::vector<TraceStep> out;
   out.reserve(trace_.size());
@@ -541,6 +551,7 @@ std::vector<TraceStep> Execution::steps_taken() const {
     if (s.location.empty() && e.where.file != nullptr && *e.where.file != '\0') {
       s.location = location_text(e.where);
     }
+    if (s.location.empty()) s.location = unnamed_location(e.stack);
     out.push_back(std::move(s));
   }
   return out;
@@ -573,6 +584,7 @@ std::string Execution::format_trace() const {
         r.where += " (" + std::string(e.where.function) + ")";
       }
     }
+    if (r.where.empty()) r.where = unnamed_location(e.stack);
     rows.push_back(std::move(r));
   }
   std::size_t w[4] = {0, 0, 0, 0};
@@ -605,14 +617,20 @@ std::string Execution::site(const Location& where, CallSite pc) const {
     return std::string(basename(where.file)) + ":" + std::to_string(where.line);
   }
   if (pc.inner != nullptr || pc.outer != nullptr) {
-    std::string s = user_frame({const_cast<void*>(pc.inner), const_cast<void*>(pc.outer)});
+    const std::vector<void*> stack{const_cast<void*>(pc.inner), const_cast<void*>(pc.outer)};
+    std::string s = user_frame(stack);
     if (const auto paren = s.find(" ("); paren != std::string::npos) s.resize(paren);
     if (!s.empty()) return s;
+    // Without debug information: the function and offset of the call differ between call
+    // sites, so reports (and their deduplication keys) still tell them apart.
+    const SymbolFrame f = symbol_frame(stack, true);
+    if (!f.text.empty()) return f.text + (f.has_line ? "" : " [no debug info]");
   }
+  // Callers put the site in parentheses or after "at": it carries none of its own.
   if (where.function != nullptr && *where.function != '\0') {
-    return std::string("(") + where.function + ")";
+    return std::string("unknown line in ") + where.function;
   }
-  return "(unknown line)";
+  return "unknown line";
 }
 
 // --- the seam used by instrument/
@@ -684,6 +702,7 @@ bool shared_point(Execution& e, OpKind k, ObjectId o, const void* value,
                   ValueBits (*bits)(const void*), const Location& where, CallSite site) {
   e.point(k, o, where);
   e.shared_access(o, k == OpKind::Store, bits(value), where, site);
+  if (e.recording()) e.trace_call_site(site);
   return e.recording();
 }
 void lock_attempt(Execution& e, ObjectId o, const Location& w) {

@@ -163,6 +163,13 @@ class Execution final : public Names {
   bool recording() const noexcept { return recording_; }
   bool spurious_wakeups() const noexcept { return spurious_wakeups_; }
   void trace_value(std::string value);
+  // An operator's return addresses stand for the stack of the operation just traced, so that
+  // its row names the call site its checker findings name (also without debug information).
+  void trace_call_site(CallSite pc) {
+    const std::size_t i = threads_[current_].last_trace;
+    if (unwinding_ || i >= trace_.size() || (pc.inner == nullptr && pc.outer == nullptr)) return;
+    trace_[i].stack.assign({const_cast<void*>(pc.inner), const_cast<void*>(pc.outer)});
+  }
 
   // --- used by schedulers
   OpKind pending_kind(ThreadId id) const { return threads_[id].pending_kind; }

@@ -1,13 +1,19 @@
 #include "symbolize.hpp"
 
+#include <cxxabi.h>
 #include <dlfcn.h>
 #include <elf.h>
 #include <execinfo.h>
+#include <fcntl.h>
 #include <link.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -87,6 +93,148 @@ std::vector<Frame> resolve(const void* pc) {
   return frames;
 }
 
+// The object file holding `pc` and the address of `pc` as that file's symbols count it: an
+// offset from the load base for position-independent objects, the address itself for fixed
+// executables. Both are the same in every run of the same binary, whatever ASLR does.
+struct ObjectAddress {
+  std::string module;  // absolute path
+  std::uintptr_t addr = 0;
+};
+
+bool object_address(const void* pc, ObjectAddress& out) {
+  Dl_info info{};
+  if (dladdr(pc, &info) == 0 || info.dli_fname == nullptr || info.dli_fbase == nullptr) {
+    return false;
+  }
+  const auto* header = static_cast<const ElfW(Ehdr)*>(info.dli_fbase);
+  out.addr = reinterpret_cast<std::uintptr_t>(pc) -
+             (header->e_type == ET_DYN ? reinterpret_cast<std::uintptr_t>(info.dli_fbase) : 0);
+  out.module = info.dli_fname;
+  if (out.module.empty() || out.module.front() != '/') {
+    char self[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return false;
+    out.module.assign(self, static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+struct Symbol {
+  std::uintptr_t start = 0;
+  std::uintptr_t size = 0;
+  std::string name;  // demangled
+};
+
+std::string demangle_symbol(const char* name) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> d(abi::__cxa_demangle(name, nullptr, nullptr, &status),
+                                           std::free);
+  std::string s = status == 0 && d ? std::string(d.get()) : std::string(name);
+  // Said nothing the offset does not, and its parentheses read as a second pair around a
+  // site that a report already puts in parentheses.
+  static constexpr std::string_view kAnonymous = "(anonymous namespace)::";
+  for (auto at = s.find(kAnonymous); at != std::string::npos; at = s.find(kAnonymous, at)) {
+    s.erase(at, kAnonymous.size());
+  }
+  return s;
+}
+
+// The function symbols of an ELF file, sorted by address: its full symbol table (kept unless
+// the binary was stripped), else the dynamic one. Read from the file, because dladdr only sees
+// the dynamic symbols, which an executable exports only when linked with -rdynamic.
+std::vector<Symbol> read_function_symbols(const std::string& path) {
+  std::vector<Symbol> out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(sizeof(ElfW(Ehdr)))) {
+    ::close(fd);
+    return out;
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return out;
+  const auto* base = static_cast<const unsigned char*>(map);
+  const auto* eh = reinterpret_cast<const ElfW(Ehdr)*>(base);
+  auto inside = [&](std::uintmax_t off, std::uintmax_t len) {
+    return off <= size && len <= size - off;
+  };
+  if (std::memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 && eh->e_shentsize == sizeof(ElfW(Shdr)) &&
+      inside(eh->e_shoff, std::uintmax_t{eh->e_shnum} * sizeof(ElfW(Shdr)))) {
+    const auto* sh = reinterpret_cast<const ElfW(Shdr)*>(base + eh->e_shoff);
+    for (const unsigned type : {unsigned{SHT_SYMTAB}, unsigned{SHT_DYNSYM}}) {
+      for (unsigned i = 0; i < eh->e_shnum && out.empty(); ++i) {
+        if (sh[i].sh_type != type || sh[i].sh_link >= eh->e_shnum) continue;
+        const ElfW(Shdr)& strtab = sh[sh[i].sh_link];
+        if (!inside(sh[i].sh_offset, sh[i].sh_size) || !inside(strtab.sh_offset, strtab.sh_size)) {
+          continue;
+        }
+        const auto* syms = reinterpret_cast<const ElfW(Sym)*>(base + sh[i].sh_offset);
+        const std::size_t n = sh[i].sh_size / sizeof(ElfW(Sym));
+        const char* names = reinterpret_cast<const char*>(base + strtab.sh_offset);
+        for (std::size_t k = 0; k < n; ++k) {
+          const ElfW(Sym)& sym = syms[k];
+          if (ELF64_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_value == 0 ||
+              sym.st_name >= strtab.sh_size) {
+            continue;
+          }
+          out.push_back(Symbol{static_cast<std::uintptr_t>(sym.st_value),
+                               static_cast<std::uintptr_t>(sym.st_size),
+                               demangle_symbol(names + sym.st_name)});
+        }
+      }
+      if (!out.empty()) break;
+    }
+  }
+  ::munmap(map, size);
+  std::sort(out.begin(), out.end(), [](const Symbol& a, const Symbol& b) {
+    return a.start != b.start ? a.start < b.start : a.name < b.name;
+  });
+  return out;
+}
+
+const Symbol* function_at(const std::string& module, std::uintptr_t addr) {
+  static std::map<std::string, std::vector<Symbol>> cache;
+  auto it = cache.find(module);
+  if (it == cache.end()) it = cache.emplace(module, read_function_symbols(module)).first;
+  const std::vector<Symbol>& syms = it->second;
+  auto after = std::upper_bound(syms.begin(), syms.end(), addr,
+                                [](std::uintptr_t a, const Symbol& s) { return a < s.start; });
+  while (after != syms.begin()) {
+    --after;
+    if (addr < after->start + std::max<std::uintptr_t>(after->size, 1)) return &*after;
+    if (after->size != 0) break;  // symbols do not nest: nothing earlier contains it
+  }
+  return nullptr;
+}
+
+// Code of the standard library, Boost or weft, told by the enclosing namespace of its symbol
+// (a demangled function template name starts with its return type: "void std::...").
+bool is_library_symbol(std::string_view name) {
+  if (name.starts_with("__") || name == "_start" || name.ends_with("_fcontext")) return true;
+  int depth = 0;
+  std::size_t word = 0;
+  for (std::size_t i = 0; i + 1 < name.size(); ++i) {
+    const char c = name[i];
+    if (c == '<' || c == '(') ++depth;
+    if (c == '>' || c == ')') --depth;
+    if (depth != 0) continue;
+    if (c == ' ' || c == '&' || c == '*') word = i + 1;
+    if (c == ':' && name[i + 1] == ':') {
+      const std::string_view ns = name.substr(word, i - word);
+      return ns == "weft" || ns == "std" || ns == "boost" || ns == "__gnu_cxx" ||
+             ns == "__cxxabiv1";
+    }
+  }
+  return false;
+}
+
+bool is_system_module(std::string_view path) {
+  return path.starts_with("/lib/") || path.starts_with("/lib64/") ||
+         path.starts_with("/usr/lib/") || path.starts_with("/usr/lib64/");
+}
+
 }  // namespace
 
 bool needs_symbolizing(const Location& where) noexcept {
@@ -120,6 +268,60 @@ std::string user_frame(const std::vector<void*>& stack) {
     }
   }
   return {};
+}
+
+namespace {
+
+bool has_line(const void* pc) {
+  const std::vector<Frame> lines = resolve(pc);
+  return std::any_of(lines.begin(), lines.end(), [](const Frame& f) {
+    return f.line != 0 && !f.file.empty() && f.file.front() != '?';
+  });
+}
+
+}  // namespace
+
+SymbolFrame symbol_frame(const std::vector<void*>& stack, bool or_first) {
+  const void* chosen = nullptr;
+  const Symbol* fn = nullptr;
+  ObjectAddress at;
+  const void* first = nullptr;
+  for (const void* pc : stack) {
+    if (pc == nullptr) continue;
+    ObjectAddress here;
+    if (!object_address(pc, here) || is_system_module(here.module)) continue;
+    // The return address follows the call: the call instruction is the byte before it.
+    const Symbol* f = function_at(here.module, here.addr - 1);
+    if (first == nullptr) first = pc;
+    if (f != nullptr && is_library_symbol(f->name)) continue;
+    chosen = pc;
+    fn = f;
+    at = std::move(here);
+    break;
+  }
+  SymbolFrame out;
+  if (chosen == nullptr && or_first && first != nullptr && object_address(first, at)) {
+    // Code of the caller's inlined into a weft template (a lambda run by a Thread, at -O2): its
+    // symbol still names the caller's type ("...Task::Impl<body()::{lambda()#1}>::call()").
+    chosen = first;
+    fn = function_at(at.module, at.addr - 1);
+  }
+  if (chosen == nullptr) {
+    out.has_line = std::any_of(stack.begin(), stack.end(),
+                               [](const void* pc) { return pc != nullptr && has_line(pc); });
+    return out;
+  }
+  char offset[32];
+  if (fn != nullptr) {
+    std::snprintf(offset, sizeof offset, "+0x%jx",
+                  static_cast<std::uintmax_t>(at.addr - fn->start));
+    out.text = fn->name + offset;
+  } else {
+    std::snprintf(offset, sizeof offset, "+0x%jx", static_cast<std::uintmax_t>(at.addr));
+    out.text = std::string(basename(at.module)) + offset;
+  }
+  out.has_line = has_line(chosen);
+  return out;
 }
 
 }  // namespace weft::detail

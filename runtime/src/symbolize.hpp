@@ -17,4 +17,15 @@ std::vector<void*> capture_stack();
 // debug information to tell (addr2line from binutils reads it).
 std::string user_frame(const std::vector<void*>& stack);
 
+// The innermost frame outside weft, the standard library and Boost, named from the ELF symbol
+// table, for code built without debug information: "function+0x1c" (the return address's
+// offset in its function), or "object+0x1234" (its offset in the ELF file) when no symbol
+// covers it. Never an absolute address, so the same in every run. `or_first`: when no frame
+// qualifies, name the first one (the return addresses of a call site), else leave it empty.
+struct SymbolFrame {
+  std::string text;
+  bool has_line = false;  // debug information names a line there (or, if empty, in any frame)
+};
+SymbolFrame symbol_frame(const std::vector<void*>& stack, bool or_first);
+
 }  // namespace weft::detail
