@@ -3,6 +3,7 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 
 #include "helpers.hpp"
 
@@ -140,16 +141,37 @@ TEST_CASE("misuse_is_reported") {
     CHECK(b.kind == BugKind::Misuse);
     CHECK(contains(b.message, "which it already holds"));
   }
-  SUBCASE("a thread destroyed while joinable") {
+  SUBCASE("a thread destroyed while joinable names where it was started") {
+    static unsigned started_at = 0;
     const weft::Bug b = only_bug(weft::explore([] {
       weft::Atomic<int> x(0);
       {
+        started_at = __LINE__ + 1;
         weft::Thread t([&] { x.store(1); });
       }
       x.store(2);
     }));
     CHECK(b.kind == BugKind::Misuse);
-    CHECK(contains(b.message, "Thread T1 was destroyed while joinable"));
+    CHECK_MESSAGE(
+        contains(b.message, "Thread T1, started at test_bugs.cpp:" + std::to_string(started_at) +
+                                " (operator()), was destroyed while joinable"),
+        b.message);
+  }
+  SUBCASE("the same for a thread started with arguments (no Location: found from its call)") {
+    static unsigned started_at = 0;
+    const weft::Bug b = only_bug(weft::explore([] {
+      weft::Atomic<int> x(0);
+      {
+        started_at = __LINE__ + 1;
+        weft::Thread t([&](int v) { x.store(v); }, 1);
+      }
+      x.store(2);
+    }));
+    CHECK(b.kind == BugKind::Misuse);
+    CHECK_MESSAGE(
+        contains(b.message, "Thread T1, started at test_bugs.cpp:" + std::to_string(started_at) +
+                                ", was destroyed while joinable"),
+        b.message);
   }
   SUBCASE("joining twice") {
     const weft::Bug b = only_bug(weft::explore([] {

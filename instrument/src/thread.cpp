@@ -9,7 +9,7 @@
 
 namespace weft {
 
-void Thread::start(detail::Task fn, const Location& where) {
+void Thread::start(detail::Task fn, const Location& where, const void* outer) {
   if (detail::production(nullptr)) {
     thread_ = std::thread(std::move(fn));
     joinable_ = true;
@@ -18,6 +18,8 @@ void Thread::start(detail::Task fn, const Location& where) {
   detail::Execution& ex = *detail::current();
   detail::point(ex, detail::OpKind::Spawn, detail::kNoObject, where);
   ex_ = &ex;
+  where_ = where;
+  spawn_pc_ = detail::CallSite{__builtin_return_address(0), outer};
   id_ = detail::spawn(ex, std::move(fn), where);
   joinable_ = true;
   if (detail::recording(ex)) detail::trace_value(ex, detail::thread_name(ex, id_));
@@ -42,8 +44,9 @@ void Thread::abandon_joinable() noexcept {
   // the schedule is abandoned at the next scheduling point rather than here.
   if (!detail::unwinding(*ex_)) {
     detail::fail_later(*ex_, BugKind::Misuse,
-                       "Thread " + detail::thread_name(*ex_, id_) +
-                           " was destroyed while joinable (join or detach it first)");
+                       "Thread " + detail::thread_name(*ex_, id_) + ", started at " +
+                           detail::site_text(*ex_, where_, spawn_pc_) +
+                           ", was destroyed while joinable (join or detach it first)");
   }
   joinable_ = false;
 }
@@ -53,6 +56,8 @@ void Thread::swap(Thread& other) noexcept {
   std::swap(id_, other.id_);
   std::swap(joinable_, other.joinable_);
   thread_.swap(other.thread_);
+  std::swap(where_, other.where_);
+  std::swap(spawn_pc_, other.spawn_pc_);
 }
 
 void Thread::join(Location where) {

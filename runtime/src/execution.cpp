@@ -654,6 +654,10 @@ std::string location_text(const Location& where) {
   return s;
 }
 
+std::string site_text(const Execution& e, const Location& where, CallSite pc) {
+  return needs_symbolizing(where) ? e.site(where, pc) : location_text(where);
+}
+
 void throw_mode_mismatch_at(const char* type, const char* file, unsigned line,
                             const char* function) {
   throw_mode_mismatch(type, Location{file, line, function});

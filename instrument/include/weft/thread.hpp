@@ -35,7 +35,7 @@ class Thread {
                                             std::decay_t<A>(std::forward<A>(args))...)]() mutable {
           std::apply([&](auto&... a) { std::invoke(std::move(fn), std::move(a)...); }, tup);
         }),
-        Location{});
+        Location{}, __builtin_return_address(0));
   }
 
   Thread(Thread&& other) noexcept { swap(other); }
@@ -51,13 +51,18 @@ class Thread {
   void swap(Thread& other) noexcept;
 
  private:
-  void start(detail::Task fn, const Location& where);
+  // `outer`: the return address of a constructor with no Location (see spawn_pc_).
+  void start(detail::Task fn, const Location& where, const void* outer = nullptr);
   void abandon_joinable() noexcept;
 
   detail::Execution* ex_ = nullptr;
   detail::ThreadId id_ = detail::kNoThread;
   bool joinable_ = false;
   std::thread thread_;
+  // Model: where the thread was started, named if it is destroyed while joinable. The
+  // variadic constructor cannot take a Location: its call is found from return addresses.
+  Location where_{};
+  detail::CallSite spawn_pc_{};
 };
 
 namespace this_thread {

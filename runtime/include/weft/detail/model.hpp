@@ -205,6 +205,10 @@ struct CallSite {
   const void* outer = nullptr;
   friend bool operator==(const CallSite&, const CallSite&) = default;
 };
+// Where code without a Location of its own was called from: location_text(where) when `where`
+// names the user's line, else the line (or, without debug information, the function and
+// offset) of the innermost return address in `pc` that is in the user's code.
+std::string site_text(const Execution&, const Location& where, CallSite pc);
 // A checked access to a Shared<T>. `site`: for operators, whose `where` is empty.
 void shared_access(Execution&, ObjectId, bool write, ValueBits, const Location& where,
                    CallSite site);
