@@ -105,6 +105,14 @@ std::string file_name_for(std::string_view scenario) {
   return (out.empty() ? "scenario" : out) + ".schedule";
 }
 
+// Its weft objects are the real primitives: explored, it would run without a scheduling point
+// and report nothing.
+void refuse_production_only(const Scenario& s, const char* what) {
+  if (!s.production_only) return;
+  throw UsageFailure{"scenario '" + s.name + "' was compiled with WEFT_PRODUCTION_ONLY (" +
+                     s.where.file + "): it can be run but not " + what};
+}
+
 std::vector<const Scenario*> matching(std::string_view glob) {
   std::vector<const Scenario*> out;
   const std::string pattern(glob.empty() ? "*" : glob);
@@ -291,6 +299,7 @@ int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
     }
   }
   const std::vector<const Scenario*> chosen = matching(glob);
+  for (const Scenario* s : chosen) refuse_production_only(*s, "explored");
   const bool tty = ::isatty(STDOUT_FILENO) == 1;
   std::size_t with_bugs = 0;
   std::uint64_t schedules = 0;
@@ -413,6 +422,7 @@ int cmd_replay(std::vector<std::string_view> args) {
   if (scenario == nullptr) {
     throw UsageFailure{"unknown scenario '" + std::string(args[0]) + "' (see 'list')"};
   }
+  refuse_production_only(*scenario, "replayed");
   Schedule schedule;
   try {
     schedule = Schedule::load(std::filesystem::path(std::string(args[1])));

@@ -19,7 +19,8 @@ const std::vector<Scenario>& scenarios() {
   return all;
 }
 
-detail::ScenarioRegistrar::ScenarioRegistrar(const char* name, void (*body)(), Location where) {
+detail::ScenarioRegistrar::ScenarioRegistrar(const char* name, void (*body)(), bool production_only,
+                                             Location where) {
   for (const Scenario& s : registry()) {
     if (s.name == name) {
       std::fprintf(stderr, "weft: scenario \"%s\" is defined twice (%s:%u and %s:%u)\n", name,
@@ -27,7 +28,7 @@ detail::ScenarioRegistrar::ScenarioRegistrar(const char* name, void (*body)(), L
       std::exit(2);
     }
   }
-  registry().push_back(Scenario{name, body, where});
+  registry().push_back(Scenario{name, body, where, production_only});
 }
 
 }  // namespace weft

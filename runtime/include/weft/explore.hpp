@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include <weft/errors.hpp>
 #include <weft/schedule.hpp>
 
 namespace weft {
@@ -77,11 +78,34 @@ struct Report {
   std::string summary() const;  // counts, first bug, its trace, how to replay
 };
 
+#ifndef WEFT_PRODUCTION_ONLY
 // Runs `body` once per schedule as the model's main thread. `body` must create the objects it
 // uses, so that every schedule starts from the same state.
 Report explore(std::function<void()> body, const Options& options = {});
 // Re-runs one recorded schedule exactly; the report's bugs carry full traces.
 Report replay(std::function<void()> body, const Schedule& schedule);
+#else
+// WEFT_PRODUCTION_ONLY compiles the model out of the code that includes this: the objects it
+// makes are the real primitives even inside an exploration, which would then run without a
+// single scheduling point and report nothing. So these refuse, also when the library linked
+// was built with the model. (Templates: a call picks the library's functions where they are
+// declared, as in the library's own files.)
+namespace detail {
+[[noreturn]] inline void model_compiled_out(const char* what) {
+  throw UsageError(std::string("weft::") + what +
+                   ": this code was compiled with WEFT_PRODUCTION_ONLY, so its weft objects are "
+                   "the real primitives and cannot be explored (build it without the macro)");
+}
+}  // namespace detail
+template <class = void>
+[[noreturn]] Report explore(std::function<void()>, const Options& = {}) {
+  detail::model_compiled_out("explore");
+}
+template <class = void>
+[[noreturn]] Report replay(std::function<void()>, const Schedule&) {
+  detail::model_compiled_out("replay");
+}
+#endif
 
 // Extension: one recorded run of `schedule`, operation by operation (for visualisations such
 // as the CLI's Chrome trace export).

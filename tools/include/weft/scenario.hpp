@@ -18,6 +18,8 @@ struct Scenario {
   std::string name;
   void (*body)();
   Location where;
+  // Defined in code compiled with WEFT_PRODUCTION_ONLY: it can only be run, not explored.
+  bool production_only = false;
 };
 
 // All scenarios linked into this binary, in name order.
@@ -25,16 +27,23 @@ const std::vector<Scenario>& scenarios();
 
 namespace detail {
 struct ScenarioRegistrar {
-  ScenarioRegistrar(const char* name, void (*body)(), Location where = Location::current());
+  ScenarioRegistrar(const char* name, void (*body)(), bool production_only,
+                    Location where = Location::current());
 };
 }  // namespace detail
 
 }  // namespace weft
 
+#ifdef WEFT_PRODUCTION_ONLY
+#define WEFT_DETAIL_PRODUCTION_ONLY true
+#else
+#define WEFT_DETAIL_PRODUCTION_ONLY false
+#endif
 #define WEFT_DETAIL_CAT2(a, b) a##b
 #define WEFT_DETAIL_CAT(a, b) WEFT_DETAIL_CAT2(a, b)
-#define WEFT_DETAIL_SCENARIO(name, fn)                                                       \
-  static void fn();                                                                          \
-  static const ::weft::detail::ScenarioRegistrar WEFT_DETAIL_CAT(fn, _registrar){name, &fn}; \
+#define WEFT_DETAIL_SCENARIO(name, fn)                                            \
+  static void fn();                                                               \
+  static const ::weft::detail::ScenarioRegistrar WEFT_DETAIL_CAT(fn, _registrar){ \
+      name, &fn, WEFT_DETAIL_PRODUCTION_ONLY};                                    \
   static void fn()
 #define WEFT_SCENARIO(name) WEFT_DETAIL_SCENARIO(name, WEFT_DETAIL_CAT(weft_scenario_, __COUNTER__))
