@@ -35,3 +35,21 @@ TEST_CASE("production_only_build_runs_real_threads") {
 TEST_CASE("production_only_build_refuses_to_explore") {
   CHECK_THROWS_AS(weft::explore([] {}), weft::UsageError);
 }
+
+// The ipc types' constructors are templates: instantiated here, so that this build compiles
+// their production-only paths too (a parameter used only by the model must not warn).
+TEST_CASE("production_only_ipc_objects_are_the_real_thing") {
+  weft::ipc::Value<long> value(5, "value");
+  {
+    std::lock_guard g(value.get_lock());
+    value.store(value.load() + 1);
+  }
+  CHECK(value.load() == 6);
+  weft::ipc::Array<int> array(std::vector<int>{1, 2, 3}, "array");
+  array.store(1, 20);
+  CHECK(array.load(1) == 20);
+  CHECK(array.size() == 3);
+  weft::ipc::Queue<int> queue(0, 4096, "queue");
+  queue.put(7);
+  CHECK(queue.get() == 7);
+}

@@ -202,7 +202,7 @@ class Value {
   explicit Value(T init, Location where = Location::current())
       : Value(init, std::string_view{}, where) {}
   // `name` names the value in traces and reports (default: "ipc::Value@file:line").
-  Value(T init, std::string_view name, Location where = Location::current()) {
+  Value(T init, std::string_view name, [[maybe_unused]] Location where = Location::current()) {
 #ifndef WEFT_PRODUCTION_ONLY
     if (detail::current() != nullptr) {
       s_ = std::make_shared<State>(
@@ -396,7 +396,8 @@ class Array {
   explicit Array(const std::vector<T>& values, Location where = Location::current())
       : Array(values, {}, where) {}
   // `name` names the elements in traces ("name[i]"; default "ipc::Array@file:line[i]").
-  Array(const std::vector<T>& values, std::string_view name, Location where = Location::current()) {
+  Array(const std::vector<T>& values, std::string_view name,
+        [[maybe_unused]] Location where = Location::current()) {
 #ifndef WEFT_PRODUCTION_ONLY
     if (detail::current() != nullptr) {
       s_ = std::make_shared<State>(
@@ -532,7 +533,7 @@ class Queue {
   Queue(std::size_t maxsize, std::size_t capacity_bytes, Location where = Location::current())
       : Queue(maxsize, capacity_bytes, {}, where) {}
   Queue(std::size_t maxsize, std::size_t capacity_bytes, std::string_view name,
-        Location where = Location::current())
+        [[maybe_unused]] Location where = Location::current())
       : s_(std::make_shared<State>()) {
 #ifndef WEFT_PRODUCTION_ONLY
     if (detail::current() != nullptr) {
