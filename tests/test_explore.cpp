@@ -1,10 +1,14 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "helpers.hpp"
 
@@ -100,6 +104,87 @@ TEST_CASE("a_clean_schedule_replays_clean_and_leftover_decisions_are_nondetermin
   REQUIRE(wrong.bugs.size() == 1);
   CHECK(wrong.bugs[0].kind == BugKind::Nondeterminism);
   CHECK(contains(wrong.bugs[0].message, "runs thread t5, which cannot run here"));
+}
+
+// A schedule that weft saves ends where its run ended, also at a bug that stops the run
+// early: replaying it uses every decision. One decision more is a Nondeterminism listed after
+// the bugs the replay found, whether the run ended normally (checker findings only) or at a bug.
+TEST_CASE("leftover_decisions_are_nondeterminism_also_when_the_replay_finds_a_bug") {
+  struct Case {
+    std::string name;
+    std::function<void()> body;
+    BugKind kind;
+  };
+  const std::vector<Case> cases = {
+      {"deadlock", [] { abba(); }, BugKind::Deadlock},
+      {"assertion", [] { lost_update(2, 2); }, BugKind::AssertionFailure},
+      {"lost update, the run ends normally",
+       [] {
+         weft::Shared<int> counter(0, "counter");
+         weft::Thread a([&] { counter += 1; }), b([&] { counter += 1; });
+         a.join();
+         b.join();
+       },
+       BugKind::LostUpdate},
+      {"uncaught exception",
+       [] {
+         weft::Atomic<int> x(0);
+         weft::Thread t([&] {
+           x.store(1);
+           throw std::runtime_error("boom");
+         });
+         x.store(2);
+         t.join();
+       },
+       BugKind::UncaughtException},
+      {"misuse",
+       [] {
+         weft::Mutex m("m");
+         weft::Thread t([&] {
+           m.lock();
+           m.unlock();
+           m.unlock();
+         });
+         t.join();
+       },
+       BugKind::Misuse},
+      {"step limit",
+       [] {
+         weft::Atomic<bool> stop(false);
+         weft::Thread t([&] {
+           while (!stop.load()) weft::this_thread::yield();
+         });
+         t.join();
+       },
+       BugKind::StepLimitExceeded},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    weft::Options o = with(Strategy::Random, 200);
+    o.max_steps = 300;
+    o.stop_on_first_bug = false;
+    const weft::Report found = weft::explore(c.body, o);
+    REQUIRE(found.found(c.kind));
+    for (const weft::Bug& bug : found.bugs) {
+      CAPTURE(bug.message);
+      const weft::Report again = weft::replay(c.body, bug.schedule);
+      CHECK(again.found(bug.kind));
+      CHECK(!again.found(BugKind::Nondeterminism));
+    }
+    const weft::Bug& bug = *std::find_if(found.bugs.begin(), found.bugs.end(),
+                                         [&](const weft::Bug& b) { return b.kind == c.kind; });
+    auto decisions = bug.schedule.decisions();
+    decisions.push_back({0, 0});
+    weft::Schedule longer(decisions);
+    longer.set_max_steps(bug.schedule.max_steps());
+    const weft::Report r = weft::replay(c.body, longer);
+    REQUIRE(r.bugs.size() >= 2);
+    CHECK(r.found(c.kind));
+    CHECK(r.bugs.back().kind == BugKind::Nondeterminism);
+    CHECK(
+        contains(r.bugs.back().message,
+                 "1 of the schedule's " + std::to_string(decisions.size()) + " decisions unused"));
+  }
 }
 
 TEST_CASE("nondeterministic_body_is_caught_when_the_bug_does_not_replay") {

@@ -636,18 +636,22 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
     bug.trace = r.trace + b.details;
     report.bugs.push_back(std::move(bug));
   }
-  if (r.bugs.empty()) {
-    if (const std::size_t unused = detail::replay_unused(*replayer); unused > 0) {
-      Bug bug;
-      bug.iteration = 1;
-      bug.schedule = schedule;
-      bug.trace = std::move(r.trace);
-      bug.kind = BugKind::Nondeterminism;
-      bug.message = "the run ended with " + std::to_string(unused) + " of the schedule's " +
-                    std::to_string(schedule.size()) +
-                    " decisions unused (is the body deterministic, and is this its schedule?)";
-      report.bugs.push_back(std::move(bug));
-    }
+  // Decisions left over mean the recording went on where this run stopped, also when it
+  // stopped at a bug: a schedule is saved up to the step that ended its run, so a faithful
+  // replay uses all of it. Only after a divergence (itself a Nondeterminism) is the rest unused
+  // by definition.
+  const bool diverged = std::any_of(report.bugs.begin(), report.bugs.end(),
+                                    [](const Bug& b) { return b.kind == BugKind::Nondeterminism; });
+  if (const std::size_t unused = detail::replay_unused(*replayer); unused > 0 && !diverged) {
+    Bug bug;
+    bug.iteration = 1;
+    bug.schedule = schedule;
+    bug.trace = std::move(r.trace);
+    bug.kind = BugKind::Nondeterminism;
+    bug.message = "the run ended with " + std::to_string(unused) + " of the schedule's " +
+                  std::to_string(schedule.size()) +
+                  " decisions unused (is the body deterministic, and is this its schedule?)";
+    report.bugs.push_back(std::move(bug));
   }
   return report;
 }
