@@ -2,12 +2,16 @@
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <system_error>
+#include <vector>
 
 namespace {
 
@@ -36,8 +40,19 @@ Run cli(const std::string& args, const fs::path& dir) {
              slurp(dir / "err.txt")};
 }
 
+// One directory per process: other build directories may run this suite at the same time,
+// and a shared directory would mix their files (a schedule removed under a running CLI).
+struct ScratchRoot {
+  fs::path path = fs::temp_directory_path() / ("weft-cli-" + std::to_string(::getpid()));
+  ~ScratchRoot() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
 fs::path scratch(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("weft-cli-" + name);
+  static const ScratchRoot root;
+  const fs::path p = root.path / name;
   fs::remove_all(p);
   return p;
 }
@@ -256,4 +271,170 @@ TEST_CASE("doctest_integration_prints_the_report_summary_on_failure") {
   CHECK(has(out, "trace (the interleaving that led to it)"));
   CHECK(has(out, "weft::replay(body, weft::Schedule::load("));
   CHECK(has(out, "weft-schedule 1"));
+}
+
+TEST_CASE("cli_every_numeric_flag_refuses_zero_negative_junk_and_huge_values") {
+  const fs::path dir = scratch("numbers");
+  const std::vector<std::string> bad = {
+      "run 'seed: locked counter' --timeout 0",
+      "run 'seed: locked counter' --timeout -1",
+      "run 'seed: locked counter' --timeout abc",
+      "run 'seed: locked counter' --timeout inf",
+      "run 'seed: locked counter' --timeout nan",
+      "run 'seed: locked counter' --timeout 1e400",
+      "run 'seed: locked counter' --timeout ''",
+      "explore 'seed: locked counter' --iterations 0",
+      "explore 'seed: locked counter' --iterations -1",
+      "explore 'seed: locked counter' --iterations 1e3",
+      "explore 'seed: locked counter' --iterations 1000000000000000001",
+      "explore 'seed: locked counter' --iterations 18446744073709551616",
+      "explore 'seed: locked counter' --seed -1",
+      "explore 'seed: locked counter' --seed 0x10",
+      "explore 'seed: locked counter' --seed 18446744073709551616",
+      "explore 'seed: locked counter' --pct-depth 0",
+      "explore 'seed: locked counter' --pct-depth -3",
+      "explore 'seed: locked counter' --pct-depth 1001",
+      "explore 'seed: locked counter' --pct-depth 4294967297",
+      "explore 'seed: locked counter' --strategy dfs --preemption-bound -2",
+      "explore 'seed: locked counter' --strategy dfs --preemption-bound two",
+      "explore 'seed: locked counter' --strategy dfs --preemption-bound 4294967296",
+      "explore 'seed: locked counter' --max-steps 0",
+      "explore 'seed: locked counter' --max-steps -5",
+      "explore 'seed: locked counter' --max-steps 18446744073709551615",
+      "explore 'seed: locked counter' --time-budget -1",
+      "explore 'seed: locked counter' --time-budget ' 1'",
+      "explore 'seed: locked counter' --time-budget inf",
+      "explore 'seed: locked counter' --time-budget nan",
+      "explore 'seed: locked counter' --time-budget 0x10",
+      "explore 'seed: locked counter' --time-budget 1e400",
+      "explore 'seed: locked counter' --jobs 0",
+      "explore 'seed: locked counter' --jobs -1",
+      "explore 'seed: locked counter' --jobs 1025",
+      "explore 'seed: locked counter' --jobs 4294967297",
+  };
+  for (const std::string& args : bad) {
+    CAPTURE(args);
+    // Should a value be accepted by mistake, the budget ends the exploration (the first bad
+    // flag stops the parsing, so it changes nothing otherwise).
+    const Run r = cli(args.rfind("explore", 0) == 0 ? args + " --time-budget 3" : args, dir);
+    CHECK(r.status == 2);
+    CHECK(lines(r.err) == 1);
+    CHECK(has(r.err, "expects"));
+    CHECK(r.out.empty());  // refused before anything ran
+  }
+  for (const char* env : {"WEFT_ITERATIONS=0", "WEFT_SEED=-1", "WEFT_JOBS=0",
+                          "WEFT_JOBS=4294967297", "WEFT_ITERATIONS=99999999999999999999"}) {
+    CAPTURE(env);
+    const std::string cmd = "cd '" + dir.string() + "' && " + env +
+                            " '" WEFT_EXAMPLES_BIN
+                            "' explore 'seed: locked counter' >out.txt 2>err.txt";
+    const int raw = std::system(cmd.c_str());
+    CHECK(WEXITSTATUS(raw) == 2);
+    CHECK(lines(slurp(dir / "err.txt")) == 1);
+    CHECK(slurp(dir / "out.txt").empty());
+  }
+  // The edges of each range are accepted.
+  for (const char* args : {"run 'seed: locked counter' --timeout 30.5",
+                           "explore 'seed: locked counter' --iterations 2 --time-budget 0 "
+                           "--pct-depth 1000 --seed 18446744073709551615 --max-steps 1",
+                           "explore 'seed: locked counter' --iterations 2 --strategy dfs "
+                           "--preemption-bound -1 --max-steps 1000000000000000000",
+                           "explore 'seed: locked counter' --iterations 2 --time-budget 1e-3"}) {
+    CAPTURE(args);
+    const Run r = cli(args, dir);
+    CHECK(r.status != 2);
+    CHECK(r.err.empty());
+  }
+}
+
+TEST_CASE("cli_output_paths_that_cannot_be_written_are_refused_before_exploring") {
+  const fs::path dir = scratch("paths");
+  fs::create_directories(dir / "a-directory");
+  std::ofstream(dir / "a-file") << "x\n";
+  std::ofstream(dir / "old.xml") << "old report\n";
+  for (const char* args :
+       {"--schedule-dir /proc/weft-nope", "--schedule-dir a-file/sub", "--schedule-dir a-file",
+        "--junit /proc/weft-nope/x.xml", "--junit a-directory", "--junit no-such-dir/x.xml",
+        "--chrome-trace /proc/weft-nope/x.json", "--chrome-trace a-file/x.json",
+        "--junit old.xml --chrome-trace /proc/weft-nope/x.json"}) {
+    CAPTURE(args);
+    const Run r = cli(std::string("explore 'seed: ABBA deadlock' ") + args, dir);
+    CHECK(r.status == 2);
+    CHECK(lines(r.err) == 1);
+    CHECK(r.out.empty());  // nothing explored
+  }
+  CHECK(slurp(dir / "old.xml") == "old report\n");  // checked, not truncated
+  CHECK(!fs::exists(dir / "weft-schedules"));
+  const Run replay =
+      cli("replay 'seed: ABBA deadlock' old.xml --chrome-trace /proc/weft-nope/x.json", dir);
+  CHECK(replay.status == 2);
+  CHECK(has(replay.err, "--chrome-trace /proc/weft-nope/x.json"));
+  CHECK(replay.out.empty());
+
+  // A clean run leaves nothing behind: no probe files, no empty schedule directory; a missing
+  // one is made when the first schedule is saved.
+  const fs::path clean = scratch("paths-clean");
+  const Run ok = cli(
+      "explore 'seed: locked counter' --iterations 5 --schedule-dir deep/er --junit r.xml", clean);
+  CHECK(ok.status == 0);
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(clean)) left.push_back(e.path().filename().string());
+  std::sort(left.begin(), left.end());
+  CHECK(left == std::vector<std::string>{"err.txt", "out.txt", "r.xml"});
+  const Run bug = cli("explore 'seed: ABBA deadlock' --schedule-dir deep/er", clean);
+  CHECK(bug.status == 1);
+  CHECK(fs::exists(clean / "deep" / "er" / "seed-abba-deadlock.schedule"));
+}
+
+TEST_CASE("cli_a_file_that_cannot_be_written_after_exploring_is_exit_2_with_the_full_report") {
+  const fs::path dir = scratch("late");
+  // The directory is writable, but the schedule's own path is taken by a directory.
+  fs::create_directories(dir / "weft-schedules" / "seed-abba-deadlock.schedule");
+  const Run r = cli("explore 'seed: ABBA deadlock'", dir);
+  CHECK(r.status == 2);  // not 1: exit status 1 promises the schedule file
+  CHECK(has(r.out, "BUG   seed: ABBA deadlock"));
+  CHECK(has(r.out, "(could not save the schedule: cannot write schedule file"));
+  CHECK(has(r.out, "weft: 1 scenario, 1 with bugs"));
+  CHECK(lines(r.err) == 1);
+  CHECK(has(r.err, "the report above is complete"));
+  if (fs::exists("/dev/full")) {  // writes to it fail with ENOSPC: a full disk
+    const Run junit = cli("explore 'seed: locked counter' --iterations 5 --junit /dev/full", dir);
+    CHECK(junit.status == 2);
+    CHECK(has(junit.out, "ok    seed: locked counter"));
+    CHECK(has(junit.err, "cannot write /dev/full"));
+    CHECK(lines(junit.err) == 1);
+    fs::remove_all(dir / "weft-schedules");
+    const Run both =
+        cli("explore 'seed: ABBA deadlock' --junit /dev/full --chrome-trace /dev/full", dir);
+    CHECK(both.status == 2);
+    CHECK(has(both.out, "replay: "));
+    CHECK(has(both.err, "2 files could not be written"));
+    const Run replay =
+        cli("replay 'seed: ABBA deadlock' weft-schedules/seed-abba-deadlock.schedule "
+            "--chrome-trace /dev/full",
+            dir);
+    CHECK(replay.status == 2);
+    CHECK(has(replay.out, "Deadlock: deadlock"));
+    CHECK(lines(replay.err) == 1);
+  }
+}
+
+TEST_CASE("cli_replay_reports_leftover_decisions_after_the_bug_it_found") {
+  const fs::path dir = scratch("leftover");
+  const Run found = cli("explore 'seed: lost update*'", dir);
+  REQUIRE(found.status == 1);
+  const fs::path saved =
+      dir / "weft-schedules" / "seed-lost-update-counter-1-without-a-lock.schedule";
+  const std::string text = slurp(saved);
+  std::ofstream(dir / "longer.schedule") << text.substr(0, text.size() - 1) << " t0 t0\n";
+  const std::string name = "'seed: lost update (counter += 1 without a lock)'";
+  const Run same = cli("replay " + name + " '" + saved.string() + "'", dir);
+  CHECK(same.status == 1);
+  CHECK(has(same.out, "LostUpdate: "));
+  CHECK(!has(same.out, "Nondeterminism"));
+  const Run longer = cli("replay " + name + " longer.schedule", dir);
+  CHECK(longer.status == 1);
+  CHECK(has(longer.out, "LostUpdate: "));
+  CHECK(has(longer.out, "Nondeterminism: the run ended with 2 of the schedule's"));
+  CHECK(longer.out.find("LostUpdate: ") < longer.out.find("Nondeterminism: "));
 }

@@ -1,13 +1,19 @@
 // The scenario CLI behind weft::main: list, explore, replay, run.
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -33,13 +39,14 @@ constexpr const char* kUsage =
     "  list                     list the scenarios of this binary\n"
     "  explore [GLOB] [options] explore every scenario matching GLOB (default: all)\n"
     "      --strategy random|pct|pos|dfs   (default pct)\n"
-    "      --iterations N                  schedules per scenario (default 1000)\n"
+    "      --iterations N                  schedules per scenario (default 1000; up to 10^18)\n"
     "      --seed S                        (default 0)\n"
-    "      --pct-depth D                   (default 3)\n"
-    "      --preemption-bound B            DFS only (default -1: unbounded)\n"
-    "      --max-steps N                   per schedule (default 100000)\n"
-    "      --time-budget SECONDS           per scenario (default: none)\n"
-    "      --jobs J                        worker processes (default 1; same report for any J)\n"
+    "      --pct-depth D                   (default 3; up to 1000)\n"
+    "      --preemption-bound B            DFS only (default -1: unbounded; up to 10^9)\n"
+    "      --max-steps N                   per schedule (default 100000; up to 10^18)\n"
+    "      --time-budget SECONDS           per scenario (default 0: none)\n"
+    "      --jobs J                        worker processes, up to 1024 (default 1; same report\n"
+    "                                      for any J)\n"
     "      --schedule-dir DIR              where bug schedules go (default weft-schedules)\n"
     "      --junit FILE                    write a JUnit XML report\n"
     "      --chrome-trace FILE             write the failing (or last) schedule as a Chrome trace\n"
@@ -49,32 +56,52 @@ constexpr const char* kUsage =
     "                           re-run one recorded schedule of scenario NAME\n"
     "  run [GLOB] [--timeout SECONDS]   run scenarios once for real (production mode)\n"
     "\n"
-    "exit status: 0 no bug, 1 a bug was found, 2 usage or input error\n";
+    "output paths are checked before anything is explored or replayed\n"
+    "exit status: 0 no bug, 1 a bug was found (schedules written), 2 usage, input or output\n"
+    "error\n";
 
 struct UsageFailure {
   std::string message;
 };
 
-std::uint64_t parse_uint(std::string_view flag, std::string_view text, std::uint64_t min) {
+// Upper bounds of the numeric flags: a value beyond what its option holds (an int, an unsigned)
+// must be an error, never a silent wrap-around, and beyond these bounds none of them means
+// anything more (10^18 schedules or steps never end; more workers than that are not cores).
+constexpr std::uint64_t kMaxCount = 1'000'000'000'000'000'000;
+constexpr std::uint64_t kMaxJobs = 1024;
+constexpr std::uint64_t kMaxPctDepth = 1000;
+constexpr std::uint64_t kMaxPreemptionBound = 1'000'000'000;
+
+std::uint64_t parse_uint(std::string_view flag, std::string_view text, std::uint64_t min,
+                         std::uint64_t max) {
   std::uint64_t v = 0;
   const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v < min) {
-    throw UsageFailure{std::string(flag) + " expects a whole number" +
-                       (min > 0 ? " >= " + std::to_string(min) : std::string()) + ", got '" +
-                       std::string(text) + "'"};
+  if (ec != std::errc() || p != text.data() + text.size() || v < min || v > max) {
+    throw UsageFailure{std::string(flag) + " expects a whole number from " + std::to_string(min) +
+                       " to " + std::to_string(max) + ", got '" + std::string(text) + "'"};
   }
   return v;
 }
 
-double parse_seconds(std::string_view flag, std::string_view text) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(std::string(text), &used);
-    if (used == text.size() && v >= 0) return v;
-  } catch (const std::exception&) {
+// A plain decimal number of seconds: no sign, no blanks, no hex, inf or nan (which strtod
+// would take), and nothing that overflows or underflows.
+double parse_seconds(std::string_view flag, std::string_view text, bool zero_allowed) {
+  const bool plain = !text.empty() &&
+                     (std::isdigit(static_cast<unsigned char>(text[0])) != 0 || text[0] == '.') &&
+                     text.find_first_not_of("0123456789.eE+-") == std::string_view::npos;
+  if (plain) {
+    const std::string copy(text);
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(copy.c_str(), &end);
+    if (errno == 0 && end == copy.c_str() + copy.size() && std::isfinite(v) &&
+        (v > 0 || (zero_allowed && v == 0))) {
+      return v;
+    }
   }
-  throw UsageFailure{std::string(flag) + " expects a number of seconds, got '" + std::string(text) +
-                     "'"};
+  throw UsageFailure{std::string(flag) + " expects a number of seconds " +
+                     (zero_allowed ? "(0 = no limit)" : "greater than 0") + ", got '" +
+                     std::string(text) + "'"};
 }
 
 std::string quote(std::string_view s) {
@@ -151,16 +178,16 @@ Strategy parse_strategy(std::string_view where, std::string_view v) {
 // code changes; command-line flags, applied after, win.
 void apply_environment(Options& o) {
   if (const char* v = std::getenv("WEFT_ITERATIONS"); v != nullptr && *v != '\0') {
-    o.iterations = parse_uint("WEFT_ITERATIONS", v, 1);
+    o.iterations = parse_uint("WEFT_ITERATIONS", v, 1, kMaxCount);
   }
   if (const char* v = std::getenv("WEFT_SEED"); v != nullptr && *v != '\0') {
-    o.seed = parse_uint("WEFT_SEED", v, 0);
+    o.seed = parse_uint("WEFT_SEED", v, 0, UINT64_MAX);
   }
   if (const char* v = std::getenv("WEFT_STRATEGY"); v != nullptr && *v != '\0') {
     o.strategy = parse_strategy("WEFT_STRATEGY", v);
   }
   if (const char* v = std::getenv("WEFT_JOBS"); v != nullptr && *v != '\0') {
-    o.jobs = static_cast<unsigned>(parse_uint("WEFT_JOBS", v, 1));
+    o.jobs = static_cast<unsigned>(parse_uint("WEFT_JOBS", v, 1, kMaxJobs));
   }
 }
 
@@ -212,11 +239,64 @@ std::string json_escape(std::string_view s) {
   return out;
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.flush();
-  if (!out) throw UsageFailure{"cannot write " + path};
+std::string error_text(int error) { return std::generic_category().message(error); }
+
+// Returns why `text` could not be written to `path`, or an empty string. Checks every step
+// (close too): a full disk may only show there.
+std::string write_file(const std::string& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return "cannot write " + path + ": " + error_text(errno);
+  const bool wrote = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  const int write_error = errno;
+  const bool closed = std::fclose(f) == 0;
+  if (wrote && closed) return {};
+  return "cannot write " + path + ": " + error_text(wrote ? errno : write_error);
+}
+
+// Output paths are checked before anything is explored, so that a typo costs no exploration
+// and a bug is never reported without the schedule that exit status 1 promises. Both checks
+// create a file of their own and remove it: permission bits are no answer for root or on
+// /proc and read-only mounts. Nothing is left behind: the directory is made at the first save.
+void check_schedule_dir(const std::filesystem::path& dir) {
+  const std::string shown = "--schedule-dir " + dir.string() + ": ";
+  std::filesystem::path existing = dir.empty() ? std::filesystem::path(".") : dir;
+  struct stat st {};
+  while (::stat(existing.c_str(), &st) != 0) {
+    if (errno != ENOENT) throw UsageFailure{shown + error_text(errno)};
+    std::filesystem::path up = existing.parent_path();
+    if (up.empty()) up = ".";
+    if (up == existing) throw UsageFailure{shown + error_text(ENOENT)};
+    existing = up;
+  }
+  if (!S_ISDIR(st.st_mode)) throw UsageFailure{shown + existing.string() + " is not a directory"};
+  const std::filesystem::path probe = existing / (".weft-probe-" + std::to_string(::getpid()));
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw UsageFailure{shown + "cannot create files in " +
+                       (existing == dir ? std::string("it") : existing.string()) + " (" +
+                       error_text(errno) + ")"};
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
+void check_output_file(std::string_view flag, const std::string& path) {
+  const std::string shown = std::string(flag) + " " + path + ": ";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) throw UsageFailure{shown + "is a directory"};
+    // No O_TRUNC: an old report stays intact until the new one is written. O_NONBLOCK: a FIFO
+    // without a reader must not hang the check.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) throw UsageFailure{shown + "cannot write it (" + error_text(errno) + ")"};
+    ::close(fd);
+    return;
+  }
+  if (errno != ENOENT) throw UsageFailure{shown + error_text(errno)};
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw UsageFailure{shown + "cannot create it (" + error_text(errno) + ")"};
+  ::close(fd);
+  ::unlink(path.c_str());
 }
 
 // Chrome Trace Event format: one lane (tid) per model thread, one slice per operation, in
@@ -268,20 +348,26 @@ int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
     if (a == "--strategy") {
       options.strategy = parse_strategy(a, value());
     } else if (a == "--iterations") {
-      options.iterations = parse_uint(a, value(), 1);
+      options.iterations = parse_uint(a, value(), 1, kMaxCount);
     } else if (a == "--seed") {
-      options.seed = parse_uint(a, value(), 0);
+      options.seed = parse_uint(a, value(), 0, UINT64_MAX);
     } else if (a == "--pct-depth") {
-      options.pct_depth = static_cast<int>(parse_uint(a, value(), 1));
+      options.pct_depth = static_cast<int>(parse_uint(a, value(), 1, kMaxPctDepth));
     } else if (a == "--preemption-bound") {
       const std::string_view v = value();
-      options.preemption_bound = v == "-1" ? -1 : static_cast<int>(parse_uint(a, v, 0));
+      try {
+        options.preemption_bound =
+            v == "-1" ? -1 : static_cast<int>(parse_uint(a, v, 0, kMaxPreemptionBound));
+      } catch (const UsageFailure&) {
+        throw UsageFailure{"--preemption-bound expects -1 (no bound) or a whole number from 0 to " +
+                           std::to_string(kMaxPreemptionBound) + ", got '" + std::string(v) + "'"};
+      }
     } else if (a == "--max-steps") {
-      options.max_steps = parse_uint(a, value(), 1);
+      options.max_steps = parse_uint(a, value(), 1, kMaxCount);
     } else if (a == "--time-budget") {
-      options.time_budget_s = parse_seconds(a, value());
+      options.time_budget_s = parse_seconds(a, value(), /*zero_allowed=*/true);
     } else if (a == "--jobs") {
-      options.jobs = static_cast<unsigned>(parse_uint(a, value(), 1));
+      options.jobs = static_cast<unsigned>(parse_uint(a, value(), 1, kMaxJobs));
     } else if (a == "--schedule-dir") {
       dir = std::string(value());
     } else if (a == "--junit") {
@@ -300,6 +386,12 @@ int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
   }
   const std::vector<const Scenario*> chosen = matching(glob);
   for (const Scenario* s : chosen) refuse_production_only(*s, "explored");
+  check_schedule_dir(dir);
+  if (!junit.empty()) check_output_file("--junit", junit);
+  if (!chrome.empty()) check_output_file("--chrome-trace", chrome);
+  // Files that could not be written after all (a full disk): the report is still printed in
+  // full, but the exit status must not promise them.
+  std::vector<std::string> unwritten;
   const bool tty = ::isatty(STDOUT_FILENO) == 1;
   std::size_t with_bugs = 0;
   std::uint64_t schedules = 0;
@@ -345,6 +437,8 @@ int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
               << (r.iterations == 1 ? " schedule)\n" : " schedules)\n");
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
+    const std::string dir_error =
+        ec ? "cannot create directory " + dir.string() + ": " + ec.message() : std::string();
     std::filesystem::path path;
     for (std::size_t b = 0; b < r.bugs.size(); ++b) {
       const Bug& bug = r.bugs[b];
@@ -373,12 +467,20 @@ int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
       std::string file = file_name_for(s->name);
       if (b > 0) file.insert(file.size() - 9, "-" + std::to_string(b + 1));
       path = dir / file;
-      try {
-        bug.schedule.save(path);
+      std::string error = dir_error;
+      if (error.empty()) {
+        try {
+          bug.schedule.save(path);
+        } catch (const std::exception& e) {
+          error = e.what();
+        }
+      }
+      if (error.empty()) {
         std::cout << "  replay: " << argv0 << " replay " << quote(s->name) << " "
                   << quote(path.string()) << "\n";
-      } catch (const std::exception& e) {
-        std::cout << "  (could not save the schedule: " << e.what() << ")\n";
+      } else {
+        std::cout << "  (could not save the schedule: " << error << ")\n";
+        unwritten.push_back(std::move(error));
       }
     }
     if (!chrome.empty() && trace_json.empty() && first.kind != BugKind::Crash) {
@@ -389,14 +491,26 @@ int cmd_explore(const char* argv0, const std::vector<std::string_view>& args) {
             << with_bugs << " with bugs, " << schedules
             << (schedules == 1 ? " schedule explored\n" : " schedules explored\n");
   if (!junit.empty()) {
-    write_file(junit,
-               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite "
-               "name=\"weft\" tests=\"" +
-                   std::to_string(chosen.size()) + "\" failures=\"" + std::to_string(with_bugs) +
-                   "\" errors=\"0\">\n" + junit_cases + "  </testsuite>\n</testsuites>\n");
+    std::string error = write_file(
+        junit,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite "
+        "name=\"weft\" tests=\"" +
+            std::to_string(chosen.size()) + "\" failures=\"" + std::to_string(with_bugs) +
+            "\" errors=\"0\">\n" + junit_cases + "  </testsuite>\n</testsuites>\n");
+    if (!error.empty()) unwritten.push_back(std::move(error));
   }
-  if (!chrome.empty())
-    write_file(chrome, trace_json.empty() ? "{\"traceEvents\":[]}\n" : trace_json);
+  if (!chrome.empty()) {
+    std::string error =
+        write_file(chrome, trace_json.empty() ? "{\"traceEvents\":[]}\n" : trace_json);
+    if (!error.empty()) unwritten.push_back(std::move(error));
+  }
+  if (!unwritten.empty()) {
+    std::cout.flush();
+    std::fprintf(stderr, "%s: %s (the report above is complete, but %zu %s could not be written)\n",
+                 argv0, unwritten.front().c_str(), unwritten.size(),
+                 unwritten.size() == 1 ? "file" : "files");
+    return 2;
+  }
   return with_bugs > 0 ? 1 : 0;
 }
 
@@ -423,6 +537,7 @@ int cmd_replay(std::vector<std::string_view> args) {
     throw UsageFailure{"unknown scenario '" + std::string(args[0]) + "' (see 'list')"};
   }
   refuse_production_only(*scenario, "replayed");
+  if (!chrome.empty()) check_output_file("--chrome-trace", chrome);
   Schedule schedule;
   try {
     schedule = Schedule::load(std::filesystem::path(std::string(args[1])));
@@ -440,9 +555,6 @@ int cmd_replay(std::vector<std::string_view> args) {
     int code = 1;
     try {
       const Report r = replay(scenario->body, schedule);
-      if (!chrome.empty()) {
-        write_file(chrome, chrome_trace(scenario->name, trace_steps(scenario->body, schedule)));
-      }
       if (r.ok()) {
         std::cout << "ok    " << scenario->name << "  (replayed " << schedule.size()
                   << " decisions, no bug)\n";
@@ -450,6 +562,11 @@ int cmd_replay(std::vector<std::string_view> args) {
       } else {
         std::cout << "BUG   " << scenario->name << "\n";
         for (const Bug& bug : r.bugs) print_bug(bug);
+      }
+      if (!chrome.empty()) {
+        const std::string error =
+            write_file(chrome, chrome_trace(scenario->name, trace_steps(scenario->body, schedule)));
+        if (!error.empty()) throw UsageFailure{error + " (the report above is complete)"};
       }
     } catch (const UsageFailure& e) {
       std::fprintf(stderr, "weft: %s\n", e.message.c_str());
@@ -478,7 +595,7 @@ int cmd_run(const std::vector<std::string_view>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--timeout") {
       if (i + 1 >= args.size()) throw UsageFailure{"--timeout needs a value"};
-      timeout = parse_seconds(args[i], args[i + 1]);
+      timeout = parse_seconds(args[i], args[i + 1], /*zero_allowed=*/false);
       ++i;
     } else if (args[i].starts_with("-")) {
       throw UsageFailure{"unknown option '" + std::string(args[i]) + "' for run"};
