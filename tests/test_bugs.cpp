@@ -252,6 +252,69 @@ TEST_CASE("a_user_catch_all_that_rethrows_does_not_break_unwinding") {
   CHECK(alive == 0);
 }
 
+// A catch (...) that does not rethrow swallows the exception that unwinds an abandoned thread
+// (GUIDE §9 asks to rethrow it). The thread then goes on; its next scheduling point throws it
+// again, and a thread that runs to its end is ended all the same: no crash, nothing leaked,
+// the bugs reported as without the catch.
+TEST_CASE("a_user_catch_all_that_swallows_the_unwinding_still_ends_the_thread") {
+  static int alive = 0;
+  struct Tracked {
+    Tracked() { ++alive; }
+    ~Tracked() { --alive; }
+  };
+  alive = 0;
+  SUBCASE("the thread returns after the catch") {
+    const weft::Report r = weft::explore(
+        [] {
+          weft::Mutex a("a"), b("b");
+          weft::Thread t1([&] {
+            Tracked x;
+            try {
+              std::lock_guard ga(a);
+              std::lock_guard gb(b);
+            } catch (...) {
+            }
+          });
+          weft::Thread t2([&] {
+            std::lock_guard gb(b);
+            std::lock_guard ga(a);
+          });
+          t1.join();
+          t2.join();
+        },
+        with(Strategy::Random, 300));
+    CHECK(r.found(BugKind::LockOrderInversion));
+    CHECK(r.found(BugKind::Deadlock));
+  }
+  SUBCASE("the thread keeps calling weft after the catch") {
+    const weft::Report r = weft::explore(
+        [] {
+          weft::Mutex a("a"), b("b");
+          weft::Atomic<bool> never(false);
+          weft::Thread t1([&] {
+            bool swallowed = false;
+            try {
+              std::lock_guard ga(a);
+              std::lock_guard gb(b);
+            } catch (...) {
+              swallowed = true;
+            }
+            Tracked x;
+            while (swallowed && !never.load()) weft::this_thread::yield();
+          });
+          weft::Thread t2([&] {
+            std::lock_guard gb(b);
+            std::lock_guard ga(a);
+          });
+          t1.join();
+          t2.join();
+        },
+        with(Strategy::Random, 300));
+    CHECK(r.found(BugKind::Deadlock));
+  }
+  CHECK(alive == 0);
+}
+
 TEST_CASE("objects_cannot_cross_modes") {
   SUBCASE("created outside, used inside") {
     weft::Mutex outside;

@@ -390,7 +390,10 @@ std::string Execution::thread_name(ThreadId id) const {
 }
 
 void Execution::point(OpKind kind, ObjectId object, const Location& where) {
-  if (unwinding_) return;
+  if (unwinding_) {
+    fibers_.continue_unwinding();
+    return;
+  }
   if (abandon_pending_) abandon();
   ThreadState& t = threads_[current_];
   t.pending_kind = kind;
@@ -418,7 +421,10 @@ void Execution::trace(OpKind kind, ObjectId object, const Location& where, bool 
 }
 
 bool Execution::block_until(ObjectId object, std::int64_t deadline) {
-  if (unwinding_) return true;
+  if (unwinding_) {
+    fibers_.continue_unwinding();
+    return true;
+  }
   if (abandon_pending_) abandon();
   // A deadline that already passed times out at once: time never runs backwards.
   if (deadline >= 0 && deadline <= now_) return true;

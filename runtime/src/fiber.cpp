@@ -6,6 +6,7 @@
 #include <boost/context/fiber.hpp>
 #include <boost/context/stack_context.hpp>
 #include <cstdlib>
+#include <exception>
 #include <new>
 #include <system_error>
 #include <utility>
@@ -97,7 +98,10 @@ struct Fibers::Impl {
   StackPool pool;
   std::vector<ctx::fiber> idle;  // parked fibers, ready for a new job
   std::vector<ctx::fiber> slots;
-  std::vector<Job> jobs;  // by slot
+  std::vector<Job> jobs;      // by slot
+  std::vector<char> fresh;    // by slot: a new fiber that has not run yet
+  std::size_t unwinding = 0;  // the slot being unwound (0: none)
+  ctx::fiber unwinder;        // whom to resume when it is done
   std::size_t running = 0;
   // Who switched last: the resumed side stores the suspended continuation into this slot, or
   // among the idle fibers if it parked.
@@ -116,15 +120,22 @@ struct Fibers::Impl {
   // forced_unwind (an abandoned schedule, or the pool's end) leaves the loop and the fiber.
   static ctx::fiber work(Impl* im, ctx::fiber&& from) {
     im->store(std::move(from));
-    for (;;) {
-      const std::size_t slot = im->running;
-      const Job job = im->jobs[slot];
-      const std::size_t next = job.entry(job.arg, slot);
-      im->previous = slot;
-      im->previous_parked = true;
-      im->running = next;
-      ctx::fiber back = std::move(im->slots[next]).resume();
-      im->store(std::move(back));
+    try {
+      for (;;) {
+        const std::size_t slot = im->running;
+        im->fresh[slot] = 0;
+        const Job job = im->jobs[slot];
+        const std::size_t next = job.entry(job.arg, slot);
+        // Being unwound, yet returned: the thread swallowed its Unwind and ran to its end.
+        if (im->unwinding == slot) return std::move(im->unwinder);
+        im->previous = slot;
+        im->previous_parked = true;
+        im->running = next;
+        ctx::fiber back = std::move(im->slots[next]).resume();
+        im->store(std::move(back));
+      }
+    } catch (const Unwind&) {
+      return std::move(im->unwinder);
     }
   }
 };
@@ -135,12 +146,17 @@ Fibers::~Fibers() { clear(); }
 std::size_t Fibers::spawn(Entry entry, void* arg) {
   Impl* im = impl_.get();
   const std::size_t slot = im->slots.size();
-  if (im->jobs.size() <= slot) im->jobs.resize(slot + 1);
+  if (im->jobs.size() <= slot) {
+    im->jobs.resize(slot + 1);
+    im->fresh.resize(slot + 1);
+  }
   im->jobs[slot] = Impl::Job{entry, arg};
+  im->fresh[slot] = 0;
   if (!im->idle.empty()) {
     im->slots.push_back(std::move(im->idle.back()));
     im->idle.pop_back();
   } else {
+    im->fresh[slot] = 1;
     im->slots.emplace_back(std::allocator_arg, PooledStack(&im->pool),
                            [im](ctx::fiber&& from) { return Impl::work(im, std::move(from)); });
   }
@@ -167,8 +183,29 @@ void Fibers::unwind(std::size_t slot) {
   const std::size_t was = im->running;
   im->running = slot;
   im->previous = slot;
-  { ctx::fiber doomed = std::move(im->slots[slot]); }  // its destructor unwinds the stack
+  ctx::fiber doomed = std::move(im->slots[slot]);
+  if (im->fresh[slot] != 0) {
+    // Never ran: nothing of the thread's is on its stack. Boost.Context's own unwinding ends
+    // it before its function starts (an Unwind thrown there would escape the fiber).
+    { ctx::fiber gone = std::move(doomed); }
+  } else {
+    im->unwinding = slot;
+    // Thrown where the fiber is suspended; `work` catches it at the bottom of the stack (or
+    // sees the thread return, if it swallowed it) and resumes `unwinder`.
+    ctx::fiber none = std::move(doomed).resume_with([im](ctx::fiber&& unwinder) -> ctx::fiber {
+      im->unwinder = std::move(unwinder);
+      throw Unwind{};
+    });
+    im->unwinding = 0;
+  }
   im->running = was;
+}
+
+void Fibers::continue_unwinding() const {
+  const Impl* im = impl_.get();
+  if (im->unwinding == 0 || im->running != im->unwinding) return;
+  if (std::uncaught_exceptions() > 0 || std::current_exception() != nullptr) return;
+  throw Unwind{};
 }
 
 void Fibers::clear() {
@@ -187,6 +224,8 @@ std::size_t Fibers::pooled_stacks() const noexcept {
 
 void rethrow_if_forced_unwind() {
   try {
+    throw;
+  } catch (const Unwind&) {
     throw;
   } catch (const ctx::detail::forced_unwind&) {
     throw;

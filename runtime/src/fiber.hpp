@@ -25,9 +25,13 @@ class Fibers {
   void switch_to(std::size_t slot);
   std::size_t running() const noexcept;
   bool suspended(std::size_t slot) const noexcept;
-  // Destroys a suspended fiber from the driver: its stack is unwound (destructors run) by a
-  // forced_unwind exception that must never be swallowed.
+  // Ends a suspended fiber from the driver: its stack is unwound (destructors run) by an
+  // Unwind exception thrown where it is suspended.
   void unwind(std::size_t slot);
+  // Called by an operation that finds its run abandoned: if this is a fiber being unwound and
+  // no exception is in flight or being handled here, a catch (...) swallowed the Unwind and
+  // the thread went on; it is thrown again from here, so that the thread still ends.
+  void continue_unwinding() const;
   // Forgets all slots but the driver; every fiber must have finished or been unwound.
   void clear();
   std::size_t pooled_stacks() const noexcept;
@@ -37,7 +41,13 @@ class Fibers {
   std::unique_ptr<Impl> impl_;
 };
 
-// Call inside a catch (...) handler: rethrows if the exception is Boost.Context's forced_unwind.
+// What unwinds the stack of an abandoned model thread. Not a std::exception: `catch (const
+// std::exception&)` lets it pass; `catch (...)` must rethrow it (if it does not, the thread's
+// next scheduling point throws it again).
+struct Unwind {};
+
+// Call inside a catch (...) handler: rethrows if the exception unwinds a fiber (weft's Unwind,
+// or Boost.Context's forced_unwind when a pooled fiber is destroyed).
 void rethrow_if_forced_unwind();
 
 }  // namespace weft::detail
