@@ -312,6 +312,31 @@ TEST_CASE("a_user_catch_all_that_swallows_the_unwinding_still_ends_the_thread") 
         with(Strategy::Random, 300));
     CHECK(r.found(BugKind::Deadlock));
   }
+  SUBCASE("the thread keeps locking after the catch") {
+    const weft::Report r = weft::explore(
+        [] {
+          weft::Mutex a("a"), b("b"), c("c");
+          weft::Thread t1([&] {
+            bool swallowed = false;
+            try {
+              std::lock_guard ga(a);
+              std::lock_guard gb(b);
+            } catch (...) {
+              swallowed = true;
+            }
+            Tracked x;
+            while (swallowed) std::lock_guard gc(c);
+          });
+          weft::Thread t2([&] {
+            std::lock_guard gb(b);
+            std::lock_guard ga(a);
+          });
+          t1.join();
+          t2.join();
+        },
+        with(Strategy::Random, 300));
+    CHECK(r.found(BugKind::Deadlock));
+  }
   CHECK(alive == 0);
 }
 

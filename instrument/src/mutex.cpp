@@ -35,8 +35,10 @@ bool LockModel::acquire_or_misuse(Execution& ex, const Location& where, bool try
 void LockModel::lock(const char* file, unsigned line, const char* function) {
   const Location where{file, line, function};
   Execution& ex = model(execution(), type(), where);
-  if (ex.unwinding()) return;
+  // The point first: during unwinding it returns at once, or throws again for a thread that
+  // swallowed the exception ending it (see Fibers::continue_unwinding).
   ex.point(OpKind::Lock, id(), where);
+  if (ex.unwinding()) return;
   if (ex.owner(id()) != ex.current_thread()) ex.lock_event(Event::Kind::LockAttempt, id(), where);
   while (!acquire_or_misuse(ex, where, false)) {
     if (ex.unwinding()) return;
@@ -48,8 +50,8 @@ void LockModel::lock(const char* file, unsigned line, const char* function) {
 bool LockModel::try_lock(const char* file, unsigned line, const char* function) {
   const Location where{file, line, function};
   Execution& ex = model(execution(), type(), where);
-  if (ex.unwinding()) return false;
   ex.point(OpKind::TryLock, id(), where);
+  if (ex.unwinding()) return false;
   const bool got = acquire_or_misuse(ex, where, true);
   if (ex.recording()) ex.trace_value(got ? "acquired" : "busy");
   return got;
@@ -57,8 +59,8 @@ bool LockModel::try_lock(const char* file, unsigned line, const char* function) 
 
 bool LockModel::try_lock_for_ns(std::int64_t ns, const Location& where) {
   Execution& ex = model(execution(), type(), where);
-  if (ex.unwinding()) return false;
   ex.point(OpKind::TryLock, id(), where);
+  if (ex.unwinding()) return false;
   const std::int64_t deadline = ex.now() + (ns > 0 ? ns : 0);
   while (!acquire_or_misuse(ex, where, true)) {
     if (ex.unwinding()) return false;
