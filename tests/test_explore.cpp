@@ -426,3 +426,28 @@ TEST_CASE("proc_explore_isolated_dfs_reports_exhaustion_and_the_last_schedule") 
     CHECK(there.last.to_string() == here.last.to_string());
   }
 }
+
+TEST_CASE("proc_explore_isolated_crash_schedule_is_whole_for_any_max_steps") {
+  // 3000 points, then a crash: the worker's shared buffer must hold every decision, also when
+  // max_steps is so large that twice it overflows.
+  auto body = [] {
+    weft::Thread t([] {
+      for (int i = 0; i < 1500; ++i) weft::this_thread::yield();
+    });
+    for (int i = 0; i < 1500; ++i) weft::this_thread::yield();
+    t.join();
+    std::signal(SIGSEGV, SIG_DFL);  // only ever in a worker process
+    std::raise(SIGSEGV);
+  };
+  for (std::uint64_t max_steps : {std::uint64_t{100000}, ~std::uint64_t{0}}) {
+    CAPTURE(max_steps);
+    weft::Options o = with(Strategy::Random, 1);
+    o.isolate = true;
+    o.max_steps = max_steps;
+    const weft::Report r = weft::explore(body, o);
+    REQUIRE(r.bugs.size() == 1);
+    CHECK(r.bugs[0].kind == BugKind::Crash);
+    CHECK(r.bugs[0].schedule.size() > 3000);
+    CHECK(!contains(r.bugs[0].message, "holds the first"));
+  }
+}

@@ -389,9 +389,16 @@ class Explorer {
     std::vector<Schedule::Decision> last_decisions;
   };
 
+  // Decisions a worker's shared slot holds: enough for max_steps points and their choices, at
+  // most 4 Mi (computed without overflowing for a huge max_steps).
+  std::size_t mirror_capacity() const {
+    constexpr std::uint64_t kMost = std::uint64_t{1} << 22;
+    return static_cast<std::size_t>(
+        options_.max_steps >= kMost / 2 ? kMost : std::min(options_.max_steps * 2 + 1024, kMost));
+  }
+
   void run_in_workers(unsigned jobs) {
-    const std::size_t capacity =
-        static_cast<std::size_t>(std::min<std::uint64_t>(options_.max_steps * 2 + 1024, 1u << 22));
+    const std::size_t capacity = mirror_capacity();
     const std::size_t slot_bytes = sizeof(Slot) + capacity * sizeof(Schedule::Decision);
     detail::SharedMapping shared(slot_bytes * jobs);
     auto slot = [&](unsigned w) {
@@ -514,9 +521,15 @@ class Explorer {
           b.message = "the body crashed in schedule " + std::to_string(s->iteration) + ": " +
                       describe_status(status);
           b.key = "crash";
+          // The slot holds the first mirror_capacity() decisions; a longer run's schedule is
+          // cut there (its replay then diverges at the cut, reported as Nondeterminism).
+          const std::size_t n =
+              static_cast<std::size_t>(std::min<std::uint64_t>(s->count, mirror_capacity()));
+          if (s->count > n) {
+            b.message += " (its schedule holds the first " + std::to_string(n) + " of " +
+                         std::to_string(s->count) + " decisions)";
+          }
           crash.bugs.push_back(std::move(b));
-          const std::size_t n = static_cast<std::size_t>(
-              std::min<std::uint64_t>(s->count, options_.max_steps * 2 + 1024));
           crash_decisions_[s->iteration].assign(decisions(who[k]), decisions(who[k]) + n);
           w.last = s->iteration;
           ready.emplace(s->iteration, std::move(crash));
