@@ -252,92 +252,68 @@ TEST_CASE("a_user_catch_all_that_rethrows_does_not_break_unwinding") {
   CHECK(alive == 0);
 }
 
+namespace {
+
+int swallowing_alive = 0;
+struct SwallowTracked {
+  SwallowTracked() { ++swallowing_alive; }
+  ~SwallowTracked() { --swallowing_alive; }
+};
+
+// T1 takes a then b inside a try whose catch (...) swallows everything; T2 takes b then a. When
+// they deadlock, T1 swallows its unwinding and goes on with `after_catch`.
+weft::Report swallowing_abba(void (*after_catch)(weft::Mutex& c, weft::Atomic<bool>& never)) {
+  return weft::explore(
+      [after_catch] {
+        weft::Mutex a("a"), b("b"), c("c");
+        weft::Atomic<bool> never(false);
+        weft::Thread t1([&] {
+          bool swallowed = false;
+          try {
+            std::lock_guard ga(a);
+            std::lock_guard gb(b);
+          } catch (...) {
+            swallowed = true;
+          }
+          SwallowTracked x;
+          if (swallowed) after_catch(c, never);
+        });
+        weft::Thread t2([&] {
+          std::lock_guard gb(b);
+          std::lock_guard ga(a);
+        });
+        t1.join();
+        t2.join();
+      },
+      with(Strategy::Random, 300));
+}
+
+}  // namespace
+
 // A catch (...) that does not rethrow swallows the exception that unwinds an abandoned thread
 // (GUIDE §9 asks to rethrow it). The thread then goes on; its next scheduling point throws it
 // again, and a thread that runs to its end is ended all the same: no crash, nothing leaked,
 // the bugs reported as without the catch.
 TEST_CASE("a_user_catch_all_that_swallows_the_unwinding_still_ends_the_thread") {
-  static int alive = 0;
-  struct Tracked {
-    Tracked() { ++alive; }
-    ~Tracked() { --alive; }
-  };
-  alive = 0;
+  swallowing_alive = 0;
   SUBCASE("the thread returns after the catch") {
-    const weft::Report r = weft::explore(
-        [] {
-          weft::Mutex a("a"), b("b");
-          weft::Thread t1([&] {
-            Tracked x;
-            try {
-              std::lock_guard ga(a);
-              std::lock_guard gb(b);
-            } catch (...) {
-            }
-          });
-          weft::Thread t2([&] {
-            std::lock_guard gb(b);
-            std::lock_guard ga(a);
-          });
-          t1.join();
-          t2.join();
-        },
-        with(Strategy::Random, 300));
+    const weft::Report r = swallowing_abba([](weft::Mutex&, weft::Atomic<bool>&) {});
     CHECK(r.found(BugKind::LockOrderInversion));
     CHECK(r.found(BugKind::Deadlock));
   }
   SUBCASE("the thread keeps calling weft after the catch") {
-    const weft::Report r = weft::explore(
-        [] {
-          weft::Mutex a("a"), b("b");
-          weft::Atomic<bool> never(false);
-          weft::Thread t1([&] {
-            bool swallowed = false;
-            try {
-              std::lock_guard ga(a);
-              std::lock_guard gb(b);
-            } catch (...) {
-              swallowed = true;
-            }
-            Tracked x;
-            while (swallowed && !never.load()) weft::this_thread::yield();
-          });
-          weft::Thread t2([&] {
-            std::lock_guard gb(b);
-            std::lock_guard ga(a);
-          });
-          t1.join();
-          t2.join();
-        },
-        with(Strategy::Random, 300));
+    const weft::Report r = swallowing_abba([](weft::Mutex&, weft::Atomic<bool>& never) {
+      while (!never.load()) weft::this_thread::yield();
+    });
     CHECK(r.found(BugKind::Deadlock));
   }
   SUBCASE("the thread keeps locking after the catch") {
-    const weft::Report r = weft::explore(
-        [] {
-          weft::Mutex a("a"), b("b"), c("c");
-          weft::Thread t1([&] {
-            bool swallowed = false;
-            try {
-              std::lock_guard ga(a);
-              std::lock_guard gb(b);
-            } catch (...) {
-              swallowed = true;
-            }
-            Tracked x;
-            while (swallowed) std::lock_guard gc(c);
-          });
-          weft::Thread t2([&] {
-            std::lock_guard gb(b);
-            std::lock_guard ga(a);
-          });
-          t1.join();
-          t2.join();
-        },
-        with(Strategy::Random, 300));
+    const weft::Report r = swallowing_abba([](weft::Mutex& c, weft::Atomic<bool>&) {
+      for (;;) std::lock_guard gc(c);
+    });
     CHECK(r.found(BugKind::Deadlock));
   }
-  CHECK(alive == 0);
+  CHECK(swallowing_alive == 0);
 }
 
 TEST_CASE("objects_cannot_cross_modes") {
