@@ -45,29 +45,44 @@ struct Frame {
   unsigned line = 0;
 };
 
+// The object file holding `pc` and the address of `pc` as that file's symbols count it: an
+// offset from the load base for position-independent objects, the address itself for fixed
+// executables. Both are the same in every run of the same binary, whatever ASLR does.
+struct ObjectAddress {
+  std::string module;  // absolute path
+  std::uintptr_t addr = 0;
+};
+
+bool object_address(const void* pc, ObjectAddress& out) {
+  Dl_info info{};
+  if (dladdr(pc, &info) == 0 || info.dli_fname == nullptr || info.dli_fbase == nullptr) {
+    return false;
+  }
+  const auto* header = static_cast<const ElfW(Ehdr)*>(info.dli_fbase);
+  out.addr = reinterpret_cast<std::uintptr_t>(pc) -
+             (header->e_type == ET_DYN ? reinterpret_cast<std::uintptr_t>(info.dli_fbase) : 0);
+  out.module = info.dli_fname;
+  // The main program may be named relative to a directory we are no longer in (and in
+  // addr2line's process /proc/self/exe would be addr2line).
+  if (out.module.empty() || out.module.front() != '/') {
+    char self[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return false;
+    out.module.assign(self, static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
 // addr2line's answer for one address: its inline chain, innermost first.
 std::vector<Frame> resolve(const void* pc) {
   static std::map<const void*, std::vector<Frame>> cache;
   if (auto it = cache.find(pc); it != cache.end()) return it->second;
   std::vector<Frame> frames;
-  Dl_info info{};
-  if (dladdr(pc, &info) != 0 && info.dli_fname != nullptr && info.dli_fbase != nullptr) {
-    const auto* header = static_cast<const ElfW(Ehdr)*>(info.dli_fbase);
-    // Position-independent objects are symbolised by offset, fixed executables by address. The
-    // return address points after the call: step back into the call instruction.
-    const auto addr =
-        reinterpret_cast<std::uintptr_t>(pc) - 1 -
-        (header->e_type == ET_DYN ? reinterpret_cast<std::uintptr_t>(info.dli_fbase) : 0);
-    std::string module = info.dli_fname;
-    if (module.find('\'') != std::string::npos) return frames;
-    // The main program may be named relative to a directory we are no longer in. (Resolved
-    // here: in addr2line's process /proc/self/exe would be addr2line.)
-    if (module.empty() || module.front() != '/') {
-      char self[4096];
-      const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-      if (n <= 0) return frames;
-      module.assign(self, static_cast<std::size_t>(n));
-    }
+  ObjectAddress at;
+  if (object_address(pc, at) && at.module.find('\'') == std::string::npos) {
+    const std::string& module = at.module;
+    // The return address points after the call: step back into the call instruction.
+    const std::uintptr_t addr = at.addr - 1;
     char cmd[4096];
     std::snprintf(cmd, sizeof cmd, "addr2line -C -f -i -e '%s' 0x%jx 2>/dev/null", module.c_str(),
                   static_cast<std::uintmax_t>(addr));
@@ -91,32 +106,6 @@ std::vector<Frame> resolve(const void* pc) {
   }
   cache.emplace(pc, frames);
   return frames;
-}
-
-// The object file holding `pc` and the address of `pc` as that file's symbols count it: an
-// offset from the load base for position-independent objects, the address itself for fixed
-// executables. Both are the same in every run of the same binary, whatever ASLR does.
-struct ObjectAddress {
-  std::string module;  // absolute path
-  std::uintptr_t addr = 0;
-};
-
-bool object_address(const void* pc, ObjectAddress& out) {
-  Dl_info info{};
-  if (dladdr(pc, &info) == 0 || info.dli_fname == nullptr || info.dli_fbase == nullptr) {
-    return false;
-  }
-  const auto* header = static_cast<const ElfW(Ehdr)*>(info.dli_fbase);
-  out.addr = reinterpret_cast<std::uintptr_t>(pc) -
-             (header->e_type == ET_DYN ? reinterpret_cast<std::uintptr_t>(info.dli_fbase) : 0);
-  out.module = info.dli_fname;
-  if (out.module.empty() || out.module.front() != '/') {
-    char self[4096];
-    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) return false;
-    out.module.assign(self, static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 struct Symbol {
