@@ -101,13 +101,9 @@ class PctScheduler final : public Scheduler {
   std::int64_t lowest_ = 0;
 };
 
-// The operations POS lets commute on one object. Queue get, Event::is_set and Queue::size were
-// traced as loads before they had kinds of their own; they still count as reads so that POS
-// explores the same schedules for the same seed (a get does change the queue: whether it should
-// conflict with other gets is a separate decision).
-bool is_read(OpKind k) {
-  return k == OpKind::Load || k == OpKind::Get || k == OpKind::IsSet || k == OpKind::Size;
-}
+// The operations POS lets commute on one object: those that only look at it. A Queue get takes
+// an item, so two gets (two consumers racing for one item) conflict like two stores.
+bool is_read(OpKind k) { return k == OpKind::Load || k == OpKind::IsSet || k == OpKind::Size; }
 
 // POS (Yuan, Yang, Gu, CAV 2018, partial order sampling): every pending operation gets a random
 // priority; the highest runs; after it runs, the pending operations that race with it (same
