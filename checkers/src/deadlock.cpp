@@ -5,16 +5,14 @@
 #include <vector>
 
 #include <weft/detail/diagnosis.hpp>
+#include <weft/detail/platform.hpp>
 
 namespace weft::detail {
 namespace {
 
 std::string basename_line(const Location& w) {
   if (w.file == nullptr || *w.file == '\0') return {};
-  std::string_view p(w.file);
-  const auto slash = p.find_last_of('/');
-  if (slash != std::string_view::npos) p.remove_prefix(slash + 1);
-  return std::string(p) + ":" + std::to_string(w.line);
+  return std::string(base_name(w.file)) + ":" + std::to_string(w.line);
 }
 
 std::string waits_for(const BlockedThread& b, const std::vector<BlockedThread>& all) {

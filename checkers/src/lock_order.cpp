@@ -34,20 +34,21 @@ class LockOrderChecker final : public Checker {
     labels_.clear();
   }
 
-  bool wants(Event::Kind k) const override {
-    return k == Event::Kind::LockAttempt || k == Event::Kind::Acquired || k == Event::Kind::Unlock;
+  bool wants(ModelEvent::Kind k) const override {
+    return k == ModelEvent::Kind::LockAttempt || k == ModelEvent::Kind::Acquired ||
+           k == ModelEvent::Kind::Unlock;
   }
 
-  void on_event(const Event& e) override {
+  void on_event(const ModelEvent& e) override {
     switch (e.kind) {
-      case Event::Kind::LockAttempt:
+      case ModelEvent::Kind::LockAttempt:
         if (!held(e.thread).empty())
           attempts_.push_back({e.thread, e.object, e.where, held(e.thread)});
         break;
-      case Event::Kind::Acquired:
+      case ModelEvent::Kind::Acquired:
         held(e.thread).push_back({e.object, e.where});
         break;
-      case Event::Kind::Unlock: {
+      case ModelEvent::Kind::Unlock: {
         auto& h = held(e.thread);
         for (std::size_t i = h.size(); i-- > 0;) {
           if (h[i].object == e.object) {

@@ -94,21 +94,21 @@ class RaceChecker final : public Checker {
     races_.clear();
   }
 
-  bool wants(Event::Kind k) const override {
-    return k == Event::Kind::Spawn || k == Event::Kind::Sync || k == Event::Kind::Read ||
-           k == Event::Kind::Write;
+  bool wants(ModelEvent::Kind k) const override {
+    return k == ModelEvent::Kind::Spawn || k == ModelEvent::Kind::Sync ||
+           k == ModelEvent::Kind::Read || k == ModelEvent::Kind::Write;
   }
 
-  void on_event(const Event& e) override {
+  void on_event(const ModelEvent& e) override {
     switch (e.kind) {
-      case Event::Kind::Spawn: {
+      case ModelEvent::Kind::Spawn: {
         VectorClock& child = thread(e.other);
         child = thread(e.thread);  // the child starts after everything its parent did
         tick(child, e.other);
         tick(thread(e.thread), e.thread);
         break;
       }
-      case Event::Kind::Sync: {
+      case ModelEvent::Kind::Sync: {
         VectorClock& t = thread(e.thread);
         VectorClock& o = object(e.object);
         if (e.sync == Sync::Acquire || e.sync == Sync::AcquireRelease) join_into(t, o);
@@ -117,10 +117,10 @@ class RaceChecker final : public Checker {
         if (e.sync != Sync::Acquire) tick(t, e.thread);
         break;
       }
-      case Event::Kind::Read:
+      case ModelEvent::Kind::Read:
         read(e);
         break;
-      case Event::Kind::Write:
+      case ModelEvent::Kind::Write:
         write(e);
         break;
       default:
@@ -193,7 +193,7 @@ class RaceChecker final : public Checker {
   bool ordered(const Access& a, ThreadId t) {
     return a.thread == t || a.clock <= at(thread(t), a.thread);
   }
-  Access access_of(const Event& e) {
+  Access access_of(const ModelEvent& e) {
     Access a;
     a.thread = e.thread;
     a.clock = at(thread(e.thread), e.thread);
@@ -209,7 +209,7 @@ class RaceChecker final : public Checker {
     return v.slots[t];
   }
 
-  void read(const Event& e) {
+  void read(const ModelEvent& e) {
     Variable& v = variable(e.object);
     ReadSlot& s = slot(v, e.thread);
     s.read = access_of(e);
@@ -220,7 +220,7 @@ class RaceChecker final : public Checker {
     }
   }
 
-  void write(const Event& e) {
+  void write(const ModelEvent& e) {
     Variable& v = variable(e.object);
     Access a = access_of(e);
     // Read-modify-write: the thread read the variable since its own last write. The slot is

@@ -83,7 +83,7 @@ void Semaphore::release(std::ptrdiff_t n, Location where) {
   }
   detail::Execution& ex = detail::model(model_.execution(), type(), where);
   if (detail::unwinding(ex)) return;
-  detail::event(ex, detail::OpKind::Release, model_.id(), where);
+  detail::unscheduled(ex, detail::OpKind::Release, model_.id(), where);
   if (bounded_ && count_ + n > initial_) {
     detail::fail_later(ex, BugKind::Misuse,
                        detail::thread_name(ex, detail::current_thread(ex)) + " releases " +

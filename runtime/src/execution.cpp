@@ -9,6 +9,7 @@
 #include <typeinfo>
 
 #include <weft/detail/diagnosis.hpp>
+#include <weft/detail/platform.hpp>
 
 #include "symbolize.hpp"
 
@@ -19,19 +20,6 @@ constinit thread_local Execution* tls_execution = nullptr;
 alignas(64) std::atomic<std::size_t> model_objects_alive{0};
 
 namespace {
-
-std::string demangle(const char* mangled) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> out(
-      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
-  return status == 0 && out ? std::string(out.get()) : std::string(mangled);
-}
-
-std::string_view basename(const char* path) {
-  std::string_view p(path != nullptr ? path : "");
-  const auto slash = p.find_last_of('/');
-  return slash == std::string_view::npos ? p : p.substr(slash + 1);
-}
 
 // Virtual time for traces: "1.5s", "100ms", "250us", "7ns".
 std::string format_time(std::int64_t ns) {
@@ -241,7 +229,7 @@ std::size_t Execution::run_thread(ThreadId id) {
     fail(BugKind::UncaughtException,
          "uncaught exception in thread " + thread_name(id) + ": " + escaped);
   }
-  Event done{Event::Kind::Sync};  // everything the thread did happens before its join
+  ModelEvent done{ModelEvent::Kind::Sync};  // everything the thread did happens before its join
   done.sync = Sync::Release;
   done.thread = id;
   done.object = threads_[id].object;
@@ -376,7 +364,7 @@ std::string Execution::object_name(ObjectId id) const {
   std::string n(to_string(o.kind));
   if (o.declared.file != nullptr && *o.declared.file != '\0') {
     n += '@';
-    n += basename(o.declared.file);
+    n += base_name(o.declared.file);
     n += ':';
     n += std::to_string(o.declared.line);
   }
@@ -410,7 +398,7 @@ void Execution::point(OpKind kind, ObjectId object, const Location& where) {
   if (recording_) trace(kind, object, where, false);
 }
 
-void Execution::event(OpKind kind, ObjectId object, const Location& where) {
+void Execution::unscheduled(OpKind kind, ObjectId object, const Location& where) {
   if (recording_ && !unwinding_) trace(kind, object, where, false);
 }
 
@@ -506,7 +494,7 @@ ThreadId Execution::spawn(Task fn, const Location& where) {
   t.fn = std::move(fn);
   t.object = object;
   t.slot = fibers_.spawn(&Execution::thread_entry, this);
-  Event e{Event::Kind::Spawn};
+  ModelEvent e{ModelEvent::Kind::Spawn};
   e.thread = current_;
   e.other = id;
   e.where = where;
@@ -585,7 +573,7 @@ std::string Execution::format_trace() const {
     }
     if (!e.stack.empty()) r.where = user_frame(e.stack);
     if (r.where.empty() && e.where.file != nullptr && *e.where.file != '\0') {
-      r.where = std::string(basename(e.where.file)) + ":" + std::to_string(e.where.line);
+      r.where = std::string(base_name(e.where.file)) + ":" + std::to_string(e.where.line);
       if (e.where.function != nullptr && *e.where.function != '\0') {
         r.where += " (" + std::string(e.where.function) + ")";
       }
@@ -620,7 +608,7 @@ std::string Execution::format_trace() const {
 
 std::string Execution::site(const Location& where, CallSite pc) const {
   if (!needs_symbolizing(where)) {
-    return std::string(basename(where.file)) + ":" + std::to_string(where.line);
+    return std::string(base_name(where.file)) + ":" + std::to_string(where.line);
   }
   if (pc.inner != nullptr || pc.outer != nullptr) {
     const std::vector<void*> stack{const_cast<void*>(pc.inner), const_cast<void*>(pc.outer)};
@@ -653,7 +641,7 @@ std::string describe_current_exception() {
 }
 
 std::string location_text(const Location& where) {
-  std::string s = std::string(basename(where.file)) + ":" + std::to_string(where.line);
+  std::string s = std::string(base_name(where.file)) + ":" + std::to_string(where.line);
   if (where.function != nullptr && *where.function != '\0') {
     s += " (" + std::string(where.function) + ")";
   }
@@ -670,8 +658,8 @@ void throw_mode_mismatch_at(const char* type, const char* file, unsigned line,
 }
 
 void throw_mode_mismatch(const char* type, Location where) {
-  std::string msg = std::string("weft::") + type + " used at " + std::string(basename(where.file)) +
-                    ":" + std::to_string(where.line) + " ";
+  std::string msg = std::string("weft::") + type + " used at " +
+                    std::string(base_name(where.file)) + ":" + std::to_string(where.line) + " ";
   msg += current() != nullptr
              ? "inside explore()/replay() was created outside it; create it inside the body"
              : "outside explore()/replay() was created inside a model run";
@@ -684,7 +672,7 @@ ObjectId register_object(Execution& e, ObjectKind k, const Location& w) {
 void name_object(Execution& e, ObjectId id, std::string_view n) { e.name_object(id, n); }
 std::string object_name(const Execution& e, ObjectId id) { return e.object_name(id); }
 void point(Execution& e, OpKind k, ObjectId o, const Location& w) { e.point(k, o, w); }
-void event(Execution& e, OpKind k, ObjectId o, const Location& w) { e.event(k, o, w); }
+void unscheduled(Execution& e, OpKind k, ObjectId o, const Location& w) { e.unscheduled(k, o, w); }
 void block_on(Execution& e, ObjectId o) { e.block_on(o); }
 bool block_until(Execution& e, ObjectId o, std::int64_t d) { return e.block_until(o, d); }
 std::int64_t virtual_now(const Execution& e) { return e.now(); }
@@ -716,13 +704,13 @@ bool shared_point(Execution& e, OpKind k, ObjectId o, const void* value,
   return e.recording();
 }
 void lock_attempt(Execution& e, ObjectId o, const Location& w) {
-  e.lock_event(Event::Kind::LockAttempt, o, w);
+  e.lock_event(ModelEvent::Kind::LockAttempt, o, w);
 }
 void lock_acquired(Execution& e, ObjectId o, const Location& w) {
-  e.lock_event(Event::Kind::Acquired, o, w);
+  e.lock_event(ModelEvent::Kind::Acquired, o, w);
 }
 void lock_released(Execution& e, ObjectId o, const Location& w) {
-  e.lock_event(Event::Kind::Unlock, o, w);
+  e.lock_event(ModelEvent::Kind::Unlock, o, w);
 }
 bool recording(const Execution& e) { return e.recording(); }
 bool spurious_wakeups(const Execution& e) { return e.spurious_wakeups(); }

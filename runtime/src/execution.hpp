@@ -93,7 +93,7 @@ class Execution final : public Names {
     if (checkers == nullptr) return;
     for (auto& c : *checkers) {
       for (std::size_t k = 0; k < kEventKinds; ++k) {
-        if (c->wants(static_cast<Event::Kind>(k))) interested_[k].push_back(c.get());
+        if (c->wants(static_cast<ModelEvent::Kind>(k))) interested_[k].push_back(c.get());
       }
     }
   }
@@ -107,27 +107,27 @@ class Execution final : public Names {
   std::string site(const Location& where, CallSite pc) const override;
 
   // --- events to checkers
-  void emit(const Event& e) {
+  void emit(const ModelEvent& e) {
     if (unwinding_) return;
     for (Checker* c : interested_[static_cast<std::size_t>(e.kind)]) c->on_event(e);
   }
   // An event by the current thread about `object` (lock events, synchronisation).
-  void lock_event(Event::Kind kind, ObjectId object, const Location& where) {
-    Event ev{kind};
+  void lock_event(ModelEvent::Kind kind, ObjectId object, const Location& where) {
+    ModelEvent ev{kind};
     ev.thread = current_;
     ev.object = object;
     ev.where = where;
     emit(ev);
   }
   void sync(ObjectId object, Sync s) {
-    Event ev{Event::Kind::Sync};
+    ModelEvent ev{ModelEvent::Kind::Sync};
     ev.sync = s;
     ev.thread = current_;
     ev.object = object;
     emit(ev);
   }
   void shared_access(ObjectId object, bool write, ValueBits v, const Location& where, CallSite pc) {
-    Event ev{write ? Event::Kind::Write : Event::Kind::Read};
+    ModelEvent ev{write ? ModelEvent::Kind::Write : ModelEvent::Kind::Read};
     ev.thread = current_;
     ev.object = object;
     ev.where = where;
@@ -142,7 +142,7 @@ class Execution final : public Names {
   std::string object_name(ObjectId id) const;
   void point(OpKind kind, ObjectId object, const Location& where);
   // An operation that is not a scheduling point (releases: unlock), traced all the same.
-  void event(OpKind kind, ObjectId object, const Location& where);
+  void unscheduled(OpKind kind, ObjectId object, const Location& where);
   void block_on(ObjectId object) { block_until(object, -1); }
   bool block_until(ObjectId object, std::int64_t deadline);
   std::int64_t now() const noexcept { return now_; }

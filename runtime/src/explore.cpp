@@ -15,6 +15,7 @@
 #include <utility>
 
 #include <weft/detail/checker.hpp>
+#include <weft/detail/platform.hpp>
 #include <weft/explore.hpp>
 
 #include "execution.hpp"
@@ -365,8 +366,7 @@ class Explorer {
     }
     ::close(fds[0]);
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    detail::wait_child(pid, &status);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !values.empty()) return values.back();
     const std::uint64_t best = values.empty() ? 0 : *std::max_element(values.begin(), values.end());
     return best != 0 ? best : kFallbackSteps;
@@ -377,7 +377,7 @@ class Explorer {
     std::uint64_t count;
   };
 
-  struct Worker {
+  struct ExploreWorker {
     pid_t pid = -1;
     int fd = -1;
     detail::WireReader in;
@@ -408,7 +408,7 @@ class Explorer {
       return reinterpret_cast<Schedule::Decision*>(reinterpret_cast<char*>(slot(w)) + sizeof(Slot));
     };
 
-    std::vector<Worker> workers(jobs);
+    std::vector<ExploreWorker> workers(jobs);
     std::fflush(nullptr);  // buffered output must not be written twice
     for (unsigned w = 0; w < jobs; ++w) {
       int fds[2];
@@ -445,7 +445,7 @@ class Explorer {
         ++next;
         continue;
       }
-      const Worker& w = workers[owner(next)];
+      const ExploreWorker& w = workers[owner(next)];
       if (w.exited && w.last < next) {
         // It stopped (time budget, or the strategy had no schedule left): nothing more in order.
         if (w.exhausted) report_.exhausted = true;
@@ -453,17 +453,17 @@ class Explorer {
       }
       wait_for_records(workers, ready, slot, decisions);
     }
-    for (Worker& w : workers) {
+    for (ExploreWorker& w : workers) {
       if (!w.exited) {
         ::kill(w.pid, SIGKILL);
-        ::waitpid(w.pid, nullptr, 0);
+        detail::wait_child(w.pid, nullptr);
       }
       ::close(w.fd);
     }
     // The last schedule: as its worker ran it, or regenerated here (a schedule of a strategy
     // other than DFS is a function of its number).
     if (report_.iterations > 0 && report_.bugs.empty()) {
-      const Worker& w = workers[owner(report_.iterations)];
+      const ExploreWorker& w = workers[owner(report_.iterations)];
       if (w.last_run == report_.iterations) {
         report_.last = Schedule(w.last_decisions);
       } else if (options_.strategy != Strategy::DFS) {
@@ -492,8 +492,9 @@ class Explorer {
   }
 
   template <class SlotOf, class DecisionsOf>
-  void wait_for_records(std::vector<Worker>& workers, std::map<std::uint64_t, RunResult>& ready,
-                        SlotOf slot, DecisionsOf decisions) {
+  void wait_for_records(std::vector<ExploreWorker>& workers,
+                        std::map<std::uint64_t, RunResult>& ready, SlotOf slot,
+                        DecisionsOf decisions) {
     std::vector<pollfd> fds;
     std::vector<unsigned> who;
     for (unsigned w = 0; w < workers.size(); ++w) {
@@ -507,11 +508,11 @@ class Explorer {
     }
     for (std::size_t k = 0; k < fds.size(); ++k) {
       if (fds[k].revents == 0) continue;
-      Worker& w = workers[who[k]];
+      ExploreWorker& w = workers[who[k]];
       if (!w.in.fill(w.fd)) {
         // End of its output: it ended, or died.
         int status = 0;
-        ::waitpid(w.pid, &status, 0);
+        detail::wait_child(w.pid, &status);
         w.exited = true;
         const Slot* s = slot(who[k]);
         if (!w.done && s->iteration != 0 && s->iteration > w.last) {
@@ -551,10 +552,7 @@ class Explorer {
   }
 
   static std::string describe_status(int status) {
-    if (WIFSIGNALED(status)) {
-      return std::string("killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
-             strsignal(WTERMSIG(status)) + ")";
-    }
+    if (WIFSIGNALED(status)) return detail::describe_wait_status(status);
     if (WIFEXITED(status)) {
       return "the process exited with status " + std::to_string(WEXITSTATUS(status)) +
              " in the middle of the schedule";

@@ -1,4 +1,5 @@
 #include "symbolize.hpp"
+#include <weft/detail/platform.hpp>
 
 #include <cxxabi.h>
 #include <dlfcn.h>
@@ -32,11 +33,6 @@ bool is_library_path(std::string_view file) {
     if (file.find(m) != std::string_view::npos) return true;
   }
   return file.empty() || file.front() == '?';
-}
-
-std::string_view basename(std::string_view p) {
-  const auto slash = p.find_last_of('/');
-  return slash == std::string_view::npos ? p : p.substr(slash + 1);
 }
 
 struct Frame {
@@ -115,10 +111,7 @@ struct Symbol {
 };
 
 std::string demangle_symbol(const char* name) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> d(abi::__cxa_demangle(name, nullptr, nullptr, &status),
-                                           std::free);
-  std::string s = status == 0 && d ? std::string(d.get()) : std::string(name);
+  std::string s = demangle(name);
   // Said nothing the offset does not, and its parentheses read as a second pair around a
   // site that a report already puts in parentheses.
   static constexpr std::string_view kAnonymous = "(anonymous namespace)::";
@@ -242,7 +235,7 @@ std::string user_frame(const std::vector<void*>& stack) {
     if (pc == nullptr) continue;
     for (const Frame& f : resolve(pc)) {
       if (is_library_path(f.file) || f.line == 0) continue;
-      std::string s = std::string(basename(f.file)) + ":" + std::to_string(f.line);
+      std::string s = std::string(base_name(f.file)) + ":" + std::to_string(f.line);
       // Keep the name readable: drop the argument list of the innermost user function.
       std::string fn = f.function;
       if (const auto paren = fn.find('('); paren != std::string::npos && paren > 0) {
@@ -307,7 +300,7 @@ SymbolFrame symbol_frame(const std::vector<void*>& stack, bool or_first) {
     out.text = fn->name + offset;
   } else {
     std::snprintf(offset, sizeof offset, "+0x%jx", static_cast<std::uintmax_t>(at.addr));
-    out.text = std::string(basename(at.module)) + offset;
+    out.text = std::string(base_name(at.module)) + offset;
   }
   out.has_line = has_line(chosen);
   return out;

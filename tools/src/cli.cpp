@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include <weft/detail/platform.hpp>
 #include <weft/errors.hpp>
 #include <weft/explore.hpp>
 #include <weft/scenario.hpp>
@@ -580,12 +581,11 @@ int cmd_replay(std::vector<std::string_view> args) {
     ::_exit(code);
   }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  detail::wait_child(pid, &status);
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   std::cout << "BUG   " << scenario->name << "\n  Crash: the body crashed during the replay: "
-            << "killed by signal " << WTERMSIG(status) << " (" << strsignal(WTERMSIG(status))
-            << "); run the replay under a debugger to see where\n";
+            << detail::describe_wait_status(status)
+            << "; run the replay under a debugger to see where\n";
   return 1;
 }
 
@@ -622,12 +622,12 @@ int cmd_run(const std::vector<std::string_view>& args) {
     int status = 0;
     bool hung = false;
     for (;;) {
-      const pid_t done = ::waitpid(pid, &status, WNOHANG);
+      const pid_t done = detail::wait_child(pid, &status, WNOHANG);
       if (done == pid) break;
       const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - start;
       if (spent.count() > timeout) {
         ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
+        detail::wait_child(pid, &status);
         hung = true;
         break;
       }
@@ -644,11 +644,8 @@ int cmd_run(const std::vector<std::string_view>& args) {
       std::cout << "ok    " << s->name << "  (" << took << ")\n";
     } else {
       ++failed;
-      std::cout << "FAIL  " << s->name << "  ("
-                << (WIFSIGNALED(status)
-                        ? std::string("killed by signal ") + strsignal(WTERMSIG(status))
-                        : "exit status " + std::to_string(WEXITSTATUS(status)))
-                << ", " << took << ")\n";
+      std::cout << "FAIL  " << s->name << "  (" << detail::describe_wait_status(status) << ", "
+                << took << ")\n";
     }
   }
   std::cout << "weft: ran " << chosen.size()

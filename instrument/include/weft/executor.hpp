@@ -70,9 +70,9 @@ namespace detail {
 
 // Everything a pool's workers use, shared with them so that it outlives an executor whose
 // destructor did not wait (see above).
-class PoolCore {
+class ThreadPoolCore {
  public:
-  PoolCore(std::size_t max_workers, std::string_view prefix, const Location& where)
+  ThreadPoolCore(std::size_t max_workers, std::string_view prefix, const Location& where)
       : prod_(current() == nullptr),
         max_workers_(max_workers),
         prefix_(prefix),
@@ -88,9 +88,9 @@ class PoolCore {
       quiescent_.rename(name_ + ".workers");
     }
   }
-  PoolCore(const PoolCore&) = delete;
-  PoolCore& operator=(const PoolCore&) = delete;
-  ~PoolCore() {
+  ThreadPoolCore(const ThreadPoolCore&) = delete;
+  ThreadPoolCore& operator=(const ThreadPoolCore&) = delete;
+  ~ThreadPoolCore() {
     // Only the pool's owners are left. Tasks still queued here belong to an abandoned model
     // schedule (its workers were unwound): drop them, or each would keep itself alive. Workers
     // a non-waiting destructor left running have finished; they are detached, not joined.
@@ -107,7 +107,7 @@ class PoolCore {
 
   std::size_t max_workers() const noexcept { return max_workers_; }
 
-  void enqueue(std::shared_ptr<FutureStateBase> item, const std::shared_ptr<PoolCore>& self,
+  void enqueue(std::shared_ptr<FutureStateBase> item, const std::shared_ptr<ThreadPoolCore>& self,
                const Location& where) {
     if (prod_) {
       enqueue_production(std::move(item), self, where);
@@ -220,7 +220,7 @@ class PoolCore {
   }
 
   // A worker: runs queued tasks until shutdown and an empty queue.
-  void work(std::size_t n, const std::shared_ptr<PoolCore>& self) {
+  void work(std::size_t n, const std::shared_ptr<ThreadPoolCore>& self) {
     this_thread::set_name(prefix_ + "_" + std::to_string(n));
     if (prod_) {
       work_production(self);
@@ -293,7 +293,7 @@ class PoolCore {
   static constexpr int kMinSpinPolls = 128;
 
   void enqueue_production(std::shared_ptr<FutureStateBase> item,
-                          const std::shared_ptr<PoolCore>& self, const Location& where) {
+                          const std::shared_ptr<ThreadPoolCore>& self, const Location& where) {
     check_production(where);
     // Submits in flight are counted, so that shutdown can wait for them: after it, no task can
     // appear that no worker would run.
@@ -316,7 +316,7 @@ class PoolCore {
 
   // No worker spins: wakes a sleeping one not yet claimed by another submit, else starts a new
   // one (Python: a submit that finds no idle worker starts one, up to max_workers).
-  void wake_or_start(std::uint64_t idle, const std::shared_ptr<PoolCore>& self,
+  void wake_or_start(std::uint64_t idle, const std::shared_ptr<ThreadPoolCore>& self,
                      const Location& where) {
     while ((idle & kSleepers) != 0) {
       if (idle_.compare_exchange_weak(idle, idle - 1, std::memory_order_seq_cst)) {
@@ -332,7 +332,7 @@ class PoolCore {
     if (started_.load(std::memory_order_relaxed) < max_workers_) start_worker(self, where);
   }
 
-  void start_worker(const std::shared_ptr<PoolCore>& self, const Location& where) {
+  void start_worker(const std::shared_ptr<ThreadPoolCore>& self, const Location& where) {
     std::lock_guard<Mutex> lock(m_, where);
     if (shutdown_ || workers_.size() >= max_workers_) return;
     const std::size_t n = workers_.size();
@@ -380,7 +380,7 @@ class PoolCore {
   }
   void unlock_pop() noexcept { pop_lock_.store(false, std::memory_order_release); }
 
-  void work_production(const std::shared_ptr<PoolCore>& self) {
+  void work_production(const std::shared_ptr<ThreadPoolCore>& self) {
     bool spinning = false;
     int polls = 0;
     for (;;) {
@@ -562,8 +562,8 @@ class ThreadPoolExecutor {
   // Workers are named "<thread_name_prefix>_<n>", n from 0 (Python's thread_name_prefix).
   ThreadPoolExecutor(std::size_t max_workers, std::string_view thread_name_prefix,
                      Location where = Location::current())
-      : core_(std::make_shared<detail::PoolCore>(max_workers != 0 ? max_workers : default_workers(),
-                                                 thread_name_prefix, where)),
+      : core_(std::make_shared<detail::ThreadPoolCore>(
+            max_workers != 0 ? max_workers : default_workers(), thread_name_prefix, where)),
         uncaught_(std::uncaught_exceptions()) {}
   ThreadPoolExecutor(const ThreadPoolExecutor&) = delete;
   ThreadPoolExecutor& operator=(const ThreadPoolExecutor&) = delete;
@@ -673,7 +673,7 @@ class ThreadPoolExecutor {
     return detail::FutureAccess::make<R>(std::move(state));
   }
 
-  std::shared_ptr<detail::PoolCore> core_;
+  std::shared_ptr<detail::ThreadPoolCore> core_;
   int uncaught_;  // std::uncaught_exceptions() at construction
 };
 

@@ -47,6 +47,7 @@
 
 #include <weft/condvar.hpp>
 #include <weft/detail/model.hpp>
+#include <weft/detail/platform.hpp>
 #include <weft/errors.hpp>
 #include <weft/event.hpp>
 #include <weft/locks.hpp>
@@ -54,29 +55,12 @@
 
 namespace weft {
 
-// Thrown by Future::get() and Future::exception() of a cancelled future (Python's
-// concurrent.futures.CancelledError).
-class CancelledError : public std::runtime_error {
- public:
-  CancelledError() : std::runtime_error("weft::Future was cancelled") {}
-};
-
 template <class T>
 class Future;
 template <class T>
 class Promise;
 
 namespace detail {
-
-// Waiting loops: tells the CPU that this is a spin (cheaper for the sibling hyper-thread, no
-// memory-order mis-speculation when the awaited store arrives).
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield" ::: "memory");
-#endif
-}
 
 // The i-th round (from 1) of a polling loop: a pause, and every kYieldEvery-th round (about 8
 // microseconds) a yield. With more runnable threads than cores (a busy machine), the thread being

@@ -16,29 +16,6 @@
 namespace weft {
 
 namespace detail {
-// The model of both mutex kinds; `recursive` decides whether re-entry is counted or Misuse.
-class LockModel : public ModelObject {
- public:
-  LockModel(ObjectKind kind, std::string_view name, const Location& where)
-      : ModelObject(kind, name, where), kind_(kind) {}
-  // Out of line, with the Location as scalars: the production fast path never builds one.
-  [[gnu::cold]] void lock(const char* file, unsigned line, const char* function);
-  [[gnu::cold]] bool try_lock(const char* file, unsigned line, const char* function);
-  bool try_lock_for_ns(std::int64_t ns, const Location& where);
-  [[gnu::cold]] void unlock(const char* file, unsigned line, const char* function);
-  const char* type() const noexcept {
-    return kind_ == ObjectKind::Mutex ? "Mutex" : "RecursiveMutex";
-  }
-
- private:
-  bool acquire_or_misuse(Execution& ex, const Location& where, bool trying);
-  ObjectKind kind_;
-  unsigned depth_ = 0;
-  ThreadId last_unlocker_ = kNoThread;
-};
-}  // namespace detail
-
-namespace detail {
 // Both mutex kinds: the real `Real` mutex in production, LockModel in the model.
 template <class Real, ObjectKind Kind>
 class BasicMutex {

@@ -24,13 +24,9 @@
 #include <weft/clock.hpp>
 #include <weft/detail/format.hpp>
 #include <weft/detail/model.hpp>
+#include <weft/errors.hpp>
 
 namespace weft {
-
-class QueueShutDown : public std::runtime_error {
- public:
-  QueueShutDown() : std::runtime_error("weft::Queue is shut down") {}
-};
 
 template <class T>
 class Queue {

@@ -15,7 +15,7 @@
 
 namespace weft::detail {
 
-struct Event {
+struct ModelEvent {
   enum class Kind : std::uint8_t {
     Spawn,        // `thread` started `other`
     Sync,         // `thread` did `sync` on `object`
@@ -75,8 +75,8 @@ class Checker {
   virtual void on_execution_begin() = 0;
   // Whether on_event wants events of this kind (asked once per exploration: the dispatch skips
   // a checker for the kinds it ignores).
-  virtual bool wants(Event::Kind) const { return true; }
-  virtual void on_event(const Event& e) = 0;
+  virtual bool wants(ModelEvent::Kind) const { return true; }
+  virtual void on_event(const ModelEvent& e) = 0;
   virtual std::vector<Finding> on_execution_end(const Names& names) = 0;
   // Lock-order edges of the execution that just ended (after on_execution_end).
   virtual std::vector<LockEdge> lock_edges() { return {}; }

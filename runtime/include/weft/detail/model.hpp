@@ -153,7 +153,7 @@ std::string object_name(const Execution&, ObjectId);
 void point(Execution&, OpKind, ObjectId, const Location&);
 // An operation that is not a scheduling point (a release such as unlock: nobody can observe the
 // difference, and it runs in destructors), traced all the same.
-void event(Execution&, OpKind, ObjectId, const Location&);
+void unscheduled(Execution&, OpKind, ObjectId, const Location&);
 // Blocks the current thread until another thread wakes `object` for it (and it is scheduled).
 void block_on(Execution&, ObjectId object);
 // The same with a deadline in virtual nanoseconds: true if the deadline passed before a wake-up.
@@ -282,5 +282,28 @@ inline void check_not_model(const ModelObject& object, const char* type, const c
   (void)function;
 #endif
 }
+
+// The model of both mutex kinds (Mutex, RecursiveMutex): ownership, re-entry counts, misuse.
+// Defined in the runtime because a lock's owner is model state the deadlock diagnosis reads;
+// the kind decides whether re-entry is counted or is Misuse.
+class LockModel : public ModelObject {
+ public:
+  LockModel(ObjectKind kind, std::string_view name, const Location& where)
+      : ModelObject(kind, name, where), kind_(kind) {}
+  // Out of line, with the Location as scalars: the production fast path never builds one.
+  [[gnu::cold]] void lock(const char* file, unsigned line, const char* function);
+  [[gnu::cold]] bool try_lock(const char* file, unsigned line, const char* function);
+  bool try_lock_for_ns(std::int64_t ns, const Location& where);
+  [[gnu::cold]] void unlock(const char* file, unsigned line, const char* function);
+  const char* type() const noexcept {
+    return kind_ == ObjectKind::Mutex ? "Mutex" : "RecursiveMutex";
+  }
+
+ private:
+  bool acquire_or_misuse(Execution& ex, const Location& where, bool trying);
+  ObjectKind kind_;
+  unsigned depth_ = 0;
+  ThreadId last_unlocker_ = kNoThread;
+};
 
 }  // namespace weft::detail

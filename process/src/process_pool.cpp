@@ -44,7 +44,7 @@
 #include <weft/future.hpp>
 
 namespace weft::detail::proc {
-class PoolCore;
+class ProcessPoolCore;
 namespace {
 
 constexpr std::size_t kInFlight = 64;
@@ -54,7 +54,7 @@ constexpr std::int64_t kAheadNs = 250'000;
 constexpr std::int64_t kOverdueNs = 500'000;
 
 // The pool whose I/O thread this is, if it is one.
-thread_local PoolCore* t_io_thread_of = nullptr;
+thread_local ProcessPoolCore* t_io_thread_of = nullptr;
 
 std::int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -71,12 +71,12 @@ struct FrameHeader {
 
 }  // namespace
 
-class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelper {
+class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore>, public WaitHelper {
  public:
-  explicit PoolCore(std::size_t workers) : size_(workers == 0 ? 1 : workers) {}
-  PoolCore(const PoolCore&) = delete;
-  PoolCore& operator=(const PoolCore&) = delete;
-  ~PoolCore() {
+  explicit ProcessPoolCore(std::size_t workers) : size_(workers == 0 ? 1 : workers) {}
+  ProcessPoolCore(const ProcessPoolCore&) = delete;
+  ProcessPoolCore& operator=(const ProcessPoolCore&) = delete;
+  ~ProcessPoolCore() {
     shutdown(true, false);
     // The I/O thread holds a reference while it runs: if this runs there, that was the last
     // one (the executor was dropped in a done-callback) and the thread is about to end.
@@ -142,7 +142,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
       return;
     }
     for (;;) {
-      Worker* w = nullptr;
+      PoolWorker* w = nullptr;
       {
         std::lock_guard lock(m_);
         if (broken_) return;
@@ -195,7 +195,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
     Writer frame;
   };
   enum class Reader : std::uint8_t { None, Io, Helper };
-  struct Worker {
+  struct PoolWorker {
     Child child;
     std::size_t index = 0;
     std::vector<std::byte> out;  // frames not yet (fully) written
@@ -247,7 +247,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
   // What the I/O thread waits for on a worker's socket: results unless a helper reads them,
   // room to write only while output waits (a writable socket would otherwise wake it each time
   // the worker reads a task). A change that makes an event ready reports it.
-  void arm_locked(Worker& w) {
+  void arm_locked(PoolWorker& w) {
     if (epoll_fd_ < 0 || w.gone) return;
     std::uint32_t events = w.reader == Reader::Helper ? EPOLLET : kArmed;
     if (!w.out.empty()) events |= EPOLLOUT;
@@ -281,7 +281,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
     if (workers_.empty() || broken_) return;
     const std::int64_t now = pending_.empty() ? 0 : steady_ns();
     while (!pending_.empty()) {
-      Worker* best = nullptr;
+      PoolWorker* best = nullptr;
       for (auto& w : workers_) {
         if (w->gone || w->in_flight.size() >= w->window()) continue;
         if (!w->in_flight.empty() && (at_submit || w->overdue(now))) continue;
@@ -301,7 +301,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
   }
 
   // Writes what the socket takes without blocking; the rest waits for EPOLLOUT.
-  void flush_locked(Worker& w) {
+  void flush_locked(PoolWorker& w) {
     while (w.out_sent < w.out.size()) {
       std::size_t nfds = 0;
       const ssize_t n = send_some(w.child.fd, std::span<const std::byte>(w.out).subspan(w.out_sent),
@@ -334,7 +334,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
     }
     for (std::size_t i = 0; i < size_ && failure.empty(); ++i) {
       try {
-        auto w = std::make_unique<Worker>();
+        auto w = std::make_unique<PoolWorker>();
         w->index = i;
         w->child = spawn_worker();
         epoll_event ev{};
@@ -419,7 +419,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
 
   // Reads a worker's results and reports its death. A worker a helper reads now is left to
   // it; a death seen meanwhile is reported once the helper has left (death_pending).
-  void serve(Worker& w, bool exited, std::string& died) {
+  void serve(PoolWorker& w, bool exited, std::string& died) {
     {
       std::lock_guard lock(m_);
       if (w.gone) return;
@@ -445,7 +445,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
     if (first) died = describe_death(w);
   }
 
-  std::string describe_death(Worker& w) {
+  std::string describe_death(PoolWorker& w) {
     int code = 0;
     if (w.child.pid > 0) {
       // Its socket is closed, but it may still run (a task closed the descriptor): never wait
@@ -459,7 +459,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
   }
 
   // Reads everything available. False at EOF or on a socket error.
-  bool receive(Worker& w) {
+  bool receive(PoolWorker& w) {
     bool open = true;
     for (;;) {
       const ssize_t n = receive_some(w.child.fd, w.in, w.in_fds, MSG_DONTWAIT);
@@ -476,7 +476,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
 
   // Cuts the complete frames out of w.in (the caller reads w) and pops their jobs, so that
   // they can be completed after the socket is handed on.
-  Received take_received_locked(Worker& w) {
+  Received take_received_locked(PoolWorker& w) {
     Received got;
     std::size_t pos = 0;
     std::size_t nfds = 0;
@@ -548,7 +548,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
 
   // Closing the sockets ends idle workers (EOF); every child is waited for.
   void finish() {
-    std::vector<std::unique_ptr<Worker>> workers;
+    std::vector<std::unique_ptr<PoolWorker>> workers;
     {
       // A helper blocked on a worker's socket wakes up at its end (killed or finished).
       std::unique_lock lock(m_);
@@ -576,7 +576,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
   std::size_t helpers_ = 0;  // threads in help() that read a socket
   std::mutex join_m_;
   std::deque<Pending> pending_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<PoolWorker>> workers_;
   std::uint64_t next_id_ = 1;
   bool started_ = false;
   bool shutdown_ = false;
@@ -587,15 +587,15 @@ class PoolCore : public std::enable_shared_from_this<PoolCore>, public WaitHelpe
   std::thread io_;
 };
 
-std::shared_ptr<PoolCore> make_pool(std::size_t workers) {
-  return std::make_shared<PoolCore>(workers);
+std::shared_ptr<ProcessPoolCore> make_pool(std::size_t workers) {
+  return std::make_shared<ProcessPoolCore>(workers);
 }
-void pool_submit(PoolCore& pool, std::unique_ptr<Job> job, Writer&& frame) {
+void pool_submit(ProcessPoolCore& pool, std::unique_ptr<Job> job, Writer&& frame) {
   pool.submit(std::move(job), std::move(frame));
 }
-void pool_shutdown(PoolCore& pool, bool wait, bool cancel_futures) {
+void pool_shutdown(ProcessPoolCore& pool, bool wait, bool cancel_futures) {
   pool.shutdown(wait, cancel_futures);
 }
-std::weak_ptr<WaitHelper> pool_helper(const std::shared_ptr<PoolCore>& pool) { return pool; }
+std::weak_ptr<WaitHelper> pool_helper(const std::shared_ptr<ProcessPoolCore>& pool) { return pool; }
 
 }  // namespace weft::detail::proc

@@ -57,10 +57,12 @@ template <class T>
 class Array;
 template <class T>
 class Queue;
-namespace internal {
+}  // namespace weft::ipc
+namespace weft::detail::ipc {
 template <class T>
 struct LockedState;
-}
+}  // namespace weft::detail::ipc
+namespace weft::ipc {
 
 // What get_lock() returns: lock, unlock, try_lock, try_lock_for; usable with std::lock_guard,
 // std::unique_lock and std::scoped_lock. Re-entrant. Owned by the object; copies of a handle
@@ -109,7 +111,7 @@ class Lock {
 
  private:
   template <class>
-  friend struct internal::LockedState;
+  friend struct detail::ipc::LockedState;
   explicit Lock(detail::shm::Segment* seg, RecursiveMutex* model) : seg_(seg), model_(model) {}
   static void check_production(const Location& where) {
     if (detail::current() != nullptr) [[unlikely]] {
@@ -121,7 +123,10 @@ class Lock {
   RecursiveMutex* model_;
 };
 
-namespace internal {
+}  // namespace weft::ipc
+
+// The private parts of Value and Array handles.
+namespace weft::detail::ipc {
 
 using detail::shm::SegmentPtr;
 
@@ -180,7 +185,7 @@ struct LockedState {
 #endif
   }
   SegmentPtr seg;
-  Lock lock;
+  weft::ipc::Lock lock;
   std::string name;
 };
 
@@ -188,12 +193,14 @@ template <class T>
 inline constexpr bool plain_data_v =
     std::is_trivially_copyable_v<T> && !detail::is_address_v<T> && alignof(T) <= 64;
 
-}  // namespace internal
+}  // namespace weft::detail::ipc
+
+namespace weft::ipc {
 
 // A T in shared memory (Python's multiprocessing.Value). T: trivially copyable, no pointers.
 template <class T>
 class Value {
-  static_assert(internal::plain_data_v<T>,
+  static_assert(detail::ipc::plain_data_v<T>,
                 "weft::ipc::Value<T>: T must be trivially copyable, hold no pointers (an address "
                 "means nothing in another process) and be aligned to at most 64 bytes");
 
@@ -219,7 +226,7 @@ class Value {
 
   T load(Location where = Location::current()) const {
     if (!s_->model()) [[likely]] {
-      internal::check_production(kType, where);
+      detail::ipc::check_production(kType, where);
       std::array<std::byte, sizeof(T)> raw;
       detail::shm::read(*s_->seg, 0, raw.data(), sizeof(T));
       return std::bit_cast<T>(raw);
@@ -228,7 +235,7 @@ class Value {
   }
   void store(T v, Location where = Location::current()) {
     if (!s_->model()) [[likely]] {
-      internal::check_production(kType, where);
+      detail::ipc::check_production(kType, where);
       detail::shm::write(*s_->seg, 0, &v, sizeof(T));
       return;
     }
@@ -289,16 +296,16 @@ class Value {
   Lock& get_lock() const noexcept { return s_->lock; }
 
   friend void serialize(Writer& w, const Value& v) {
-    internal::send_segment(w, v.s_->seg, v.s_->model(), kType);
+    detail::ipc::send_segment(w, v.s_->seg, v.s_->model(), kType);
   }
   friend void deserialize(Reader& r, Value& v) {
     v.s_ = std::make_shared<State>(
-        internal::receive_segment(r, detail::shm::Kind::Value, sizeof(T), kType));
+        detail::ipc::receive_segment(r, detail::shm::Kind::Value, sizeof(T), kType));
   }
 
  private:
   static constexpr const char* kType = "ipc::Value";
-  using State = internal::LockedState<T>;
+  using State = detail::ipc::LockedState<T>;
 #ifndef WEFT_PRODUCTION_ONLY
   Shared<T>& cell() const { return s_->cells.front(); }
 #else
@@ -313,7 +320,7 @@ class Value {
 // array (like Python's slices).
 template <class T>
 class Array {
-  static_assert(internal::plain_data_v<T>,
+  static_assert(detail::ipc::plain_data_v<T>,
                 "weft::ipc::Array<T>: T must be trivially copyable, hold no pointers (an address "
                 "means nothing in another process) and be aligned to at most 64 bytes");
 
@@ -425,7 +432,7 @@ class Array {
   T load(std::size_t i, Location where = Location::current()) const {
     check_index(i);
     if (!s_->model()) [[likely]] {
-      internal::check_production(kType, where);
+      detail::ipc::check_production(kType, where);
       std::array<std::byte, sizeof(T)> raw;
       detail::shm::read(*s_->seg, i * sizeof(T), raw.data(), sizeof(T));
       return std::bit_cast<T>(raw);
@@ -435,7 +442,7 @@ class Array {
   void store(std::size_t i, T v, Location where = Location::current()) const {
     check_index(i);
     if (!s_->model()) [[likely]] {
-      internal::check_production(kType, where);
+      detail::ipc::check_production(kType, where);
       detail::shm::write(*s_->seg, i * sizeof(T), &v, sizeof(T));
       return;
     }
@@ -454,7 +461,7 @@ class Array {
     std::vector<T> out;
     out.reserve(size_);
     if (!s_->model()) [[likely]] {
-      internal::check_production(kType, where);
+      detail::ipc::check_production(kType, where);
       out.resize(size_);
       if (size_ != 0) detail::shm::read(*s_->seg, 0, out.data(), size_ * sizeof(T));
       return out;
@@ -469,7 +476,7 @@ class Array {
                                   " values for an array of size " + std::to_string(size_));
     }
     if (!s_->model()) [[likely]] {
-      internal::check_production(kType, where);
+      detail::ipc::check_production(kType, where);
       if (size_ != 0) detail::shm::write(*s_->seg, 0, values.data(), size_ * sizeof(T));
       return;
     }
@@ -479,17 +486,17 @@ class Array {
   Lock& get_lock() const noexcept { return s_->lock; }
 
   friend void serialize(Writer& w, const Array& a) {
-    internal::send_segment(w, a.s_->seg, a.s_->model(), kType);
+    detail::ipc::send_segment(w, a.s_->seg, a.s_->model(), kType);
   }
   friend void deserialize(Reader& r, Array& a) {
-    auto seg = internal::receive_segment(r, detail::shm::Kind::Array, sizeof(T), kType);
+    auto seg = detail::ipc::receive_segment(r, detail::shm::Kind::Array, sizeof(T), kType);
     a.size_ = detail::shm::count(*seg);
     a.s_ = std::make_shared<State>(std::move(seg));
   }
 
  private:
   static constexpr const char* kType = "ipc::Array";
-  using State = internal::LockedState<T>;
+  using State = detail::ipc::LockedState<T>;
   void check_index(std::size_t i) const {
     if (i >= size_) {
       throw std::out_of_range("weft::ipc::Array: index " + std::to_string(i) +
@@ -576,7 +583,7 @@ class Queue {
   // One put() item has been processed (std::logic_error when called more often than put).
   void task_done(Location where = Location::current()) {
     if (model() == nullptr) [[likely]] {
-      internal::check_production(kType, where);
+      detail::ipc::check_production(kType, where);
       detail::shm::queue_task_done(*s_->seg);
       return;
     }
@@ -585,7 +592,7 @@ class Queue {
   // Returns when every item put was task_done() (or dropped by shutdown(true)).
   void join(Location where = Location::current()) {
     if (model() == nullptr) [[likely]] {
-      internal::check_production(kType, where);
+      detail::ipc::check_production(kType, where);
       detail::shm::queue_join(*s_->seg);
       return;
     }
@@ -595,7 +602,7 @@ class Queue {
   // what is left (counting it as done) so that getters throw at once.
   void shutdown(bool immediate = false, Location where = Location::current()) {
     if (model() == nullptr) [[likely]] {
-      internal::check_production(kType, where);
+      detail::ipc::check_production(kType, where);
       detail::shm::queue_shutdown(*s_->seg, immediate);
       return;
     }
@@ -603,7 +610,7 @@ class Queue {
   }
   std::size_t size(Location where = Location::current()) const {
     if (model() == nullptr) [[likely]] {
-      internal::check_production(kType, where);
+      detail::ipc::check_production(kType, where);
       return detail::shm::queue_size(*s_->seg);
     }
     return model()->size(where);
@@ -616,11 +623,11 @@ class Queue {
   std::size_t max_message_bytes() const noexcept { return s_->max_message; }
 
   friend void serialize(Writer& w, const Queue& q) {
-    internal::send_segment(w, q.s_->seg, q.model() != nullptr, kType);
+    detail::ipc::send_segment(w, q.s_->seg, q.model() != nullptr, kType);
   }
   friend void deserialize(Reader& r, Queue& q) {
     auto s = std::make_shared<State>();
-    s->seg = internal::receive_segment(r, detail::shm::Kind::Queue, sizeof(T), kType);
+    s->seg = detail::ipc::receive_segment(r, detail::shm::Kind::Queue, sizeof(T), kType);
     s->max_message = detail::shm::queue_max_message(*s->seg);
     q.s_ = std::move(s);
   }
@@ -666,7 +673,7 @@ class Queue {
                 const Location& where) {
     const Writer& w = encode(item);
     if (model() == nullptr) [[likely]] {
-      internal::check_production(kType, where);
+      detail::ipc::check_production(kType, where);
       const auto bytes = w.bytes();
       switch (detail::shm::queue_put(*s_->seg, bytes.data(), bytes.size(), wait,
                                      detail::real_timeout(d))) {
@@ -693,7 +700,7 @@ class Queue {
   std::optional<T> get_impl(detail::shm::Wait wait, std::chrono::nanoseconds d,
                             const Location& where) {
     if (model() == nullptr) [[likely]] {
-      internal::check_production(kType, where);
+      detail::ipc::check_production(kType, where);
       thread_local std::vector<std::byte> buf;
       switch (detail::shm::queue_get(*s_->seg, buf, wait, detail::real_timeout(d))) {
         case detail::shm::Status::Ok:

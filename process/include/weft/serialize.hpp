@@ -42,13 +42,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace weft {
+#include <weft/errors.hpp>
 
-// Input that cannot be decoded (truncated, inconsistent), or an fd that is missing.
-class SerializationError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace weft {
 
 // A growable byte buffer plus file descriptors to send along with it. Move-only: it owns
 // duplicates of the descriptors added to it.

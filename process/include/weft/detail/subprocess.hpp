@@ -33,28 +33,10 @@
 #include <utility>
 #include <vector>
 
+#include <weft/errors.hpp>
 #include <weft/serialize.hpp>
 
 namespace weft {
-
-// A task failed in a worker process: what() is the original exception's what(), type_name()
-// its demangled type (e.g. "std::out_of_range", "app::ConnectionError").
-class RemoteError : public std::runtime_error {
- public:
-  RemoteError(std::string type_name, const std::string& what)
-      : std::runtime_error(what), type_name_(std::move(type_name)) {}
-  const std::string& type_name() const noexcept { return type_name_; }
-
- private:
-  std::string type_name_;
-};
-
-// A worker process of a ProcessPoolExecutor died (signal, abort, exit): its task, every pending
-// task and every later submit fail with this (Python's BrokenProcessPool).
-class BrokenProcessPool : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 namespace detail {
 class WaitHelper;
@@ -137,16 +119,16 @@ class Job {
   const FutureStateBase* state = nullptr;
 };
 
-class PoolCore;
+class ProcessPoolCore;
 // The production side of a ProcessPoolExecutor: `workers` processes (started at the first
 // submit), one I/O thread that feeds them and reads their results.
-std::shared_ptr<PoolCore> make_pool(std::size_t workers);
+std::shared_ptr<ProcessPoolCore> make_pool(std::size_t workers);
 // `frame` is a Task frame (begin_frame ... finish_frame) whose payload starts with a u64 task
 // id to be filled in. Throws BrokenProcessPool, or std::runtime_error after shutdown.
-void pool_submit(PoolCore&, std::unique_ptr<Job> job, Writer&& frame);
-void pool_shutdown(PoolCore&, bool wait, bool cancel_futures);
+void pool_submit(ProcessPoolCore&, std::unique_ptr<Job> job, Writer&& frame);
+void pool_shutdown(ProcessPoolCore&, bool wait, bool cancel_futures);
 // What a pool's futures call before their waiting thread sleeps.
-std::weak_ptr<WaitHelper> pool_helper(const std::shared_ptr<PoolCore>&);
+std::weak_ptr<WaitHelper> pool_helper(const std::shared_ptr<ProcessPoolCore>&);
 
 // A live child process running this executable as a worker. The pid is reaped by its owner.
 struct Child {

@@ -19,6 +19,7 @@
 #include <system_error>
 #include <vector>
 
+#include <weft/detail/platform.hpp>
 #include <weft/detail/shm.hpp>
 
 namespace weft::detail::shm {
@@ -78,14 +79,6 @@ void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t seen, const time
 }
 void futex_wake(std::atomic<std::uint32_t>& word, int n) {
   syscall(SYS_futex, futex_word(word), FUTEX_WAKE, n, nullptr, nullptr, 0);
-}
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
 }
 
 using SteadyClock = std::chrono::steady_clock;

@@ -263,8 +263,8 @@ class ProcessPoolExecutor {
   }
 
   std::size_t max_workers_;
-  std::shared_ptr<detail::proc::PoolCore> core_;  // production
-  std::unique_ptr<ThreadPoolExecutor> model_;     // model mode
+  std::shared_ptr<detail::proc::ProcessPoolCore> core_;  // production
+  std::unique_ptr<ThreadPoolExecutor> model_;            // model mode
 };
 
 }  // namespace weft

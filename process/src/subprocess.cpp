@@ -1,5 +1,6 @@
 // Worker processes: spawning (re-exec of /proc/self/exe), the worker's entry point and loop,
 // code references that survive ASLR, and the exception encoding. See subprocess.hpp.
+#include <weft/detail/platform.hpp>
 #include <weft/detail/subprocess.hpp>
 
 #include <cxxabi.h>
@@ -251,12 +252,12 @@ struct FrameHeader {
 };
 static_assert(sizeof(FrameHeader) == kFrameHeader);
 
-class Worker {
+class WorkerLoop {
  public:
-  explicit Worker(int fd) : fd_(fd) {}
-  Worker(const Worker&) = delete;
-  Worker& operator=(const Worker&) = delete;
-  ~Worker() {
+  explicit WorkerLoop(int fd) : fd_(fd) {}
+  WorkerLoop(const WorkerLoop&) = delete;
+  WorkerLoop& operator=(const WorkerLoop&) = delete;
+  ~WorkerLoop() {
     if (!flusher_.joinable()) return;
     {
       std::lock_guard lock(out_m_);
@@ -446,7 +447,7 @@ bool run_worker_if_requested() {
   if (::getppid() != parent) ::_exit(kProtocolError);
   int code = kProtocolError;
   try {
-    code = Worker(fd).serve();
+    code = WorkerLoop(fd).serve();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "weft worker: %s\n", e.what());
   }
@@ -479,11 +480,7 @@ void write_code_ref(Writer& w, const void* address) {
 std::string current_exception_type() {
   const std::type_info* t = abi::__cxa_current_exception_type();
   if (t == nullptr) return "unknown exception";
-  int status = 0;
-  char* name = abi::__cxa_demangle(t->name(), nullptr, nullptr, &status);
-  std::string out = status == 0 && name != nullptr ? name : t->name();
-  std::free(name);
-  return out;
+  return demangle(t->name());
 }
 
 std::string current_exception_what() {
@@ -614,20 +611,14 @@ bool send_all(int fd, std::span<const std::byte> bytes, const std::vector<int>& 
 
 int wait_exitcode(pid_t pid) {
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
-  }
-  return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+  if (wait_child(pid, &status) < 0) return -1;
+  return exit_code_of(status);
 }
 
 bool try_wait_exitcode(pid_t pid, int& code) {
   int status = 0;
-  pid_t r;
-  do {
-    r = ::waitpid(pid, &status, WNOHANG);
-  } while (r < 0 && errno == EINTR);
-  if (r <= 0) return false;
-  code = WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+  if (wait_child(pid, &status, WNOHANG) <= 0) return false;
+  code = exit_code_of(status);
   return true;
 }
 

@@ -1,9 +1,11 @@
+// lock_model.cpp — the model of Mutex and RecursiveMutex (declared in weft/detail/model.hpp).
+//
+// The lock path is the hottest model operation after Shared accesses, so it lives in the
+// runtime and uses the execution's inline members instead of one out-of-line seam call each.
 #include <string>
 
-#include <weft/mutex.hpp>
+#include <weft/detail/model.hpp>
 
-// The lock path is the hottest model operation after Shared accesses: it talks to the
-// execution directly (inline members) instead of through the out-of-line seam of model.hpp.
 #include "execution.hpp"
 
 namespace weft::detail {
@@ -17,7 +19,7 @@ bool LockModel::acquire_or_misuse(Execution& ex, const Location& where, bool try
     ex.set_owner(id(), me);
     depth_ = 1;
     ex.sync(id(), Sync::Acquire);
-    ex.lock_event(Event::Kind::Acquired, id(), where);
+    ex.lock_event(ModelEvent::Kind::Acquired, id(), where);
     return true;
   }
   if (holder != me) return false;
@@ -39,7 +41,8 @@ void LockModel::lock(const char* file, unsigned line, const char* function) {
   // swallowed the exception ending it (see Fibers::continue_unwinding).
   ex.point(OpKind::Lock, id(), where);
   if (ex.unwinding()) return;
-  if (ex.owner(id()) != ex.current_thread()) ex.lock_event(Event::Kind::LockAttempt, id(), where);
+  if (ex.owner(id()) != ex.current_thread())
+    ex.lock_event(ModelEvent::Kind::LockAttempt, id(), where);
   while (!acquire_or_misuse(ex, where, false)) {
     if (ex.unwinding()) return;
     ex.block_on(id());
@@ -87,7 +90,7 @@ void LockModel::unlock(const char* file, unsigned line, const char* function) {
     }
     return;
   }
-  ex.event(OpKind::Unlock, id(), where);
+  ex.unscheduled(OpKind::Unlock, id(), where);
   if (holder != me) {
     const std::string at = " at " + location_text(where);
     if (holder == kNoThread) {
@@ -106,7 +109,7 @@ void LockModel::unlock(const char* file, unsigned line, const char* function) {
   if (kind_ == ObjectKind::RecursiveMutex && --depth_ > 0) return;
   depth_ = 0;
   ex.sync(id(), Sync::Release);
-  ex.lock_event(Event::Kind::Unlock, id(), where);
+  ex.lock_event(ModelEvent::Kind::Unlock, id(), where);
   ex.set_owner(id(), kNoThread);
   last_unlocker_ = me;
   ex.wake_all(id());
