@@ -25,19 +25,19 @@ struct Options {
   double time_budget_s = 0;          // 0 = no time limit
   bool stop_on_first_bug = true;
   unsigned jobs = 1;  // parallel worker processes; results identical for any value
-  // Extension: stack size of each model thread. Stacks are pooled across schedules.
+  // Stack size of each model thread. Stacks are pooled across schedules.
   std::size_t stack_size = 256 * 1024;
-  // Extension: let CondVar::wait return without a notify (as real condition variables may),
+  // Let CondVar::wait return without a notify (as real condition variables may),
   // chosen by the strategy, so that `if` instead of `while` around a wait is found.
   bool spurious_wakeups = false;
-  // Extension: run the happens-before race / lost-update checker and the lock-order graph.
+  // Run the happens-before race / lost-update checker and the lock-order graph.
   // Off, only failures (deadlocks, assertions, ...) are reported.
   bool checkers = true;
-  // Extension: run the schedules in worker processes even when jobs == 1, so that a body that
+  // Run the schedules in worker processes even when jobs == 1, so that a body that
   // crashes (a signal) is reported as a Crash bug with its schedule instead of ending the
   // program. jobs > 1 always uses workers. The report is the same either way.
   bool isolate = false;
-  // Extension: called in the exploring process after each schedule, in schedule order, with
+  // Called in the exploring process after each schedule, in schedule order, with
   // the schedules done and the distinct bugs so far (the CLI's progress line).
   std::function<void(std::uint64_t schedules, std::size_t bugs)> progress;
 };
@@ -68,7 +68,7 @@ struct Report {
   std::vector<Bug> bugs;         // distinct bugs, in order of discovery
   std::uint64_t iterations = 0;  // schedules executed
   bool exhausted = false;        // DFS covered the whole (bounded) space
-  // Extension: what produced this report, for the summary's replay instructions.
+  // What produced this report, for the summary's replay instructions.
   std::string strategy;
   std::uint64_t seed = 0;
   Schedule last;  // extension: the last schedule explored, when no bug was found
@@ -107,7 +107,7 @@ template <class = void>
 }
 #endif
 
-// Extension: one recorded run of `schedule`, operation by operation (for visualisations such
+// One recorded run of `schedule`, operation by operation (for visualisations such
 // as the CLI's Chrome trace export).
 struct TraceStep {
   std::uint64_t thread = 0;
