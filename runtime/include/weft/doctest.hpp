@@ -8,8 +8,11 @@
 //   }
 //
 // On failure doctest prints the summary: every bug's kind and message, the first bug's trace,
-// and its schedule with how to replay it. Include <doctest/doctest.h> first.
+// and its schedule with how to replay it. Link doctest as usual (doctest::doctest); this header
+// includes it, so it may come first or after your own #include <doctest/doctest.h>.
 #pragma once
+
+#include <doctest/doctest.h>
 
 #include <weft/explore.hpp>
 
