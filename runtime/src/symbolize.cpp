@@ -27,8 +27,8 @@ namespace {
 // left is the user's.
 bool is_library_path(std::string_view file) {
   static constexpr std::string_view kMarkers[] = {
-      "/include/weft/", "/runtime/src/", "/instrument/src/", "/checkers/src/",
-      "/include/c++/",  "/usr/include/", "/boost/"};
+      "/include/weft/", "/runtime/src/", "/instrument/src/", "/checkers/src/", "/process/src/",
+      "/tools/src/",    "/include/c++/", "/usr/include/",    "/boost/"};
   for (std::string_view m : kMarkers) {
     if (file.find(m) != std::string_view::npos) return true;
   }
