@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(cmake ninja-build g++ libboost-context-dev doctest-dev valgrind relacy-dev libtbb-dev
+packages=(cmake ninja-build g++ pkg-config libboost-context-dev libdw-dev doctest-dev valgrind relacy-dev libtbb-dev
           libconcurrentqueue-dev libthread-pool-dev python3)
 missing=()
 for p in "${packages[@]}"; do

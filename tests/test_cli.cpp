@@ -13,6 +13,8 @@
 #include <system_error>
 #include <vector>
 
+#include <weft/schedule.hpp>
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -271,6 +273,11 @@ TEST_CASE("doctest_integration_prints_the_report_summary_on_failure") {
   CHECK(has(out, "trace (the interleaving that led to it)"));
   CHECK(has(out, "weft::replay(body, weft::Schedule::load("));
   CHECK(has(out, "weft-schedule 1"));
+  // The schedule is written for the user, and the message says where.
+  const fs::path saved = dir / "weft-schedules" / "doctest_failure_demo.cpp-10.schedule";
+  CHECK_MESSAGE(has(out, "saved to weft-schedules/doctest_failure_demo.cpp-10.schedule"), out);
+  REQUIRE(fs::exists(saved));
+  CHECK(weft::Schedule::load(saved).size() > 0);
 }
 
 TEST_CASE("cli_every_numeric_flag_refuses_zero_negative_junk_and_huge_values") {

@@ -1,9 +1,10 @@
 #include "symbolize.hpp"
 #include <weft/detail/platform.hpp>
 
-#include <cxxabi.h>
 #include <dlfcn.h>
+#include <dwarf.h>
 #include <elf.h>
+#include <elfutils/libdwfl.h>
 #include <execinfo.h>
 #include <fcntl.h>
 #include <link.h>
@@ -58,8 +59,7 @@ bool object_address(const void* pc, ObjectAddress& out) {
   out.addr = reinterpret_cast<std::uintptr_t>(pc) -
              (header->e_type == ET_DYN ? reinterpret_cast<std::uintptr_t>(info.dli_fbase) : 0);
   out.module = info.dli_fname;
-  // The main program may be named relative to a directory we are no longer in (and in
-  // addr2line's process /proc/self/exe would be addr2line).
+  // The main program may be named relative to a directory we are no longer in.
   if (out.module.empty() || out.module.front() != '/') {
     char self[4096];
     const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
@@ -69,37 +69,121 @@ bool object_address(const void* pc, ObjectAddress& out) {
   return true;
 }
 
-// addr2line's answer for one address: its inline chain, innermost first.
+// Debug information of every object mapped into this process, read in process with elfutils'
+// libdwfl: no helper program to find on PATH, no process per address. Modules loaded after the
+// first look-up (dlopen) are found by reporting the process's mappings again.
+class DebugInfo {
+ public:
+  static DebugInfo& instance() {
+    static DebugInfo info;
+    return info;
+  }
+  DebugInfo(const DebugInfo&) = delete;
+  DebugInfo& operator=(const DebugInfo&) = delete;
+
+  // The inline chain at `addr` (an address inside a call instruction), innermost first; empty
+  // when no debug information covers it.
+  std::vector<Frame> frames(std::uintptr_t addr) {
+    if (dwfl_ == nullptr) return {};
+    Dwfl_Module* module = dwfl_addrmodule(dwfl_, addr);
+    if (module == nullptr && report()) module = dwfl_addrmodule(dwfl_, addr);
+    if (module == nullptr) return {};
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cu = dwfl_module_addrdie(module, addr, &bias);
+    if (cu == nullptr) return {};
+    std::string file;
+    unsigned line = 0;
+    if (Dwfl_Line* l = dwfl_module_getsrc(module, addr); l != nullptr) {
+      int n = 0;
+      if (const char* f = dwfl_lineinfo(l, nullptr, &n, nullptr, nullptr, nullptr)) file = f;
+      line = n > 0 ? static_cast<unsigned>(n) : 0;
+    }
+    Dwarf_Files* files = nullptr;
+    std::size_t file_count = 0;
+    if (dwarf_getsrcfiles(cu, &files, &file_count) != 0) files = nullptr;
+    // dwarf_getscopes follows an inlined instance to its abstract definition's scopes (what
+    // variable look-ups want); the chain of calls is the concrete instance's parents.
+    Dwarf_Die* scopes = nullptr;
+    int n = dwarf_getscopes(cu, addr - bias, &scopes);
+    if (n > 0) {
+      Dwarf_Die innermost;
+      Dwarf_Addr dwarf_bias = 0;
+      Dwarf* dwarf = dwfl_module_getdwarf(module, &dwarf_bias);
+      const bool found = dwarf != nullptr &&
+                         dwarf_offdie(dwarf, dwarf_dieoffset(&scopes[0]), &innermost) != nullptr;
+      std::free(scopes);
+      scopes = nullptr;
+      n = found ? dwarf_getscopes_die(&innermost, &scopes) : 0;
+    }
+    std::vector<Frame> out;
+    // Each inlined call is a frame of its own at the line the innermost code is on; the call's
+    // own line (DW_AT_call_file/line) is where the frame around it stands.
+    for (int i = 0; i < n; ++i) {
+      const int tag = dwarf_tag(&scopes[i]);
+      if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine) continue;
+      out.push_back(Frame{function_name(&scopes[i]), file, line});
+      if (tag == DW_TAG_subprogram) break;
+      Dwarf_Attribute attr;
+      Dwarf_Word value = 0;
+      file.clear();
+      line = 0;
+      if (files != nullptr &&
+          dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &value) == 0) {
+        if (const char* f = dwarf_filesrc(files, value, nullptr, nullptr)) file = f;
+      }
+      if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &value) == 0) {
+        line = static_cast<unsigned>(value);
+      }
+    }
+    std::free(scopes);
+    if (out.empty() && line != 0) out.push_back(Frame{{}, file, line});
+    return out;
+  }
+
+ private:
+  DebugInfo() {
+    callbacks_.find_elf = dwfl_linux_proc_find_elf;
+    callbacks_.find_debuginfo = dwfl_standard_find_debuginfo;
+    callbacks_.debuginfo_path = &debuginfo_path_;
+    dwfl_ = dwfl_begin(&callbacks_);
+    if (dwfl_ != nullptr) report();
+  }
+  ~DebugInfo() {
+    if (dwfl_ != nullptr) dwfl_end(dwfl_);
+  }
+  bool report() {
+    dwfl_report_begin(dwfl_);
+    const int failed = dwfl_linux_proc_report(dwfl_, ::getpid());
+    dwfl_report_end(dwfl_, nullptr, nullptr);
+    return failed == 0;
+  }
+  // The name a report shows: the source name (an inlined lambda is "operator()"), else the
+  // demangled linkage name.
+  static std::string function_name(Dwarf_Die* die) {
+    Dwarf_Attribute attr;
+    if (const char* name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr))) {
+      return name;
+    }
+    for (const int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+      if (const char* linkage = dwarf_formstring(dwarf_attr_integrate(die, at, &attr))) {
+        return demangle(linkage);
+      }
+    }
+    return {};
+  }
+
+  Dwfl_Callbacks callbacks_{};
+  char* debuginfo_path_ = nullptr;
+  Dwfl* dwfl_ = nullptr;
+};
+
+// The inline chain of a return address, innermost first (cached: traces repeat call sites).
 std::vector<Frame> resolve(const void* pc) {
   static std::map<const void*, std::vector<Frame>> cache;
   if (auto it = cache.find(pc); it != cache.end()) return it->second;
-  std::vector<Frame> frames;
-  ObjectAddress at;
-  if (object_address(pc, at) && at.module.find('\'') == std::string::npos) {
-    const std::string& module = at.module;
-    // The return address points after the call: step back into the call instruction.
-    const std::uintptr_t addr = at.addr - 1;
-    char cmd[4096];
-    std::snprintf(cmd, sizeof cmd, "addr2line -C -f -i -e '%s' 0x%jx 2>/dev/null", module.c_str(),
-                  static_cast<std::uintmax_t>(addr));
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd, "r"), ::pclose);
-    if (pipe) {
-      std::array<char, 2048> fn{}, loc{};
-      while (std::fgets(fn.data(), fn.size(), pipe.get()) != nullptr &&
-             std::fgets(loc.data(), loc.size(), pipe.get()) != nullptr) {
-        Frame f;
-        f.function = std::string(fn.data(), std::strcspn(fn.data(), "\n"));
-        std::string l(loc.data(), std::strcspn(loc.data(), "\n"));
-        if (const auto d = l.find(" (discriminator"); d != std::string::npos) l.resize(d);
-        const auto colon = l.rfind(':');
-        if (colon != std::string::npos) {
-          f.file = l.substr(0, colon);
-          f.line = static_cast<unsigned>(std::strtoul(l.c_str() + colon + 1, nullptr, 10));
-        }
-        frames.push_back(std::move(f));
-      }
-    }
-  }
+  // The return address points after the call: step back into the call instruction.
+  std::vector<Frame> frames =
+      DebugInfo::instance().frames(reinterpret_cast<std::uintptr_t>(pc) - 1);
   cache.emplace(pc, frames);
   return frames;
 }

@@ -14,7 +14,7 @@ bool needs_symbolizing(const Location& where) noexcept;
 // The calling stack of the current thread (fiber), innermost first.
 std::vector<void*> capture_stack();
 // "file.cpp:12 (function)" of the innermost frame in the user's code, or "" when there is no
-// debug information to tell (addr2line from binutils reads it).
+// debug information to tell (read in process with elfutils' libdw).
 std::string user_frame(const std::vector<void*>& stack);
 
 // The innermost frame outside weft, the standard library and Boost, named from the ELF symbol
