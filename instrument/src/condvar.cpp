@@ -6,10 +6,12 @@ void CondVar::begin_wait(const Location& where) {
   detail::point(*model_.execution(), detail::OpKind::Wait, model_.id(), where);
 }
 
-bool CondVar::end_wait(std::int64_t deadline) {
+bool CondVar::end_wait(std::int64_t deadline, const Location& where) {
   if (detail::unwinding(*model_.execution())) return true;
   if (detail::spurious_wakeups(*model_.execution()) &&
       detail::choose(*model_.execution(), 2) == 1) {
+    // A row of its own: the last traced operation is the unlock of the wait's lock.
+    detail::unscheduled(*model_.execution(), detail::OpKind::Wait, model_.id(), where);
     if (detail::recording(*model_.execution()))
       detail::trace_value(*model_.execution(), "spurious wake-up");
     return false;
@@ -29,7 +31,7 @@ void CondVar::notify_one(Location where) {
   detail::point(ex, detail::OpKind::Notify, model_.id(), where);
   detail::sync(ex, model_.id(), detail::Sync::Release);
   const bool woke = detail::wake_one(ex, model_.id());
-  if (detail::recording(ex)) detail::trace_value(ex, woke ? "woke a waiter" : "no waiter (lost)");
+  if (detail::recording(ex)) detail::trace_value(ex, woke ? "woke a waiter" : "no waiter");
 }
 
 void CondVar::notify_all(Location where) {

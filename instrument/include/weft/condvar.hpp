@@ -68,7 +68,7 @@ class CondVar {
 
  private:
   void begin_wait(const Location& where);
-  bool end_wait(std::int64_t deadline);
+  bool end_wait(std::int64_t deadline, const Location& where);
 
   // Returns true if the wait timed out.
   template <class Lock>
@@ -82,7 +82,7 @@ class CondVar {
     } else {
       lock.unlock();
     }
-    const bool timed_out = end_wait(deadline);
+    const bool timed_out = end_wait(deadline, where);
     if constexpr (requires { lock.lock(where); }) {
       lock.lock(where);
     } else {
