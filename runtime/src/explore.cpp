@@ -430,7 +430,7 @@ std::vector<TraceStep> trace_steps(std::function<void()> body, const Schedule& s
   auto replayer = detail::make_replay_scheduler(schedule);
   replayer->begin_execution(1);
   (void)ex.run(body, *replayer, /*record=*/true);
-  return ex.steps_taken();
+  return detail::format_steps(ex.recorded_trace(), ex);
 }
 
 Report replay(std::function<void()> body, const Schedule& schedule) {
