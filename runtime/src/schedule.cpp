@@ -16,6 +16,22 @@ constexpr std::string_view kHeader = "weft-schedule";
 constexpr std::string_view kVersion = "1";
 constexpr std::size_t kTokensPerLine = 16;
 
+// "t3", "c1/2", "t0*5": a decision and how many times in a row it was made. Appended piece by
+// piece: GCC 12 at -O3 warns (-Wrestrict, a false positive in char_traits) on the
+// `"t" + std::to_string(v)` form.
+void append_token(std::string& out, const Schedule::Decision& d, std::size_t run) {
+  out += d.bound == 0 ? 't' : 'c';
+  out += std::to_string(d.value);
+  if (d.bound != 0) {
+    out += '/';
+    out += std::to_string(d.bound);
+  }
+  if (run > 1) {
+    out += '*';
+    out += std::to_string(run);
+  }
+}
+
 struct Token {
   std::string_view text;
   std::size_t col;  // of its first character
@@ -218,13 +234,8 @@ std::string Schedule::to_string() const {
   for (std::size_t i = 0; i < decisions_.size();) {
     std::size_t run = 1;
     while (i + run < decisions_.size() && decisions_[i + run] == decisions_[i]) ++run;
-    const Decision& d = decisions_[i];
-    std::string token = d.bound == 0
-                            ? "t" + std::to_string(d.value)
-                            : "c" + std::to_string(d.value) + "/" + std::to_string(d.bound);
-    if (run > 1) token += "*" + std::to_string(run);
-    out += on_line == 0 ? "" : " ";
-    out += token;
+    if (on_line != 0) out += ' ';
+    append_token(out, decisions_[i], run);
     if (++on_line == kTokensPerLine) {
       out += '\n';
       on_line = 0;
