@@ -243,7 +243,12 @@ std::string Execution::object_name(ObjectId id) const {
 std::string Execution::thread_name(ThreadId id) const {
   if (id == kNoThread || id >= threads_.size()) return "nobody";
   const std::string& n = threads_[id].name;
-  return n.empty() ? "T" + std::to_string(id) : n;
+  if (!n.empty()) return n;
+  // Appended, not `"T" + std::to_string(id)`: GCC 12 at -O3 flags that form with a false
+  // -Wrestrict warning (inside char_traits).
+  std::string t(1, 'T');
+  t += std::to_string(id);
+  return t;
 }
 
 void Execution::point(OpKind kind, ObjectId object, const Location& where) {

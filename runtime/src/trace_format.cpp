@@ -136,7 +136,10 @@ std::string unnamed_location(const std::vector<void*>& stack) {
 // "lock lock_a": the operation and the object it is on.
 std::string operation_text(const TraceEntry& e, const Names& names) {
   std::string op(to_string(e.kind));
-  if (e.object != kNoObject) op += " " + names.object(e.object);
+  if (e.object != kNoObject) {
+    op += ' ';
+    op += names.object(e.object);
+  }
   return op;
 }
 
