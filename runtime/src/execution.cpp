@@ -8,7 +8,6 @@
 #include <memory>
 #include <typeinfo>
 
-#include <weft/detail/diagnosis.hpp>
 #include <weft/detail/platform.hpp>
 
 #include "symbolize.hpp"
@@ -18,121 +17,6 @@ namespace weft::detail {
 constinit thread_local Execution* tls_execution = nullptr;
 // On a cache line of its own: production threads read it on every operation.
 alignas(64) std::atomic<std::size_t> model_objects_alive{0};
-
-namespace {
-
-// Virtual time for traces: "1.5s", "100ms", "250us", "7ns".
-std::string format_time(std::int64_t ns) {
-  struct Unit {
-    std::int64_t size;
-    const char* name;
-  };
-  for (const Unit u : {Unit{1000000000, "s"}, Unit{1000000, "ms"}, Unit{1000, "us"}}) {
-    if (ns >= u.size) {
-      const std::int64_t whole = ns / u.size;
-      const std::int64_t frac = (ns % u.size) * 1000 / u.size;
-      std::string s = std::to_string(whole);
-      if (frac != 0) {
-        std::string f = std::to_string(frac);
-        f.insert(0, 3 - f.size(), '0');
-        while (f.back() == '0') f.pop_back();
-        s += "." + f;
-      }
-      return s + u.name;
-    }
-  }
-  return std::to_string(ns) + "ns";
-}
-
-}  // namespace
-
-std::string_view to_string(ObjectKind k) {
-  switch (k) {
-    case ObjectKind::Thread:
-      return "Thread";
-    case ObjectKind::Mutex:
-      return "Mutex";
-    case ObjectKind::RecursiveMutex:
-      return "RecursiveMutex";
-    case ObjectKind::CondVar:
-      return "CondVar";
-    case ObjectKind::Shared:
-      return "Shared";
-    case ObjectKind::Atomic:
-      return "Atomic";
-    case ObjectKind::Semaphore:
-      return "Semaphore";
-    case ObjectKind::BoundedSemaphore:
-      return "BoundedSemaphore";
-    case ObjectKind::Event:
-      return "Event";
-    case ObjectKind::Barrier:
-      return "Barrier";
-    case ObjectKind::Queue:
-      return "Queue";
-    case ObjectKind::Other:
-      return "object";
-  }
-  return "object";
-}
-
-std::string_view to_string(OpKind k) {
-  switch (k) {
-    case OpKind::Start:
-      return "start";
-    case OpKind::Spawn:
-      return "spawn";
-    case OpKind::Join:
-      return "join";
-    case OpKind::Yield:
-      return "yield";
-    case OpKind::Sleep:
-      return "sleep";
-    case OpKind::Lock:
-      return "lock";
-    case OpKind::TryLock:
-      return "try_lock";
-    case OpKind::Unlock:
-      return "unlock";
-    case OpKind::Wait:
-      return "wait";
-    case OpKind::Notify:
-      return "notify_one";
-    case OpKind::NotifyAll:
-      return "notify_all";
-    case OpKind::Load:
-      return "load";
-    case OpKind::Store:
-      return "store";
-    case OpKind::Rmw:
-      return "rmw";
-    case OpKind::Acquire:
-      return "acquire";
-    case OpKind::Release:
-      return "release";
-    case OpKind::Put:
-      return "put";
-    case OpKind::Get:
-      return "get";
-    case OpKind::TaskDone:
-      return "task_done";
-    case OpKind::Shutdown:
-      return "shutdown";
-    case OpKind::Size:
-      return "size";
-    case OpKind::Set:
-      return "set";
-    case OpKind::Clear:
-      return "clear";
-    case OpKind::IsSet:
-      return "is_set";
-    case OpKind::Done:
-      return "done";
-    case OpKind::Other:
-      return "op";
-  }
-  return "op";
-}
 
 Execution::Execution(Fibers& fibers, std::uint64_t max_steps, bool spurious_wakeups)
     : fibers_(fibers), max_steps_(max_steps), spurious_wakeups_(spurious_wakeups) {}
@@ -203,7 +87,7 @@ RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler
   if (bug_) result.bugs.push_back(std::move(*bug_));
   bug_.reset();
   result.steps = steps_;
-  if (record) result.trace = format_trace();
+  if (record) result.trace = format_trace(trace_, *this);
   return result;
 }
 
@@ -276,22 +160,7 @@ ThreadId Execution::pick_next(bool yielding) {
   }
   if (count == 0) {
     if (!blocked) return kNoThread;
-    std::vector<BlockedThread> snapshot;
-    for (std::size_t i = 0; i < threads_.size(); ++i) {
-      const ThreadState& t = threads_[i];
-      if (t.status != ThreadStatus::Blocked) continue;
-      BlockedThread b;
-      b.id = static_cast<ThreadId>(i);
-      b.name = thread_name(b.id);
-      b.op = t.pending_kind;
-      b.object_kind = objects_[t.waiting_on].kind;
-      b.object = object_name(t.waiting_on);
-      b.holder = objects_[t.waiting_on].owner;
-      b.where = t.pending_where;
-      snapshot.push_back(std::move(b));
-    }
-    Diagnosis d = diagnose_deadlock(snapshot);
-    fail(BugKind::Deadlock, std::move(d.message), std::move(d.details));
+    deadlocked();
     return kNoThread;  // only while unwinding
   }
   const ThreadId next =
@@ -374,7 +243,12 @@ std::string Execution::object_name(ObjectId id) const {
 std::string Execution::thread_name(ThreadId id) const {
   if (id == kNoThread || id >= threads_.size()) return "nobody";
   const std::string& n = threads_[id].name;
-  return n.empty() ? "T" + std::to_string(id) : n;
+  if (!n.empty()) return n;
+  // Appended, not `"T" + std::to_string(id)`: GCC 12 at -O3 flags that form with a false
+  // -Wrestrict warning (inside char_traits).
+  std::string t(1, 'T');
+  t += std::to_string(id);
+  return t;
 }
 
 void Execution::point(OpKind kind, ObjectId object, const Location& where) {
@@ -427,16 +301,10 @@ bool Execution::block_until(ObjectId object, std::int64_t deadline) {
       trace(t.pending_kind, object, t.pending_where, true);
     }
     trace_.back().blocked = true;
-    std::string& note = trace_.back().value;
-    if (!note.empty()) note += " ";
-    note += "(blocks";
-    if (object != kNoObject && objects_[object].owner != kNoThread &&
-        objects_[object].kind != ObjectKind::Thread) {
-      note += ": held by " + thread_name(objects_[object].owner);
-    }
-    if (deadline >= 0) note += object == kNoObject ? " until " : ", deadline ";
-    if (deadline >= 0) note += format_time(deadline);
-    note += ")";
+    const bool held = object != kNoObject && objects_[object].owner != kNoThread &&
+                      objects_[object].kind != ObjectKind::Thread;
+    append_block_note(trace_.back().value, held ? thread_name(objects_[object].owner) : "",
+                      object != kNoObject, deadline);
   }
   const ThreadId next = pick_next(false);
   if (next == kNoThread) return true;  // only while unwinding
@@ -518,92 +386,6 @@ void Execution::trace_value(std::string value) {
   if (!recording_ || unwinding_) return;
   const std::size_t i = threads_[current_].last_trace;
   if (i < trace_.size()) trace_[i].value = std::move(value);
-}
-
-// The location of a traced operation whose Location names no line and whose stack has no
-// debug information for the user's code (an operator of Shared<T> in a build without -g):
-// never empty, so that a row does not read as if it had no location at all.
-static std::string unnamed_location(const std::vector<void*>& stack) {
-  const SymbolFrame f = symbol_frame(stack, stack.size() <= 2);
-  const char* why = f.has_line ? "" : "(no debug info: built without -g)";
-  if (f.text.empty()) return f.has_line ? "(unknown location)" : why;
-  return std::string(why) + (f.has_line ? "in " : " in ") + f.text;
-}
-
-std::vector<TraceStep> Execution::steps_taken() const {
-  std::vector<TraceStep> out;
-  out.reserve(trace_.size());
-  for (const TraceEntry& e : trace_) {
-    TraceStep s;
-    s.thread = e.thread;
-    s.thread_name = thread_name(e.thread);
-    s.operation = std::string(to_string(e.kind));
-    if (e.object != kNoObject) s.operation += " " + object_name(e.object);
-    s.value = e.value;
-    s.blocked = e.blocked;
-    if (!e.stack.empty()) s.location = user_frame(e.stack);
-    if (s.location.empty() && e.where.file != nullptr && *e.where.file != '\0') {
-      s.location = location_text(e.where);
-    }
-    if (s.location.empty()) s.location = unnamed_location(e.stack);
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-std::string Execution::format_trace() const {
-  constexpr std::size_t kShown = 400;
-  const std::size_t first = trace_.size() > kShown ? trace_.size() - kShown : 0;
-  struct Row {
-    std::string step, thread, op, value, where;
-  };
-  std::vector<Row> rows;
-  rows.push_back({"step", "thread", "operation", "value", "location"});
-  for (std::size_t i = first; i < trace_.size(); ++i) {
-    const TraceEntry& e = trace_[i];
-    Row r;
-    r.step = std::to_string(i + 1);
-    r.thread = thread_name(e.thread);
-    r.op = std::string(to_string(e.kind));
-    if (e.object != kNoObject) r.op += " " + object_name(e.object);
-    if (e.blocked) {
-      r.value = e.value.empty() ? "(blocks)" : e.value;
-    } else {
-      r.value = e.value;
-    }
-    if (!e.stack.empty()) r.where = user_frame(e.stack);
-    if (r.where.empty() && e.where.file != nullptr && *e.where.file != '\0') {
-      r.where = std::string(base_name(e.where.file)) + ":" + std::to_string(e.where.line);
-      if (e.where.function != nullptr && *e.where.function != '\0') {
-        r.where += " (" + std::string(e.where.function) + ")";
-      }
-    }
-    if (r.where.empty()) r.where = unnamed_location(e.stack);
-    rows.push_back(std::move(r));
-  }
-  std::size_t w[4] = {0, 0, 0, 0};
-  for (const Row& r : rows) {
-    w[0] = std::max(w[0], r.step.size());
-    w[1] = std::max(w[1], r.thread.size());
-    w[2] = std::max(w[2], r.op.size());
-    w[3] = std::max(w[3], r.value.size());
-  }
-  std::string out;
-  for (const Row& r : rows) {
-    out += "  ";
-    out += std::string(w[0] - r.step.size(), ' ') + r.step + "  ";
-    out += r.thread + std::string(w[1] - r.thread.size(), ' ') + "  ";
-    out += r.op + std::string(w[2] - r.op.size(), ' ') + "  ";
-    out += r.value + std::string(w[3] - r.value.size(), ' ') + "  ";
-    out += r.where;
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    out += '\n';
-    // Under the column header, where the rows it stands for would be.
-    if (&r == &rows.front() && first > 0) {
-      out += "  ... " + std::to_string(first) + " earlier operations not shown\n";
-    }
-  }
-  return out;
 }
 
 std::string Execution::site(const Location& where, CallSite pc) const {

@@ -15,6 +15,7 @@
 
 #include "fiber.hpp"
 #include "scheduler.hpp"
+#include "trace_format.hpp"
 
 namespace weft::detail {
 
@@ -41,16 +42,6 @@ struct ObjectState {
   ThreadId owner = kNoThread;
   ThreadId creator = 0;  // the thread that constructed it
   std::string name;
-};
-
-struct TraceEntry {
-  ThreadId thread = 0;
-  OpKind kind = OpKind::Other;
-  bool blocked = false;  // the thread blocked here (waits for the object)
-  ObjectId object = kNoObject;
-  Location where{};
-  std::string value;
-  std::vector<void*> stack;  // when `where` cannot name the user's line (recording only)
 };
 
 struct PendingBug {
@@ -178,8 +169,8 @@ class Execution final : public Names {
   std::uint64_t steps() const noexcept { return steps_; }
   const std::vector<Schedule::Decision>& decisions() const noexcept { return decisions_; }
 
-  // The recorded operations of the last run (record = true), for visualisations.
-  std::vector<TraceStep> steps_taken() const;
+  // The recorded operations of the last run (record = true), for trace_format.hpp.
+  std::span<const TraceEntry> recorded_trace() const noexcept { return trace_; }
 
   // --- used by checkers (read-only views)
   const std::vector<ThreadState>& threads() const noexcept { return threads_; }
@@ -194,7 +185,8 @@ class Execution final : public Names {
   [[noreturn]] void abandon();
   void diverged();
   void reset();
-  std::string format_trace() const;
+  // Every thread is blocked: fails the run with the diagnosed deadlock (deadlock_snapshot.cpp).
+  void deadlocked();
   void trace(OpKind kind, ObjectId object, const Location& where, bool blocked);
 
   Fibers& fibers_;

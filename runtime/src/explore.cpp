@@ -1,27 +1,20 @@
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+// explore() and replay(). The Explorer is the exploration's policy: which schedules run, how
+// their outcomes are absorbed (in schedule order, so that the report is the same however many
+// worker processes ran them), re-runs that record a bug's trace, witness searches and PCT's
+// probes. Running schedules in worker processes is isolation.hpp's.
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
-#include <map>
 #include <optional>
 #include <set>
-#include <system_error>
 #include <utility>
 
 #include <weft/detail/checker.hpp>
-#include <weft/detail/platform.hpp>
 #include <weft/explore.hpp>
 
 #include "execution.hpp"
 #include "fiber.hpp"
+#include "isolation.hpp"
 #include "scheduler.hpp"
-#include "wire.hpp"
 
 namespace weft {
 namespace {
@@ -255,6 +248,12 @@ class Explorer {
     if (report_.bugs.empty() && report_.iterations > 0) report_.last = Schedule(ex_.decisions());
   }
 
+  // A found schedule's comment: how to find it again.
+  std::string found_by(std::uint64_t i, BugKind kind) const {
+    return "found by " + report_.strategy + " (seed " + std::to_string(options_.seed) +
+           "), schedule " + std::to_string(i) + ": " + std::string(to_string(kind));
+  }
+
   // Takes schedule i's outcome, in order. Returns false to stop exploring.
   bool absorb(std::uint64_t i, RunResult r, bool decisions_at_hand) {
     // Cycles are looked for among one schedule's edges: in one schedule a thread may do what
@@ -273,9 +272,7 @@ class Explorer {
       if (seen_.insert(identity(b)).second) fresh.push_back(std::move(b));
     }
     if (fresh.empty()) return true;
-    const std::string how = "found by " + report_.strategy + " (seed " +
-                            std::to_string(options_.seed) + "), schedule " + std::to_string(i) +
-                            ": " + std::string(to_string(fresh.front().kind));
+    const std::string how = found_by(i, fresh.front().kind);
     // Another process ran it and sent its decisions along.
     const Schedule schedule = decisions_at_hand ? schedule_of(ex_, options_, how)
                                                 : schedule_of(r.decisions, options_, how);
@@ -327,145 +324,40 @@ class Explorer {
   // way a function of the body and the options, so every worker gets the same.
   std::uint64_t probe_steps_isolated() {
     constexpr std::uint64_t kFallbackSteps = 1000;
-    int fds[2];
-    if (::pipe(fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
-    std::fflush(nullptr);  // buffered output must not be written twice
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      const int e = errno;
-      ::close(fds[0]);
-      ::close(fds[1]);
-      throw std::system_error(e, std::generic_category(), "fork");
-    }
-    if (pid == 0) {
-      ::close(fds[0]);
-      int code = 0;
-      auto send = [&](std::uint64_t v) {
-        if (::write(fds[1], &v, sizeof v) != static_cast<ssize_t>(sizeof v)) ::_exit(3);
-      };
-      try {
-        send(probe_steps(body_, ex_, options_, send));  // the estimate itself comes last
-      } catch (...) {
-        code = 3;
-      }
-      ::_exit(code);
-    }
-    ::close(fds[1]);
-    std::vector<std::uint64_t> values;
-    std::uint64_t v = 0;
-    std::size_t got = 0;
-    for (;;) {
-      const ssize_t n = ::read(fds[0], reinterpret_cast<char*>(&v) + got, sizeof v - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      got += static_cast<std::size_t>(n);
-      if (got == sizeof v) {
-        values.push_back(v);
-        got = 0;
-      }
-    }
-    ::close(fds[0]);
-    int status = 0;
-    detail::wait_child(pid, &status);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !values.empty()) return values.back();
+    const detail::ChildValues sent =
+        detail::run_in_child([&](const std::function<void(std::uint64_t)>& send) {
+          send(probe_steps(body_, ex_, options_, send));  // the estimate itself comes last
+        });
+    const std::vector<std::uint64_t>& values = sent.values;
+    if (sent.clean && !values.empty()) return values.back();
     const std::uint64_t best = values.empty() ? 0 : *std::max_element(values.begin(), values.end());
     return best != 0 ? best : kFallbackSteps;
   }
 
-  struct Slot {  // shared with one worker: what it runs now, and that run's decisions
-    std::uint64_t iteration;
-    std::uint64_t count;
-  };
-
-  struct ExploreWorker {
-    pid_t pid = -1;
-    int fd = -1;
-    detail::WireReader in;
-    bool done = false;  // sent its end marker
-    bool exited = false;
-    bool exhausted = false;      // its end marker says the strategy had no schedule left
-    std::uint64_t last = 0;      // last iteration it reported
-    std::uint64_t last_run = 0;  // from its end marker: the last schedule it ran, and its decisions
-    std::vector<Schedule::Decision> last_decisions;
-  };
-
-  // Decisions a worker's shared slot holds: enough for max_steps points and their choices, at
-  // most 4 Mi (computed without overflowing for a huge max_steps).
-  std::size_t mirror_capacity() const {
-    constexpr std::uint64_t kMost = std::uint64_t{1} << 22;
-    return static_cast<std::size_t>(
-        options_.max_steps >= kMost / 2 ? kMost : std::min(options_.max_steps * 2 + 1024, kMost));
-  }
-
   void run_in_workers(unsigned jobs) {
-    const std::size_t capacity = mirror_capacity();
-    const std::size_t slot_bytes = sizeof(Slot) + capacity * sizeof(Schedule::Decision);
-    detail::SharedMapping shared(slot_bytes * jobs);
-    auto slot = [&](unsigned w) {
-      return reinterpret_cast<Slot*>(static_cast<char*>(shared.data()) + slot_bytes * w);
-    };
-    auto decisions = [&](unsigned w) {
-      return reinterpret_cast<Schedule::Decision*>(reinterpret_cast<char*>(slot(w)) + sizeof(Slot));
-    };
-
-    std::vector<ExploreWorker> workers(jobs);
-    std::fflush(nullptr);  // buffered output must not be written twice
-    for (unsigned w = 0; w < jobs; ++w) {
-      int fds[2];
-      if (::pipe(fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
-      const pid_t pid = ::fork();
-      if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
-      if (pid == 0) {
-        ::close(fds[0]);
-        for (unsigned o = 0; o < w; ++o) ::close(workers[o].fd);
-        worker_main(w, jobs, fds[1], slot(w), decisions(w), capacity);
-      }
-      ::close(fds[1]);
-      workers[w].pid = pid;
-      workers[w].fd = fds[0];
-    }
-
-    std::map<std::uint64_t, RunResult> ready;
-    std::uint64_t next = 1;
-    bool stop = false;
-    auto owner = [&](std::uint64_t i) { return static_cast<unsigned>((i - 1) % jobs); };
-    while (!stop && next <= options_.iterations) {
-      // Absorb whatever is next in order.
-      if (auto it = ready.find(next); it != ready.end()) {
-        RunResult r = std::move(it->second);
-        ready.erase(it);
-        const bool crashed = !r.bugs.empty() && r.bugs.back().kind == BugKind::Crash;
-        if (crashed) {
-          // The worker's decisions up to the crash are its schedule: running it again here
-          // would crash this process too.
-          stop = !absorb_crash(next, std::move(r));
-        } else {
-          stop = !absorb(next, std::move(r), /*decisions_at_hand=*/false);
-        }
-        ++next;
-        continue;
-      }
-      const ExploreWorker& w = workers[owner(next)];
-      if (w.exited && w.last < next) {
-        // It stopped (time budget, or the strategy had no schedule left): nothing more in order.
-        if (w.exhausted) report_.exhausted = true;
+    detail::Workers workers(jobs, options_.max_steps,
+                            [&](detail::WorkerLink& link) { worker_main(link, jobs); });
+    for (std::uint64_t next = 1; next <= options_.iterations; ++next) {
+      std::optional<RunResult> r = workers.take(next);
+      if (!r) {
+        // Its worker stopped (time budget, or the strategy had no schedule left): nothing more
+        // in order.
+        if (workers.exhausted(next)) report_.exhausted = true;
         break;
       }
-      wait_for_records(workers, ready, slot, decisions);
+      const bool crashed = !r->bugs.empty() && r->bugs.back().kind == BugKind::Crash;
+      // A crashed run's decisions up to the crash are its schedule: running it again here
+      // would crash this process too.
+      const bool go_on = crashed ? absorb_crash(next, std::move(*r))
+                                 : absorb(next, std::move(*r), /*decisions_at_hand=*/false);
+      if (!go_on) break;
     }
-    for (ExploreWorker& w : workers) {
-      if (!w.exited) {
-        ::kill(w.pid, SIGKILL);
-        detail::wait_child(w.pid, nullptr);
-      }
-      ::close(w.fd);
-    }
+    workers.stop();
     // The last schedule: as its worker ran it, or regenerated here (a schedule of a strategy
     // other than DFS is a function of its number).
     if (report_.iterations > 0 && report_.bugs.empty()) {
-      const ExploreWorker& w = workers[owner(report_.iterations)];
-      if (w.last_run == report_.iterations) {
-        report_.last = Schedule(w.last_decisions);
+      if (const auto* last = workers.last_decisions(report_.iterations)) {
+        report_.last = Schedule(*last);
       } else if (options_.strategy != Strategy::DFS) {
         scheduler_->begin_execution(report_.iterations);
         ex_.set_checkers(nullptr);
@@ -475,120 +367,39 @@ class Explorer {
     }
   }
 
-  std::map<std::uint64_t, std::vector<Schedule::Decision>> crash_decisions_;
-
   bool absorb_crash(std::uint64_t i, RunResult r) {
     report_.iterations = i;
     if (options_.progress) options_.progress(i, report_.bugs.size() + 1);
     PendingBug b = std::move(r.bugs.back());
     if (!seen_.insert(identity(b)).second) return true;
-    Schedule schedule(crash_decisions_[i], "found by " + report_.strategy + " (seed " +
-                                               std::to_string(options_.seed) + "), schedule " +
-                                               std::to_string(i) + ": Crash");
-    schedule.set_max_steps(options_.max_steps);
-    schedule.set_spurious_wakeups(options_.spurious_wakeups);
+    const Schedule schedule = schedule_of(r.decisions, options_, found_by(i, BugKind::Crash));
     report_.bugs.push_back(crash_bug(b, schedule, i));
     return !options_.stop_on_first_bug;
   }
 
-  template <class SlotOf, class DecisionsOf>
-  void wait_for_records(std::vector<ExploreWorker>& workers,
-                        std::map<std::uint64_t, RunResult>& ready, SlotOf slot,
-                        DecisionsOf decisions) {
-    std::vector<pollfd> fds;
-    std::vector<unsigned> who;
-    for (unsigned w = 0; w < workers.size(); ++w) {
-      if (workers[w].exited) continue;
-      fds.push_back(pollfd{workers[w].fd, POLLIN, 0});
-      who.push_back(w);
-    }
-    if (fds.empty()) return;
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
-      throw std::system_error(errno, std::generic_category(), "poll");
-    }
-    for (std::size_t k = 0; k < fds.size(); ++k) {
-      if (fds[k].revents == 0) continue;
-      ExploreWorker& w = workers[who[k]];
-      if (!w.in.fill(w.fd)) {
-        // End of its output: it ended, or died.
-        int status = 0;
-        detail::wait_child(w.pid, &status);
-        w.exited = true;
-        const Slot* s = slot(who[k]);
-        if (!w.done && s->iteration != 0 && s->iteration > w.last) {
-          RunResult crash;
-          PendingBug b;
-          b.kind = BugKind::Crash;
-          b.message = "the body crashed in schedule " + std::to_string(s->iteration) + ": " +
-                      describe_status(status);
-          b.key = "crash";
-          // The slot holds the first mirror_capacity() decisions; a longer run's schedule is
-          // cut there (its replay then diverges at the cut, reported as Nondeterminism).
-          const std::size_t n =
-              static_cast<std::size_t>(std::min<std::uint64_t>(s->count, mirror_capacity()));
-          if (s->count > n) {
-            b.message += " (its schedule holds the first " + std::to_string(n) + " of " +
-                         std::to_string(s->count) + " decisions)";
-          }
-          crash.bugs.push_back(std::move(b));
-          crash_decisions_[s->iteration].assign(decisions(who[k]), decisions(who[k]) + n);
-          w.last = s->iteration;
-          ready.emplace(s->iteration, std::move(crash));
-        }
-        continue;
+  // In worker `link.index()` of `jobs`: runs its share of the schedules, sending each outcome
+  // (with the decisions of a run with bugs, which DFS could not regenerate) as it ends.
+  void worker_main(detail::WorkerLink& link, unsigned jobs) {
+    const unsigned w = link.index();
+    link.mirror_decisions(ex_);
+    bool exhausted = false;
+    std::uint64_t ran = 0;
+    for (std::uint64_t i = w + 1; i <= options_.iterations; i += jobs) {
+      if (i > w + 1 && out_of_time()) break;
+      link.running(i);
+      std::optional<RunResult> r = run_one(i);
+      if (!r) {
+        exhausted = true;
+        break;
       }
-      while (std::optional<detail::WireRecord> rec = w.in.next()) {
-        if (rec->end) {
-          w.done = true;
-          w.exhausted = rec->exhausted;
-          w.last_run = rec->iteration;
-          w.last_decisions = std::move(rec->last);
-          continue;
-        }
-        w.last = rec->iteration;
-        ready.emplace(rec->iteration, std::move(rec->result));
-      }
+      ran = i;
+      const bool buggy = !r->bugs.empty();
+      if (buggy) r->decisions = ex_.decisions();
+      link.send(i, *r);
+      if (buggy && options_.stop_on_first_bug) break;
     }
-  }
-
-  static std::string describe_status(int status) {
-    if (WIFSIGNALED(status)) return detail::describe_wait_status(status);
-    if (WIFEXITED(status)) {
-      return "the process exited with status " + std::to_string(WEXITSTATUS(status)) +
-             " in the middle of the schedule";
-    }
-    return "the process ended abnormally";
-  }
-
-  [[noreturn]] void worker_main(unsigned w, unsigned jobs, int fd, Slot* slot,
-                                Schedule::Decision* decisions, std::size_t capacity) {
-    int code = 0;
-    try {
-      ex_.set_mirror(decisions, capacity, &slot->count);
-      bool exhausted = false;
-      std::uint64_t ran = 0;
-      for (std::uint64_t i = w + 1; i <= options_.iterations; i += jobs) {
-        if (i > w + 1 && out_of_time()) break;
-        slot->iteration = i;
-        std::optional<RunResult> r = run_one(i);
-        if (!r) {
-          exhausted = true;
-          break;
-        }
-        ran = i;
-        const bool buggy = !r->bugs.empty();
-        if (buggy) r->decisions = ex_.decisions();
-        detail::write_record(fd, i, *r);
-        if (buggy && options_.stop_on_first_bug) break;
-      }
-      slot->iteration = 0;
-      detail::write_end(fd, exhausted, ran,
-                        ran != 0 ? ex_.decisions() : std::vector<Schedule::Decision>{});
-    } catch (...) {
-      code = 3;
-    }
-    ::close(fd);
-    ::_exit(code);
+    link.running(0);
+    link.finish(exhausted, ran, ran != 0 ? ex_.decisions() : std::vector<Schedule::Decision>{});
   }
 
   const std::function<void()>& body_;
@@ -619,7 +430,7 @@ std::vector<TraceStep> trace_steps(std::function<void()> body, const Schedule& s
   auto replayer = detail::make_replay_scheduler(schedule);
   replayer->begin_execution(1);
   (void)ex.run(body, *replayer, /*record=*/true);
-  return ex.steps_taken();
+  return detail::format_steps(ex.recorded_trace(), ex);
 }
 
 Report replay(std::function<void()> body, const Schedule& schedule) {

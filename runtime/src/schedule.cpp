@@ -1,6 +1,7 @@
 #include <cerrno>
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <system_error>
 
@@ -10,9 +11,212 @@
 namespace weft {
 
 namespace {
+
 constexpr std::string_view kHeader = "weft-schedule";
 constexpr std::string_view kVersion = "1";
 constexpr std::size_t kTokensPerLine = 16;
+
+// "t3", "c1/2", "t0*5": a decision and how many times in a row it was made. Appended piece by
+// piece: GCC 12 at -O3 warns (-Wrestrict, a false positive in char_traits) on the
+// `"t" + std::to_string(v)` form.
+void append_token(std::string& out, const Schedule::Decision& d, std::size_t run) {
+  out += d.bound == 0 ? 't' : 'c';
+  out += std::to_string(d.value);
+  if (d.bound != 0) {
+    out += '/';
+    out += std::to_string(d.bound);
+  }
+  if (run > 1) {
+    out += '*';
+    out += std::to_string(run);
+  }
+}
+
+struct Token {
+  std::string_view text;
+  std::size_t col;  // of its first character
+};
+
+// The number at s[at...] if it is one and at most `max` (then `at` moves past it), else
+// UINT64_MAX.
+std::uint64_t number(std::string_view s, std::size_t& at, std::uint64_t max) {
+  std::uint64_t v = 0;
+  const char* b = s.data() + at;
+  const auto [p, ec] = std::from_chars(b, s.data() + s.size(), v);
+  if (ec != std::errc() || p == b || v > max) return UINT64_MAX;
+  at += static_cast<std::size_t>(p - b);
+  return v;
+}
+
+// Reads the text form piece by piece, keeping the line and column that errors name (both
+// 1-based; a column counts bytes).
+class ScheduleReader {
+ public:
+  explicit ScheduleReader(std::string_view text) : text_(text) {}
+
+  ScheduleError error(const std::string& what, std::size_t at_col) const {
+    return ScheduleError("schedule line " + std::to_string(line_) + ", column " +
+                             std::to_string(at_col) + ": " + what,
+                         line_, at_col);
+  }
+
+  // "weft-schedule 1", after any blank or comment lines.
+  void header() {
+    skip_blank();
+    const std::size_t header_col = col_;
+    const std::string_view magic = word();
+    if (magic != kHeader) {
+      throw error("not a weft schedule (expected the header '" + std::string(kHeader) + " " +
+                      std::string(kVersion) + "')",
+                  header_col);
+    }
+    if (pos_ >= text_.size() || (text_[pos_] != ' ' && text_[pos_] != '\t')) {
+      throw error("missing format version after '" + std::string(kHeader) + "'", col_);
+    }
+    skip_spaces();
+    const std::size_t version_col = col_;
+    const std::string_view version = word();
+    if (version != kVersion) {
+      throw error("unsupported schedule format version '" + std::string(version) +
+                      "' (this weft reads version " + std::string(kVersion) + ")",
+                  version_col);
+    }
+  }
+
+  // Skips blank space; then, if `keep` and a comment comes next, appends its text (without
+  // the '#' and one space after it) to `comment` as a line and returns true.
+  bool description(std::string& comment, bool keep) {
+    while (
+        pos_ < text_.size() && text_[pos_] != '#' &&
+        (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\r' || text_[pos_] == '\n')) {
+      if (text_[pos_] == '\n') ++line_, col_ = 0;
+      ++pos_, ++col_;
+    }
+    if (pos_ >= text_.size() || text_[pos_] != '#' || !keep) return false;
+    std::size_t end = text_.find('\n', pos_);
+    if (end == std::string_view::npos) end = text_.size();
+    std::string_view c = text_.substr(pos_ + 1, end - pos_ - 1);
+    if (!c.empty() && c.front() == ' ') c.remove_prefix(1);
+    if (!comment.empty()) comment += '\n';
+    comment += c;
+    col_ += end - pos_;
+    pos_ = end;
+    return true;
+  }
+
+  // The next word after blank space and comments; nullopt at the end of the text.
+  std::optional<Token> next_token() {
+    skip_blank();
+    if (pos_ >= text_.size()) return std::nullopt;
+    const std::size_t col = col_;
+    return Token{word(), col};
+  }
+
+  // The value after "max-steps": a number from 1 to UINT64_MAX - 1.
+  std::uint64_t max_steps_value() {
+    skip_spaces();
+    const std::size_t n_col = col_;
+    const std::string_view n = word();
+    std::size_t n_at = 0;
+    const std::uint64_t max_steps = number(n, n_at, UINT64_MAX - 1);
+    if (max_steps == UINT64_MAX || max_steps == 0 || n_at != n.size()) {
+      throw error("bad max-steps value '" + std::string(n) + "'", n_col);
+    }
+    return max_steps;
+  }
+
+  // A decision token, "tN" or "cV/B" with an optional "*K": its K copies.
+  void append_decisions(const Token& tok, std::vector<Schedule::Decision>& out) const {
+    std::size_t at = 1;
+    const Schedule::Decision d = decision(tok, at);
+    const std::uint64_t n = repeat(tok, at);
+    out.insert(out.end(), n, d);
+  }
+
+ private:
+  // "tN" or "cV/B" up to `at`, which it leaves after the decision.
+  Schedule::Decision decision(const Token& tok, std::size_t& at) const {
+    const std::string_view t = tok.text;
+    Schedule::Decision d;
+    if (t[0] == 't') {
+      const std::uint64_t v = number(t, at, UINT32_MAX - 1);
+      if (v == UINT64_MAX) throw error("bad thread id in '" + std::string(t) + "'", tok.col);
+      d.value = static_cast<std::uint32_t>(v);
+      return d;
+    }
+    if (t[0] != 'c') {
+      throw error("unexpected '" + std::string(t) + "' (expected tN or cV/B)", tok.col);
+    }
+    const std::uint64_t v = number(t, at, UINT32_MAX);
+    if (v == UINT64_MAX || at >= t.size() || t[at] != '/') {
+      throw error("bad choice '" + std::string(t) + "' (expected cVALUE/BOUND)", tok.col);
+    }
+    ++at;
+    const std::uint64_t b = number(t, at, UINT32_MAX);
+    if (b == UINT64_MAX || b < 2 || v >= b) {
+      throw error("bad choice '" + std::string(t) + "' (need VALUE < BOUND, BOUND >= 2)", tok.col);
+    }
+    d.value = static_cast<std::uint32_t>(v);
+    d.bound = static_cast<std::uint32_t>(b);
+    return d;
+  }
+
+  // The "*K" after the decision at `at` (1 without one).
+  std::uint64_t repeat(const Token& tok, std::size_t at) const {
+    const std::string_view t = tok.text;
+    if (at >= t.size()) return 1;
+    if (t[at] != '*') {
+      throw error("unexpected '" + std::string(t.substr(at)) + "' in '" + std::string(t) + "'",
+                  tok.col + at);
+    }
+    ++at;
+    const std::uint64_t n = number(t, at, 1u << 30);
+    if (n == UINT64_MAX || n == 0 || at != t.size()) {
+      throw error("bad repeat count in '" + std::string(t) + "'", tok.col);
+    }
+    return n;
+  }
+
+  // Spaces, tabs, line ends and comments.
+  void skip_blank() {
+    while (pos_ < text_.size()) {
+      const char c = text_[pos_];
+      if (c == '\n') {
+        ++line_;
+        col_ = 1;
+        ++pos_;
+      } else if (c == ' ' || c == '\t' || c == '\r') {
+        ++col_;
+        ++pos_;
+      } else if (c == '#') {
+        while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
+      } else {
+        break;
+      }
+    }
+  }
+
+  // Spaces and tabs within a line.
+  void skip_spaces() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_, ++col_;
+  }
+
+  // Up to the next space, line end or comment.
+  std::string_view word() {
+    const std::size_t start = pos_;
+    while (pos_ < text_.size() && text_[pos_] != ' ' && text_[pos_] != '\t' &&
+           text_[pos_] != '\n' && text_[pos_] != '\r' && text_[pos_] != '#')
+      ++pos_;
+    col_ += pos_ - start;
+    return text_.substr(start, pos_ - start);
+  }
+
+  std::string_view text_;
+  std::size_t line_ = 1;
+  std::size_t col_ = 1;
+  std::size_t pos_ = 0;
+};
+
 }  // namespace
 
 Schedule::Schedule(std::vector<Decision> decisions, std::string comment)
@@ -30,13 +234,8 @@ std::string Schedule::to_string() const {
   for (std::size_t i = 0; i < decisions_.size();) {
     std::size_t run = 1;
     while (i + run < decisions_.size() && decisions_[i + run] == decisions_[i]) ++run;
-    const Decision& d = decisions_[i];
-    std::string token = d.bound == 0
-                            ? "t" + std::to_string(d.value)
-                            : "c" + std::to_string(d.value) + "/" + std::to_string(d.bound);
-    if (run > 1) token += "*" + std::to_string(run);
-    out += on_line == 0 ? "" : " ";
-    out += token;
+    if (on_line != 0) out += ' ';
+    append_token(out, decisions_[i], run);
     if (++on_line == kTokensPerLine) {
       out += '\n';
       on_line = 0;
@@ -48,151 +247,30 @@ std::string Schedule::to_string() const {
 }
 
 Schedule Schedule::parse(std::string_view text) {
-  std::size_t line = 1;
-  std::size_t col = 1;
-  std::size_t pos = 0;
-  auto error = [&](const std::string& what, std::size_t at_col) -> ScheduleError {
-    return ScheduleError("schedule line " + std::to_string(line) + ", column " +
-                             std::to_string(at_col) + ": " + what,
-                         line, at_col);
-  };
-  auto skip_blank = [&] {
-    while (pos < text.size()) {
-      const char c = text[pos];
-      if (c == '\n') {
-        ++line;
-        col = 1;
-        ++pos;
-      } else if (c == ' ' || c == '\t' || c == '\r') {
-        ++col;
-        ++pos;
-      } else if (c == '#') {
-        while (pos < text.size() && text[pos] != '\n') ++pos;
-      } else {
-        break;
-      }
-    }
-  };
-  auto word = [&] {
-    const std::size_t start = pos;
-    while (pos < text.size() && text[pos] != ' ' && text[pos] != '\t' && text[pos] != '\n' &&
-           text[pos] != '\r' && text[pos] != '#')
-      ++pos;
-    col += pos - start;
-    return text.substr(start, pos - start);
-  };
-  auto number = [&](std::string_view s, std::size_t& at, std::uint64_t max) -> std::uint64_t {
-    std::uint64_t v = 0;
-    const char* b = s.data() + at;
-    const auto [p, ec] = std::from_chars(b, s.data() + s.size(), v);
-    if (ec != std::errc() || p == b || v > max) return UINT64_MAX;
-    at += static_cast<std::size_t>(p - b);
-    return v;
-  };
-
-  skip_blank();
-  const std::size_t header_col = col;
-  const std::string_view magic = word();
-  if (magic != kHeader) {
-    throw error("not a weft schedule (expected the header '" + std::string(kHeader) + " " +
-                    std::string(kVersion) + "')",
-                header_col);
-  }
-  if (pos >= text.size() || (text[pos] != ' ' && text[pos] != '\t')) {
-    throw error("missing format version after '" + std::string(kHeader) + "'", col);
-  }
-  while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos, ++col;
-  const std::size_t version_col = col;
-  const std::string_view version = word();
-  if (version != kVersion) {
-    throw error("unsupported schedule format version '" + std::string(version) +
-                    "' (this weft reads version " + std::string(kVersion) + ")",
-                version_col);
-  }
-
+  ScheduleReader in(text);
+  in.header();
   std::vector<Decision> decisions;
   std::string comment;
   std::uint64_t max_steps = 0;
   bool spurious = false;
   for (;;) {
     // Comments directly after the header are kept as the schedule's description.
-    while (pos < text.size() && text[pos] != '#' &&
-           (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\r' || text[pos] == '\n')) {
-      if (text[pos] == '\n') ++line, col = 0;
-      ++pos, ++col;
-    }
-    if (pos < text.size() && text[pos] == '#' && decisions.empty()) {
-      std::size_t end = text.find('\n', pos);
-      if (end == std::string_view::npos) end = text.size();
-      std::string_view c = text.substr(pos + 1, end - pos - 1);
-      if (!c.empty() && c.front() == ' ') c.remove_prefix(1);
-      if (!comment.empty()) comment += '\n';
-      comment += c;
-      col += end - pos;
-      pos = end;
-      continue;
-    }
-    skip_blank();
-    if (pos >= text.size()) break;
-    const std::size_t token_col = col;
-    const std::string_view tok = word();
-    std::size_t at = 1;
-    Decision d;
-    if (tok == "spurious-wakeups") {
+    if (in.description(comment, decisions.empty())) continue;
+    const std::optional<Token> tok = in.next_token();
+    if (!tok) break;
+    if (tok->text == "spurious-wakeups") {
       if (!decisions.empty()) {
-        throw error("'spurious-wakeups' must come before the decisions", token_col);
+        throw in.error("'spurious-wakeups' must come before the decisions", tok->col);
       }
       spurious = true;
-      continue;
-    }
-    if (tok == "max-steps") {
+    } else if (tok->text == "max-steps") {
       if (!decisions.empty() || max_steps != 0) {
-        throw error("'max-steps' must come once, before the decisions", token_col);
+        throw in.error("'max-steps' must come once, before the decisions", tok->col);
       }
-      while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos, ++col;
-      const std::size_t n_col = col;
-      const std::string_view n = word();
-      std::size_t n_at = 0;
-      max_steps = number(n, n_at, UINT64_MAX - 1);
-      if (max_steps == UINT64_MAX || max_steps == 0 || n_at != n.size()) {
-        throw error("bad max-steps value '" + std::string(n) + "'", n_col);
-      }
-      continue;
-    }
-    if (tok[0] == 't') {
-      const std::uint64_t v = number(tok, at, UINT32_MAX - 1);
-      if (v == UINT64_MAX) throw error("bad thread id in '" + std::string(tok) + "'", token_col);
-      d.value = static_cast<std::uint32_t>(v);
-    } else if (tok[0] == 'c') {
-      const std::uint64_t v = number(tok, at, UINT32_MAX);
-      if (v == UINT64_MAX || at >= tok.size() || tok[at] != '/') {
-        throw error("bad choice '" + std::string(tok) + "' (expected cVALUE/BOUND)", token_col);
-      }
-      ++at;
-      const std::uint64_t b = number(tok, at, UINT32_MAX);
-      if (b == UINT64_MAX || b < 2 || v >= b) {
-        throw error("bad choice '" + std::string(tok) + "' (need VALUE < BOUND, BOUND >= 2)",
-                    token_col);
-      }
-      d.value = static_cast<std::uint32_t>(v);
-      d.bound = static_cast<std::uint32_t>(b);
+      max_steps = in.max_steps_value();
     } else {
-      throw error("unexpected '" + std::string(tok) + "' (expected tN or cV/B)", token_col);
+      in.append_decisions(*tok, decisions);
     }
-    std::uint64_t repeat = 1;
-    if (at < tok.size()) {
-      if (tok[at] != '*') {
-        throw error(
-            "unexpected '" + std::string(tok.substr(at)) + "' in '" + std::string(tok) + "'",
-            token_col + at);
-      }
-      ++at;
-      repeat = number(tok, at, 1u << 30);
-      if (repeat == UINT64_MAX || repeat == 0 || at != tok.size()) {
-        throw error("bad repeat count in '" + std::string(tok) + "'", token_col);
-      }
-    }
-    decisions.insert(decisions.end(), repeat, d);
   }
   Schedule s(std::move(decisions), std::move(comment));
   s.max_steps_ = max_steps;

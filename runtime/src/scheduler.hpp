@@ -1,5 +1,6 @@
-// scheduler.hpp — the only place where scheduling choices are made. One class per strategy;
-// replay is just another scheduler that reads a recorded Schedule.
+// scheduler.hpp — the only place where scheduling choices are made. One class per strategy, each
+// in a file of its own under strategies/; replay is just another scheduler that reads a recorded
+// Schedule.
 #pragma once
 
 #include <cstdint>
@@ -42,10 +43,7 @@ std::unique_ptr<Scheduler> make_replay_scheduler(const Schedule& schedule);
 // the others release theirs.
 std::unique_ptr<Scheduler> make_witness_scheduler(std::uint64_t seed,
                                                   std::vector<std::string> locks);
-
-}  // namespace weft::detail
-
-namespace weft::detail {
 // For a scheduler made by make_replay_scheduler: decisions the run did not use.
 std::size_t replay_unused(const Scheduler& replay);
+
 }  // namespace weft::detail

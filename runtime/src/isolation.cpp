@@ -1,0 +1,255 @@
+#include "isolation.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include <weft/detail/platform.hpp>
+
+namespace weft::detail {
+
+// Shared with one worker: the schedule it runs now, and how many decisions that run made so
+// far. Its decisions follow it in the mapping.
+struct WorkerSlot {
+  std::uint64_t iteration;
+  std::uint64_t count;
+};
+
+struct Workers::Worker {
+  pid_t pid = -1;
+  int fd = -1;
+  WireReader in;
+  bool done = false;  // sent its end marker
+  bool exited = false;
+  bool exhausted = false;      // its end marker says the strategy had no schedule left
+  std::uint64_t last = 0;      // last iteration it reported
+  std::uint64_t last_run = 0;  // from its end marker: the last schedule it ran, and its decisions
+  std::vector<Schedule::Decision> last_decisions;
+};
+
+namespace {
+
+// Decisions a worker's shared slot holds: enough for max_steps points and their choices, at
+// most 4 Mi (computed without overflowing for a huge max_steps).
+std::size_t mirror_capacity(std::uint64_t max_steps) {
+  constexpr std::uint64_t kMost = std::uint64_t{1} << 22;
+  return static_cast<std::size_t>(max_steps >= kMost / 2 ? kMost
+                                                         : std::min(max_steps * 2 + 1024, kMost));
+}
+
+// How a worker that sent no end marker ended, for its Crash bug.
+std::string describe_status(int status) {
+  if (WIFSIGNALED(status)) return describe_wait_status(status);
+  if (WIFEXITED(status)) {
+    return "the process exited with status " + std::to_string(WEXITSTATUS(status)) +
+           " in the middle of the schedule";
+  }
+  return "the process ended abnormally";
+}
+
+}  // namespace
+
+ChildValues run_in_child(
+    const std::function<void(const std::function<void(std::uint64_t)>& send)>& fn) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  std::fflush(nullptr);  // buffered output must not be written twice
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int e = errno;
+    ::close(fds[0]);
+    ::close(fds[1]);
+    throw std::system_error(e, std::generic_category(), "fork");
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    int code = 0;
+    const std::function<void(std::uint64_t)> send = [&](std::uint64_t v) {
+      if (::write(fds[1], &v, sizeof v) != static_cast<ssize_t>(sizeof v)) ::_exit(3);
+    };
+    try {
+      fn(send);
+    } catch (...) {
+      code = 3;
+    }
+    ::_exit(code);
+  }
+  ::close(fds[1]);
+  ChildValues out;
+  std::uint64_t v = 0;
+  std::size_t got = 0;
+  for (;;) {
+    const ssize_t n = ::read(fds[0], reinterpret_cast<char*>(&v) + got, sizeof v - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+    if (got == sizeof v) {
+      out.values.push_back(v);
+      got = 0;
+    }
+  }
+  ::close(fds[0]);
+  int status = 0;
+  wait_child(pid, &status);
+  out.clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  return out;
+}
+
+void WorkerLink::mirror_decisions(Execution& ex) const {
+  ex.set_mirror(decisions_, capacity_, &slot_->count);
+}
+
+void WorkerLink::running(std::uint64_t i) const { slot_->iteration = i; }
+
+void WorkerLink::send(std::uint64_t i, const RunResult& r) const { write_record(fd_, i, r); }
+
+void WorkerLink::finish(bool exhausted, std::uint64_t ran,
+                        const std::vector<Schedule::Decision>& decisions) const {
+  write_end(fd_, exhausted, ran, decisions);
+}
+
+Workers::Workers(unsigned jobs, std::uint64_t max_steps,
+                 const std::function<void(WorkerLink&)>& work)
+    : jobs_(jobs),
+      capacity_(mirror_capacity(max_steps)),
+      slot_bytes_(sizeof(WorkerSlot) + capacity_ * sizeof(Schedule::Decision)),
+      shared_(slot_bytes_ * jobs),
+      workers_(jobs) {
+  std::fflush(nullptr);  // buffered output must not be written twice
+  for (unsigned w = 0; w < jobs; ++w) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+    if (pid == 0) {
+      ::close(fds[0]);
+      for (unsigned o = 0; o < w; ++o) ::close(workers_[o].fd);
+      int code = 0;
+      try {
+        WorkerLink link(w, fds[1], slot(w), decisions(w), capacity_);
+        work(link);
+      } catch (...) {
+        code = 3;
+      }
+      ::close(fds[1]);
+      ::_exit(code);
+    }
+    ::close(fds[1]);
+    workers_[w].pid = pid;
+    workers_[w].fd = fds[0];
+  }
+}
+
+Workers::~Workers() { stop(); }
+
+void Workers::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (Worker& w : workers_) {
+    if (!w.exited) {
+      ::kill(w.pid, SIGKILL);
+      wait_child(w.pid, nullptr);
+    }
+    ::close(w.fd);
+  }
+}
+
+WorkerSlot* Workers::slot(unsigned w) const {
+  return reinterpret_cast<WorkerSlot*>(static_cast<char*>(shared_.data()) + slot_bytes_ * w);
+}
+
+Schedule::Decision* Workers::decisions(unsigned w) const {
+  return reinterpret_cast<Schedule::Decision*>(reinterpret_cast<char*>(slot(w)) +
+                                               sizeof(WorkerSlot));
+}
+
+std::optional<RunResult> Workers::take(std::uint64_t i) {
+  for (;;) {
+    if (auto it = ready_.find(i); it != ready_.end()) {
+      RunResult r = std::move(it->second);
+      ready_.erase(it);
+      return r;
+    }
+    const Worker& w = workers_[owner(i)];
+    if (w.exited && w.last < i) return std::nullopt;  // it stopped: nothing more in order
+    wait_for_records();
+  }
+}
+
+bool Workers::exhausted(std::uint64_t i) const { return workers_[owner(i)].exhausted; }
+
+const std::vector<Schedule::Decision>* Workers::last_decisions(std::uint64_t i) const {
+  const Worker& w = workers_[owner(i)];
+  return w.last_run == i ? &w.last_decisions : nullptr;
+}
+
+void Workers::wait_for_records() {
+  std::vector<pollfd> fds;
+  std::vector<unsigned> who;
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    if (workers_[w].exited) continue;
+    fds.push_back(pollfd{workers_[w].fd, POLLIN, 0});
+    who.push_back(w);
+  }
+  if (fds.empty()) return;
+  if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+    throw std::system_error(errno, std::generic_category(), "poll");
+  }
+  for (std::size_t k = 0; k < fds.size(); ++k) {
+    if (fds[k].revents == 0) continue;
+    Worker& w = workers_[who[k]];
+    if (!w.in.fill(w.fd)) {
+      ended(who[k]);
+      continue;
+    }
+    while (std::optional<WireRecord> rec = w.in.next()) {
+      if (rec->end) {
+        w.done = true;
+        w.exhausted = rec->exhausted;
+        w.last_run = rec->iteration;
+        w.last_decisions = std::move(rec->last);
+        continue;
+      }
+      w.last = rec->iteration;
+      ready_.emplace(rec->iteration, std::move(rec->result));
+    }
+  }
+}
+
+// End of worker w's output: it ended, or died. Died in the middle of a schedule (no end marker,
+// and its slot names a schedule it did not report), that schedule's outcome is a Crash.
+void Workers::ended(unsigned index) {
+  Worker& w = workers_[index];
+  int status = 0;
+  wait_child(w.pid, &status);
+  w.exited = true;
+  const WorkerSlot* s = slot(index);
+  if (w.done || s->iteration == 0 || s->iteration <= w.last) return;
+  RunResult crash;
+  PendingBug b;
+  b.kind = BugKind::Crash;
+  b.message = "the body crashed in schedule " + std::to_string(s->iteration) + ": " +
+              describe_status(status);
+  b.key = "crash";
+  // The slot holds the first capacity_ decisions; a longer run's schedule is cut there (its
+  // replay then diverges at the cut, reported as Nondeterminism).
+  const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(s->count, capacity_));
+  if (s->count > n) {
+    b.message += " (its schedule holds the first " + std::to_string(n) + " of " +
+                 std::to_string(s->count) + " decisions)";
+  }
+  crash.bugs.push_back(std::move(b));
+  crash.decisions.assign(decisions(index), decisions(index) + n);
+  w.last = s->iteration;
+  ready_.emplace(s->iteration, std::move(crash));
+}
+
+}  // namespace weft::detail

@@ -1,0 +1,98 @@
+// isolation.hpp — running the body in forked child processes, so that a body that crashes (a
+// signal, abort, _exit) ends only its child: the exploring process carries on and reports the
+// crash with the decisions that led to it. Only the process plumbing is here (fork, pipes, poll,
+// the shared memory that outlives a crashed child); which schedules run where, and what their
+// outcomes mean, is the explorer's.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "execution.hpp"
+#include "wire.hpp"
+
+namespace weft::detail {
+
+// What a child process sent before it ended, and whether it ended well (exit status 0).
+struct ChildValues {
+  std::vector<std::uint64_t> values;
+  bool clean = false;
+};
+
+// Runs `fn` in a forked child, which passes numbers back through `send` as it goes, so that a
+// crash loses only what it had not sent yet. An exception out of `fn` ends the child unclean.
+ChildValues run_in_child(
+    const std::function<void(const std::function<void(std::uint64_t)>& send)>& fn);
+
+struct WorkerSlot;
+
+// A worker process's end of its link to the exploring process.
+class WorkerLink {
+ public:
+  unsigned index() const noexcept { return index_; }
+  // Has `ex` copy every decision into memory the exploring process still reads after a crash.
+  void mirror_decisions(Execution& ex) const;
+  // Schedule i starts (0: none runs any more): if the worker dies now, it died running i.
+  void running(std::uint64_t i) const;
+  void send(std::uint64_t i, const RunResult& r) const;
+  // The end marker: the strategy had no schedule left, the last schedule this worker ran (0:
+  // none) and its decisions.
+  void finish(bool exhausted, std::uint64_t ran,
+              const std::vector<Schedule::Decision>& decisions) const;
+
+ private:
+  friend class Workers;
+  WorkerLink(unsigned index, int fd, WorkerSlot* slot, Schedule::Decision* decisions,
+             std::size_t capacity)
+      : index_(index), fd_(fd), slot_(slot), decisions_(decisions), capacity_(capacity) {}
+  unsigned index_;
+  int fd_;
+  WorkerSlot* slot_;
+  Schedule::Decision* decisions_;
+  std::size_t capacity_;
+};
+
+// `jobs` worker processes forked from this one; worker w runs the numbered schedules w+1,
+// w+1+jobs, w+1+2*jobs, ... and sends their outcomes in that order.
+class Workers {
+ public:
+  // Forks the workers; each runs `work` with its link and then exits (status 3 if `work`
+  // threw). `max_steps` sizes the memory that keeps each worker's decisions.
+  Workers(unsigned jobs, std::uint64_t max_steps, const std::function<void(WorkerLink&)>& work);
+  ~Workers();
+  Workers(const Workers&) = delete;
+  Workers& operator=(const Workers&) = delete;
+
+  // Schedule i's outcome, waiting for it as long as its worker lives. A worker that died while
+  // running it gives a Crash bug whose `decisions` are those it made up to the crash. nullopt:
+  // its worker ended without running it (time budget, or the strategy had no schedule left).
+  std::optional<RunResult> take(std::uint64_t i);
+  // After take(i) gave nullopt: whether i's worker ended because its strategy ran out.
+  bool exhausted(std::uint64_t i) const;
+  // The decisions of schedule i if it was the last its worker ran, else null.
+  const std::vector<Schedule::Decision>* last_decisions(std::uint64_t i) const;
+  // Kills the workers still running and reaps them.
+  void stop();
+
+ private:
+  struct Worker;
+  unsigned owner(std::uint64_t i) const { return static_cast<unsigned>((i - 1) % jobs_); }
+  WorkerSlot* slot(unsigned w) const;
+  Schedule::Decision* decisions(unsigned w) const;
+  void wait_for_records();
+  void ended(unsigned w);
+
+  unsigned jobs_;
+  std::size_t capacity_;
+  std::size_t slot_bytes_;
+  SharedMapping shared_;
+  std::vector<Worker> workers_;
+  std::map<std::uint64_t, RunResult> ready_;
+  bool stopped_ = false;
+};
+
+}  // namespace weft::detail

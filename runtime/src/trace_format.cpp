@@ -1,0 +1,238 @@
+#include "trace_format.hpp"
+
+#include <algorithm>
+
+#include <weft/detail/platform.hpp>
+
+#include "symbolize.hpp"
+
+namespace weft::detail {
+
+// The words that traces, object names and reports use for the model's objects and operations.
+
+std::string_view to_string(ObjectKind k) {
+  switch (k) {
+    case ObjectKind::Thread:
+      return "Thread";
+    case ObjectKind::Mutex:
+      return "Mutex";
+    case ObjectKind::RecursiveMutex:
+      return "RecursiveMutex";
+    case ObjectKind::CondVar:
+      return "CondVar";
+    case ObjectKind::Shared:
+      return "Shared";
+    case ObjectKind::Atomic:
+      return "Atomic";
+    case ObjectKind::Semaphore:
+      return "Semaphore";
+    case ObjectKind::BoundedSemaphore:
+      return "BoundedSemaphore";
+    case ObjectKind::Event:
+      return "Event";
+    case ObjectKind::Barrier:
+      return "Barrier";
+    case ObjectKind::Queue:
+      return "Queue";
+    case ObjectKind::Other:
+      return "object";
+  }
+  return "object";
+}
+
+std::string_view to_string(OpKind k) {
+  switch (k) {
+    case OpKind::Start:
+      return "start";
+    case OpKind::Spawn:
+      return "spawn";
+    case OpKind::Join:
+      return "join";
+    case OpKind::Yield:
+      return "yield";
+    case OpKind::Sleep:
+      return "sleep";
+    case OpKind::Lock:
+      return "lock";
+    case OpKind::TryLock:
+      return "try_lock";
+    case OpKind::Unlock:
+      return "unlock";
+    case OpKind::Wait:
+      return "wait";
+    case OpKind::Notify:
+      return "notify_one";
+    case OpKind::NotifyAll:
+      return "notify_all";
+    case OpKind::Load:
+      return "load";
+    case OpKind::Store:
+      return "store";
+    case OpKind::Rmw:
+      return "rmw";
+    case OpKind::Acquire:
+      return "acquire";
+    case OpKind::Release:
+      return "release";
+    case OpKind::Put:
+      return "put";
+    case OpKind::Get:
+      return "get";
+    case OpKind::TaskDone:
+      return "task_done";
+    case OpKind::Shutdown:
+      return "shutdown";
+    case OpKind::Size:
+      return "size";
+    case OpKind::Set:
+      return "set";
+    case OpKind::Clear:
+      return "clear";
+    case OpKind::IsSet:
+      return "is_set";
+    case OpKind::Done:
+      return "done";
+    case OpKind::Other:
+      return "op";
+  }
+  return "op";
+}
+
+namespace {
+
+// Virtual time for traces: "1.5s", "100ms", "250us", "7ns".
+std::string format_time(std::int64_t ns) {
+  struct Unit {
+    std::int64_t size;
+    const char* name;
+  };
+  for (const Unit u : {Unit{1000000000, "s"}, Unit{1000000, "ms"}, Unit{1000, "us"}}) {
+    if (ns >= u.size) {
+      const std::int64_t whole = ns / u.size;
+      const std::int64_t frac = (ns % u.size) * 1000 / u.size;
+      std::string s = std::to_string(whole);
+      if (frac != 0) {
+        std::string f = std::to_string(frac);
+        f.insert(0, 3 - f.size(), '0');
+        while (f.back() == '0') f.pop_back();
+        s += "." + f;
+      }
+      return s + u.name;
+    }
+  }
+  return std::to_string(ns) + "ns";
+}
+
+// The location of a traced operation whose Location names no line and whose stack has no
+// debug information for the user's code (an operator of Shared<T> in a build without -g):
+// never empty, so that a row does not read as if it had no location at all.
+std::string unnamed_location(const std::vector<void*>& stack) {
+  const SymbolFrame f = symbol_frame(stack, stack.size() <= 2);
+  const char* why = f.has_line ? "" : "(no debug info: built without -g)";
+  if (f.text.empty()) return f.has_line ? "(unknown location)" : why;
+  return std::string(why) + (f.has_line ? "in " : " in ") + f.text;
+}
+
+// "lock lock_a": the operation and the object it is on.
+std::string operation_text(const TraceEntry& e, const Names& names) {
+  std::string op(to_string(e.kind));
+  if (e.object != kNoObject) {
+    op += ' ';
+    op += names.object(e.object);
+  }
+  return op;
+}
+
+// The user's line from the captured stack, else the operation's Location, else what can be said
+// without either.
+std::string entry_location(const TraceEntry& e) {
+  std::string where;
+  if (!e.stack.empty()) where = user_frame(e.stack);
+  if (where.empty() && e.where.file != nullptr && *e.where.file != '\0') {
+    where = location_text(e.where);
+  }
+  if (where.empty()) where = unnamed_location(e.stack);
+  return where;
+}
+
+}  // namespace
+
+std::string format_trace(std::span<const TraceEntry> trace, const Names& names) {
+  constexpr std::size_t kShown = 400;
+  const std::size_t first = trace.size() > kShown ? trace.size() - kShown : 0;
+  struct Row {
+    std::string step, thread, op, value, where;
+  };
+  std::vector<Row> rows;
+  rows.push_back({"step", "thread", "operation", "value", "location"});
+  for (std::size_t i = first; i < trace.size(); ++i) {
+    const TraceEntry& e = trace[i];
+    Row r;
+    r.step = std::to_string(i + 1);
+    r.thread = names.thread(e.thread);
+    r.op = operation_text(e, names);
+    if (e.blocked) {
+      r.value = e.value.empty() ? "(blocks)" : e.value;
+    } else {
+      r.value = e.value;
+    }
+    r.where = entry_location(e);
+    rows.push_back(std::move(r));
+  }
+  std::size_t w[4] = {0, 0, 0, 0};
+  for (const Row& r : rows) {
+    w[0] = std::max(w[0], r.step.size());
+    w[1] = std::max(w[1], r.thread.size());
+    w[2] = std::max(w[2], r.op.size());
+    w[3] = std::max(w[3], r.value.size());
+  }
+  std::string out;
+  for (const Row& r : rows) {
+    out += "  ";
+    out += std::string(w[0] - r.step.size(), ' ') + r.step + "  ";
+    out += r.thread + std::string(w[1] - r.thread.size(), ' ') + "  ";
+    out += r.op + std::string(w[2] - r.op.size(), ' ') + "  ";
+    out += r.value + std::string(w[3] - r.value.size(), ' ') + "  ";
+    out += r.where;
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    out += '\n';
+    // Under the column header, where the rows it stands for would be.
+    if (&r == &rows.front() && first > 0) {
+      out += "  ... " + std::to_string(first) + " earlier operations not shown\n";
+    }
+  }
+  return out;
+}
+
+std::vector<TraceStep> format_steps(std::span<const TraceEntry> trace, const Names& names) {
+  std::vector<TraceStep> out;
+  out.reserve(trace.size());
+  for (const TraceEntry& e : trace) {
+    TraceStep s;
+    s.thread = e.thread;
+    s.thread_name = names.thread(e.thread);
+    s.operation = operation_text(e, names);
+    s.value = e.value;
+    s.blocked = e.blocked;
+    s.location = entry_location(e);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void append_block_note(std::string& value, std::string_view holder, bool on_object,
+                       std::int64_t deadline) {
+  if (!value.empty()) value += " ";
+  value += "(blocks";
+  if (!holder.empty()) {
+    value += ": held by ";
+    value += holder;
+  }
+  if (deadline >= 0) {
+    value += on_object ? ", deadline " : " until ";
+    value += format_time(deadline);
+  }
+  value += ")";
+}
+
+}  // namespace weft::detail
