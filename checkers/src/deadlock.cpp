@@ -24,7 +24,13 @@ std::string waits_for(const BlockedThread& b, const std::vector<BlockedThread>& 
     if (b.holder != kNoThread) {
       auto h = std::find_if(all.begin(), all.end(),
                             [&](const BlockedThread& o) { return o.id == b.holder; });
-      s += " held by " + (h != all.end() ? h->name : "T" + std::to_string(b.holder));
+      s += " held by ";
+      if (h != all.end()) {
+        s += h->name;
+      } else {
+        s += 'T';
+        s += std::to_string(b.holder);
+      }
     }
   }
   const std::string at = basename_line(b.where);

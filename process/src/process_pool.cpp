@@ -71,7 +71,8 @@ struct FrameHeader {
 
 }  // namespace
 
-class ProcessPoolCore : public std::enable_shared_from_this<ProcessPoolCore>, public WaitHelper {
+class ProcessPoolCore final : public std::enable_shared_from_this<ProcessPoolCore>,
+                              public WaitHelper {
  public:
   explicit ProcessPoolCore(std::size_t workers) : size_(workers == 0 ? 1 : workers) {}
   ProcessPoolCore(const ProcessPoolCore&) = delete;
