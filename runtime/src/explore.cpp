@@ -4,9 +4,11 @@
 // probes. Running schedules in worker processes is isolation.hpp's.
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include <weft/detail/checker.hpp>
 #include <weft/explore.hpp>
@@ -66,6 +68,14 @@ void validate(const Options& o) {
 
 std::pair<BugKind, std::string> identity(const PendingBug& b) {
   return {b.kind, b.key.empty() ? b.message : b.key};
+}
+
+// Whether a run's lock-order edges close a cycle that add_lock_findings would report.
+bool closes_lock_cycle(const std::vector<detail::LockEdge>& edges) {
+  if (edges.empty()) return false;
+  const std::unique_ptr<detail::LockGraph> graph = detail::make_lock_graph();
+  return std::any_of(edges.begin(), edges.end(),
+                     [&](const detail::LockEdge& e) { return graph->add(e).has_value(); });
 }
 
 // Feeds the run's lock-order edges to the graph; cycles they close come first in its bugs.
@@ -393,7 +403,9 @@ class Explorer {
         break;
       }
       ran = i;
-      const bool buggy = !r->bugs.empty();
+      // A lock-order cycle is found by the exploring process from the run's edges; the
+      // worker looks for one too, so that such a run also carries its schedule.
+      const bool buggy = !r->bugs.empty() || closes_lock_cycle(r->edges);
       if (buggy) r->decisions = ex_.decisions();
       link.send(i, *r);
       if (buggy && options_.stop_on_first_bug) break;
