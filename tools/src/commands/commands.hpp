@@ -1,0 +1,15 @@
+// The CLI's commands, each given the arguments after its name. Each returns the exit status
+// (0 no bug, 1 bug) or throws UsageFailure (exit status 2).
+#pragma once
+
+#include "options.hpp"
+
+namespace weft::cli {
+
+int cmd_list(const Args& args);
+// `argv0` names the binary in the replay commands it prints.
+int cmd_explore(const char* argv0, const Args& args);
+int cmd_replay(const Args& args);
+int cmd_run(const Args& args);
+
+}  // namespace weft::cli
