@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(cmake ninja-build g++ libboost-context-dev doctest-dev valgrind relacy-dev libtbb-dev
-          libconcurrentqueue-dev libthread-pool-dev python3)
+          libconcurrentqueue-dev libthread-pool-dev python3 libpugixml-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
