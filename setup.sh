@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(cmake ninja-build g++ libboost-context-dev doctest-dev valgrind relacy-dev libtbb-dev
-          libconcurrentqueue-dev libthread-pool-dev python3 libpugixml-dev)
+          libconcurrentqueue-dev libthread-pool-dev python3 libpugixml-dev
+          nlohmann-json3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
