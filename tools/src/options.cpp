@@ -131,9 +131,9 @@ bool apply_explore_flag(ExploreArgs& out, std::string_view flag, Value value) {
 
 std::string error_text(int error) { return std::generic_category().message(error); }
 
-// Both probes create a file of their own and remove it: permission bits are no answer for root
-// or on /proc and read-only mounts. Nothing is left behind: the directory is made at the first
-// save.
+// Like check_output_file, this probe creates a file of its own and removes it: permission bits
+// are no answer for root or on /proc and read-only mounts. Nothing is left behind: the
+// directory itself is made when the first schedule is saved.
 void check_schedule_dir(const std::filesystem::path& dir) {
   const std::string shown = "--schedule-dir " + dir.string() + ": ";
   std::filesystem::path existing = dir.empty() ? std::filesystem::path(".") : dir;

@@ -1,5 +1,6 @@
 // The CLI's commands, each given the arguments after its name. Each returns the exit status
-// (0 no bug, 1 bug) or throws UsageFailure (exit status 2).
+// (0 no bug, 1 bug, 2 a file that could not be written) or throws UsageFailure, which cli_main
+// turns into one line on stderr and exit status 2.
 #pragma once
 
 #include "options.hpp"
