@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(cmake ninja-build g++ pkg-config libboost-context-dev libdw-dev doctest-dev valgrind relacy-dev libtbb-dev
-          libconcurrentqueue-dev libthread-pool-dev python3)
+packages=(cmake ninja-build g++ pkg-config libboost-context-dev libdw-dev doctest-dev
+          libpugixml-dev nlohmann-json3-dev valgrind relacy-dev libtbb-dev libconcurrentqueue-dev
+          libthread-pool-dev python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

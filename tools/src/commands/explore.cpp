@@ -1,0 +1,137 @@
+// explore: every matching scenario under many schedules; a line per scenario, each bug with its
+// trace and saved schedule, a summary line, and optionally JUnit and Chrome trace files.
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "bug_text.hpp"
+#include "chrome_trace_writer.hpp"
+#include "commands.hpp"
+#include "junit_writer.hpp"
+#include "progress.hpp"
+#include "schedule_files.hpp"
+
+namespace weft::cli {
+namespace {
+
+// What explore gathers across the scenarios for its summary, its files and its exit status.
+struct Results {
+  std::size_t with_bugs = 0;
+  std::uint64_t schedules = 0;
+  std::vector<JunitCase> junit_cases;
+  std::string chrome_trace;  // empty until a schedule is chosen
+  // Files that could not be written after all (a full disk): the report is still printed in
+  // full, but the exit status must not promise them.
+  std::vector<std::string> unwritten;
+};
+
+void print_ok(const Scenario& s, const Report& r) {
+  std::cout << "ok    " << s.name << "  (" << r.iterations << " schedules"
+            << (r.exhausted ? ", all of them" : "") << ")\n";
+}
+
+// Prints the bugs of `s` and saves a schedule file for each schedule that found one.
+void print_and_save_bugs(const char* argv0, const ExploreArgs& args, const Scenario& s,
+                         const Report& r, Results& results) {
+  std::cout << "BUG   " << s.name << "  (" << r.bugs.size()
+            << (r.bugs.size() == 1 ? " bug" : " bugs") << " in " << r.iterations
+            << (r.iterations == 1 ? " schedule)\n" : " schedules)\n");
+  for (std::size_t b = 0; b < r.bugs.size(); ++b) {
+    const Bug& bug = r.bugs[b];
+    // Several bugs found by one schedule share its trace and its file.
+    if (b > 0 && bug.schedule == r.bugs[b - 1].schedule) {
+      print_bug_of_same_schedule(bug);
+      continue;
+    }
+    print_bug(bug);
+    const SavedSchedule saved = save_schedule(args.schedule_dir, s.name, b, bug.schedule);
+    if (saved.error.empty()) {
+      std::cout << "  replay: " << replay_command(argv0, s.name, saved.path) << "\n";
+    } else {
+      std::cout << "  (could not save the schedule: " << saved.error << ")\n";
+      results.unwritten.push_back(saved.error);
+    }
+  }
+}
+
+// The schedule that --chrome-trace shows, if `r` offers one: the first bug's (a Crash's cannot
+// be re-run in this process), or else the last schedule of the last scenario.
+const Schedule* schedule_to_trace(const Report& r, bool last_scenario) {
+  if (r.ok()) return last_scenario ? &r.last : nullptr;
+  return r.bugs.front().kind != BugKind::Crash ? &r.bugs.front().schedule : nullptr;
+}
+
+void record_scenario(const ExploreArgs& args, const Scenario& s, const Report& r,
+                     bool last_scenario, Results& results) {
+  results.schedules += r.iterations;
+  if (!r.ok()) ++results.with_bugs;
+  if (!args.junit.empty()) {
+    JunitCase& c = results.junit_cases.emplace_back(JunitCase{s.name, {}});
+    if (!r.ok()) {
+      const Bug& first = r.bugs.front();
+      c.failure = JunitFailure{std::string(to_string(first.kind)), first.message, r.summary()};
+    }
+  }
+  if (!args.chrome_trace.empty() && results.chrome_trace.empty()) {
+    if (const Schedule* schedule = schedule_to_trace(r, last_scenario)) {
+      results.chrome_trace = chrome_trace_json(s.name, trace_steps(s.body, *schedule));
+    }
+  }
+}
+
+void print_summary(std::size_t scenarios, const Results& results) {
+  std::cout << "weft: " << scenarios << (scenarios == 1 ? " scenario, " : " scenarios, ")
+            << results.with_bugs << " with bugs, " << results.schedules
+            << (results.schedules == 1 ? " schedule explored\n" : " schedules explored\n");
+}
+
+void write_report_files(const ExploreArgs& args, Results& results) {
+  if (!args.junit.empty()) {
+    std::string error = write_file(args.junit, junit_xml(results.junit_cases));
+    if (!error.empty()) results.unwritten.push_back(std::move(error));
+  }
+  if (!args.chrome_trace.empty()) {
+    std::string error =
+        write_file(args.chrome_trace,
+                   results.chrome_trace.empty() ? empty_chrome_trace_json() : results.chrome_trace);
+    if (!error.empty()) results.unwritten.push_back(std::move(error));
+  }
+}
+
+int exit_status(const char* argv0, const Results& results) {
+  if (results.unwritten.empty()) return results.with_bugs > 0 ? 1 : 0;
+  std::cout.flush();
+  std::fprintf(stderr, "%s: %s (the report above is complete, but %zu %s could not be written)\n",
+               argv0, results.unwritten.front().c_str(), results.unwritten.size(),
+               results.unwritten.size() == 1 ? "file" : "files");
+  return 2;
+}
+
+}  // namespace
+
+int cmd_explore(const char* argv0, const Args& arguments) {
+  ExploreArgs args = parse_explore_args(arguments);
+  const std::vector<const Scenario*> chosen = matching(args.glob);
+  for (const Scenario* s : chosen) refuse_production_only(*s, "explored");
+  check_output_paths(args);
+  ProgressLine progress;
+  Results results;
+  for (const Scenario* s : chosen) {
+    args.options.progress = progress.start(s->name, args.options.iterations);
+    const Report r = explore(s->body, args.options);
+    progress.clear();
+    if (r.ok()) {
+      print_ok(*s, r);
+    } else {
+      print_and_save_bugs(argv0, args, *s, r, results);
+    }
+    record_scenario(args, *s, r, s == chosen.back(), results);
+  }
+  print_summary(chosen.size(), results);
+  write_report_files(args, results);
+  return exit_status(argv0, results);
+}
+
+}  // namespace weft::cli

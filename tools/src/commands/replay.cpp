@@ -1,0 +1,86 @@
+// replay: one recorded schedule of one scenario, run again, optionally as a Chrome trace.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <system_error>
+
+#include <weft/detail/platform.hpp>
+#include <weft/errors.hpp>
+
+#include "bug_text.hpp"
+#include "chrome_trace_writer.hpp"
+#include "commands.hpp"
+
+namespace weft::cli {
+namespace {
+
+Schedule load_schedule(const std::string& file) {
+  try {
+    return Schedule::load(std::filesystem::path(file));
+  } catch (const ScheduleError& e) {
+    throw UsageFailure{e.what()};
+  } catch (const std::system_error& e) {
+    throw UsageFailure{e.what()};
+  }
+}
+
+// The child's side: replays, prints the report, writes the trace; its exit status is the
+// command's.
+[[noreturn]] void replay_and_exit(const Scenario& scenario, const Schedule& schedule,
+                                  const std::string& chrome_trace) {
+  int code = 1;
+  try {
+    const Report r = replay(scenario.body, schedule);
+    if (r.ok()) {
+      std::cout << "ok    " << scenario.name << "  (replayed " << schedule.size()
+                << " decisions, no bug)\n";
+      code = 0;
+    } else {
+      std::cout << "BUG   " << scenario.name << "\n";
+      for (const Bug& bug : r.bugs) print_bug(bug);
+    }
+    if (!chrome_trace.empty()) {
+      const std::string error = write_file(
+          chrome_trace, chrome_trace_json(scenario.name, trace_steps(scenario.body, schedule)));
+      if (!error.empty()) throw UsageFailure{error + " (the report above is complete)"};
+    }
+  } catch (const UsageFailure& e) {
+    std::fprintf(stderr, "weft: %s\n", e.message.c_str());
+    code = 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "weft: error: %s\n", e.what());
+    code = 2;
+  }
+  std::cout.flush();
+  std::fflush(nullptr);
+  ::_exit(code);
+}
+
+}  // namespace
+
+int cmd_replay(const Args& arguments) {
+  const ReplayArgs args = parse_replay_args(arguments);
+  const Scenario& scenario = scenario_named(args.scenario);
+  refuse_production_only(scenario, "replayed");
+  if (!args.chrome_trace.empty()) check_output_file("--chrome-trace", args.chrome_trace);
+  const Schedule schedule = load_schedule(args.schedule_file);
+  // The replay runs in a child process: the schedule of a Crash bug crashes again, and that
+  // must be a report, not the end of this process.
+  std::cout.flush();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+  if (pid == 0) replay_and_exit(scenario, schedule, args.chrome_trace);
+  int status = 0;
+  detail::wait_child(pid, &status);
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  std::cout << "BUG   " << scenario.name << "\n  Crash: the body crashed during the replay: "
+            << detail::describe_wait_status(status)
+            << "; run the replay under a debugger to see where\n";
+  return 1;
+}
+
+}  // namespace weft::cli
