@@ -118,12 +118,14 @@ TEST_CASE("values_that_cannot_be_printed_leave_no_placeholder") {
 
 TEST_CASE("a_long_trace_says_what_it_left_out_under_its_header") {
   weft::Options o;
-  o.max_steps = 500;
+  o.max_steps = 1000;
+  // Every operation reads or writes a new value, so no row repeats the one before it (repeats
+  // are collapsed) and the trace is longer than the rows shown.
   const weft::Report r = weft::explore(
       [] {
-        weft::Atomic<bool> never(false);
+        weft::Shared<int> counter(0, "counter");
         weft::Thread t([&] {
-          while (!never.load()) weft::this_thread::yield();
+          for (;;) counter.store(counter.load() + 1);
         });
         t.join();
       },

@@ -181,7 +181,14 @@ std::optional<Bug> find_witness(const std::function<void()>& body, Execution& ex
     steer->begin_execution(k);
     RunResult w = ex.run(body, *steer, /*record=*/false);
     for (const PendingBug& b : w.bugs) {
-      if (b.kind != BugKind::Deadlock) continue;
+      // Only a deadlock on the cycle's own locks witnesses it: a steered schedule may also
+      // deadlock on two of them, or on others, which is not the cycle that was predicted.
+      const bool on_the_cycle =
+          b.kind == BugKind::Deadlock &&
+          std::all_of(inversion.locks.begin(), inversion.locks.end(), [&](const std::string& lock) {
+            return b.message.find(lock) != std::string::npos;
+          });
+      if (!on_the_cycle) continue;
       const Schedule schedule = schedule_of(
           ex, options,
           "witness of the lock order inversion found in schedule " + std::to_string(iteration) +
@@ -302,10 +309,15 @@ class Explorer {
       });
       if (deadlocked) continue;  // this very schedule is the witness
       if (std::optional<Bug> witness = find_witness(body_, ex_, b, options_, i)) {
-        report_.bugs.back().trace +=
-            "witness: a steered schedule really deadlocks; it is reported as the next bug\n";
         if (seen_.insert({BugKind::Deadlock, witness->message}).second) {
+          report_.bugs.back().trace +=
+              "witness: a schedule steered toward this order deadlocks on these locks; it is "
+              "the next bug, with its own schedule\n";
           report_.bugs.push_back(std::move(*witness));
+        } else {
+          report_.bugs.back().trace +=
+              "witness: a schedule steered toward this order deadlocks on these locks, as the "
+              "Deadlock already reported does\n";
         }
       } else {
         report_.bugs.back().trace +=

@@ -157,15 +157,78 @@ std::string entry_location(const TraceEntry& e) {
 
 }  // namespace
 
+namespace {
+
+struct Row {
+  std::string step, thread, op, value, where;
+  bool same_operation(const Row& o) const {
+    return thread == o.thread && op == o.op && value == o.value && where == o.where;
+  }
+};
+
+// How many times rows[i, i + period) repeats right after itself.
+std::size_t repeats(const std::vector<Row>& rows, std::size_t i, std::size_t period) {
+  std::size_t k = 0;
+  while (i + (k + 2) * period <= rows.size()) {
+    for (std::size_t j = 0; j < period; ++j) {
+      if (!rows[i + j].same_operation(rows[i + (k + 1) * period + j])) return k;
+    }
+    ++k;
+  }
+  return k;
+}
+
+// A line of the trace: a row, or a note standing for rows it hides.
+struct Line {
+  const Row* row = nullptr;
+  std::string note;
+};
+
+// A loop that spins on the same operations (a livelock, a step limit) shows once, then one
+// line says how often it repeated: the rows around it, where the cause is, stay in view.
+std::vector<Line> collapse_repeats(const std::vector<Row>& rows, bool& collapsed) {
+  constexpr std::size_t kLongestLoop = 4;  // operations per iteration that are recognised
+  std::vector<Line> lines;
+  for (std::size_t i = 0; i < rows.size();) {
+    std::size_t best_period = 0;
+    std::size_t best_repeats = 0;
+    for (std::size_t period = 1; period <= kLongestLoop; ++period) {
+      const std::size_t k = repeats(rows, i, period);
+      // Two copies of a one-row loop read fine as they are; longer runs do not.
+      if (k >= (period == 1 ? 2u : 1u) && k * period > best_repeats * best_period) {
+        best_period = period;
+        best_repeats = k;
+      }
+    }
+    if (best_period == 0) {
+      lines.push_back(Line{&rows[i], {}});
+      ++i;
+      continue;
+    }
+    for (std::size_t j = 0; j < best_period; ++j) lines.push_back(Line{&rows[i + j], {}});
+    const std::size_t hidden = best_repeats * best_period;
+    const Row& first_hidden = rows[i + best_period];
+    const Row& last_hidden = rows[i + best_period + hidden - 1];
+    lines.push_back(Line{
+        nullptr, "... " +
+                     std::string(best_period == 1
+                                     ? "the operation above"
+                                     : "the " + std::to_string(best_period) + " operations above") +
+                     " x" + std::to_string(best_repeats) + " more (steps " + first_hidden.step +
+                     "-" + last_hidden.step + ")"});
+    collapsed = true;
+    i += best_period + hidden;
+  }
+  return lines;
+}
+
+}  // namespace
+
 std::string format_trace(std::span<const TraceEntry> trace, const Names& names) {
   constexpr std::size_t kShown = 400;
-  const std::size_t first = trace.size() > kShown ? trace.size() - kShown : 0;
-  struct Row {
-    std::string step, thread, op, value, where;
-  };
   std::vector<Row> rows;
-  rows.push_back({"step", "thread", "operation", "value", "location"});
-  for (std::size_t i = first; i < trace.size(); ++i) {
+  rows.reserve(trace.size());
+  for (std::size_t i = 0; i < trace.size(); ++i) {
     const TraceEntry& e = trace[i];
     Row r;
     r.step = std::to_string(i + 1);
@@ -179,15 +242,37 @@ std::string format_trace(std::span<const TraceEntry> trace, const Names& names) 
     r.where = entry_location(e);
     rows.push_back(std::move(r));
   }
-  std::size_t w[4] = {0, 0, 0, 0};
-  for (const Row& r : rows) {
-    w[0] = std::max(w[0], r.step.size());
-    w[1] = std::max(w[1], r.thread.size());
-    w[2] = std::max(w[2], r.op.size());
-    w[3] = std::max(w[3], r.value.size());
+  bool collapsed = false;
+  std::vector<Line> lines = collapse_repeats(rows, collapsed);
+  const std::size_t first = lines.size() > kShown ? lines.size() - kShown : 0;
+  std::size_t rows_cut = 0;
+  for (std::size_t i = 0; i < first; ++i) {
+    if (lines[i].row != nullptr) ++rows_cut;
   }
+
+  // Each thread's last row, shown at the end when rows were hidden.
+  std::vector<const Row*> last;
+  if (collapsed || first > 0) {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const ThreadId t = trace[i].thread;
+      if (last.size() <= t) last.resize(t + 1, nullptr);
+      last[t] = &rows[i];
+    }
+  }
+  const Row header{"step", "thread", "operation", "value", "location"};
+  std::size_t w[4] = {header.step.size(), header.thread.size(), header.op.size(),
+                      header.value.size()};
+  auto widen = [&](const Row* r) {
+    if (r == nullptr) return;
+    w[0] = std::max(w[0], r->step.size());
+    w[1] = std::max(w[1], r->thread.size());
+    w[2] = std::max(w[2], r->op.size());
+    w[3] = std::max(w[3], r->value.size());
+  };
+  for (std::size_t i = first; i < lines.size(); ++i) widen(lines[i].row);
+  for (const Row* r : last) widen(r);
   std::string out;
-  for (const Row& r : rows) {
+  auto put = [&](const Row& r) {
     out += "  ";
     out += std::string(w[0] - r.step.size(), ' ') + r.step + "  ";
     out += r.thread + std::string(w[1] - r.thread.size(), ' ') + "  ";
@@ -196,9 +281,25 @@ std::string format_trace(std::span<const TraceEntry> trace, const Names& names) 
     out += r.where;
     while (!out.empty() && out.back() == ' ') out.pop_back();
     out += '\n';
-    // Under the column header, where the rows it stands for would be.
-    if (&r == &rows.front() && first > 0) {
-      out += "  ... " + std::to_string(first) + " earlier operations not shown\n";
+  };
+  put(header);
+  // Under the column header, where the rows it stands for would be.
+  if (first > 0) {
+    out += "  ... " + std::to_string(rows_cut) + " earlier operations not shown\n";
+  }
+  for (std::size_t i = first; i < lines.size(); ++i) {
+    if (lines[i].row != nullptr) {
+      put(*lines[i].row);
+    } else {
+      out += "        " + lines[i].note + "\n";
+    }
+  }
+  if (collapsed || first > 0) {
+    // What every thread did last, which a long trace may have pushed out of view (a thread
+    // blocked since the start of a livelock).
+    out += "  last operation of each thread:\n";
+    for (const Row* r : last) {
+      if (r != nullptr) put(*r);
     }
   }
   return out;

@@ -35,9 +35,11 @@ void print_ok(const Scenario& s, const Report& r) {
 // Prints the bugs of `s` and saves a schedule file for each schedule that found one.
 void print_and_save_bugs(const char* argv0, const ExploreArgs& args, const Scenario& s,
                          const Report& r, Results& results) {
+  // Schedules explored, not schedules with bugs: a witness of a lock-order cycle is a steered
+  // schedule of its own, so the files written below may outnumber them.
   std::cout << "BUG   " << s.name << "  (" << r.bugs.size()
-            << (r.bugs.size() == 1 ? " bug" : " bugs") << " in " << r.iterations
-            << (r.iterations == 1 ? " schedule)\n" : " schedules)\n");
+            << (r.bugs.size() == 1 ? " bug" : " bugs") << " after " << r.iterations
+            << (r.iterations == 1 ? " schedule explored)\n" : " schedules explored)\n");
   for (std::size_t b = 0; b < r.bugs.size(); ++b) {
     const Bug& bug = r.bugs[b];
     // Several bugs found by one schedule share its trace and its file.
