@@ -145,11 +145,11 @@ TEST_CASE("cli_help_exits_0") {
 }
 
 namespace {
-// Runs the CLI test scenarios binary.
-Run scenarios(const std::string& args, const fs::path& dir) {
+// Runs the CLI test scenarios binary, with `env` ("NAME=value ...") in its environment.
+Run scenarios(const std::string& args, const fs::path& dir, const std::string& env = {}) {
   fs::create_directories(dir);
-  const std::string cmd =
-      "cd '" + dir.string() + "' && '" WEFT_SCENARIOS_BIN "' " + args + " >out.txt 2>err.txt";
+  const std::string cmd = "cd '" + dir.string() + "' && " + env + " '" WEFT_SCENARIOS_BIN "' " +
+                          args + " >out.txt 2>err.txt";
   const int raw = std::system(cmd.c_str());
   return Run{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "out.txt"),
              slurp(dir / "err.txt")};
@@ -444,4 +444,50 @@ TEST_CASE("cli_replay_reports_leftover_decisions_after_the_bug_it_found") {
   CHECK(has(longer.out, "LostUpdate: "));
   CHECK(has(longer.out, "Nondeterminism: the run ended with 2 of the schedule's"));
   CHECK(longer.out.find("LostUpdate: ") < longer.out.find("Nondeterminism: "));
+}
+
+TEST_CASE("cli_spurious_wakeups_are_enabled_by_flag_or_environment") {
+  const fs::path dir = scratch("spurious");
+  const std::string scenario = "'spurious: if around a condvar wait' --strategy random";
+  const Run off = scenarios("explore " + scenario, dir);
+  CHECK_MESSAGE(off.status == 0, (off.out + off.err));
+  const Run flag = scenarios("explore " + scenario + " --spurious-wakeups", dir);
+  CHECK_MESSAGE(flag.status == 1, (flag.out + flag.err));
+  CHECK(has(flag.out, "woke up without the data"));
+  CHECK(has(flag.out, "spurious wake-up"));
+  const Run env = scenarios("explore " + scenario, dir, "WEFT_SPURIOUS_WAKEUPS=1");
+  CHECK_MESSAGE(env.status == 1, (env.out + env.err));
+  const Run bad = scenarios("explore " + scenario, dir, "WEFT_SPURIOUS_WAKEUPS=maybe");
+  CHECK(bad.status == 2);
+  CHECK_MESSAGE(has(bad.err, "WEFT_SPURIOUS_WAKEUPS expects 1 or 0"), bad.err);
+}
+
+TEST_CASE("cli_every_option_has_a_weft_variable") {
+  const fs::path dir = scratch("variables");
+  // A bad value names the variable: each one is read.
+  for (const char* var :
+       {"WEFT_PCT_DEPTH", "WEFT_PREEMPTION_BOUND", "WEFT_MAX_STEPS", "WEFT_TIME_BUDGET",
+        "WEFT_STACK_SIZE", "WEFT_NO_CHECKERS", "WEFT_ALL_BUGS"}) {
+    const Run r = scenarios("explore 'clean: locked counter'", dir, std::string(var) + "=junk");
+    CHECK_MESSAGE(r.status == 2, var);
+    CHECK_MESSAGE(has(r.err, var), r.err);
+  }
+  const Run all = scenarios("explore 'buggy: lost update' --iterations 50", dir,
+                            "WEFT_ALL_BUGS=1 WEFT_NO_CHECKERS=1");
+  // Without checkers the lost update is found only through the body's assertion.
+  CHECK(all.status == 1);
+  CHECK_FALSE(has(all.out, "LostUpdate"));
+  CHECK(has(all.out, "AssertionFailure"));
+}
+
+TEST_CASE("cli_warns_about_flags_the_strategy_does_not_read") {
+  const fs::path dir = scratch("unused-flags");
+  const Run r = scenarios(
+      "explore 'clean: locked counter' --strategy random --pct-depth 5 "
+      "--iterations 10",
+      dir);
+  CHECK(r.status == 0);
+  CHECK_MESSAGE(has(r.err, "--pct-depth applies to --strategy pct only"), r.err);
+  const Run pct = scenarios("explore 'clean: locked counter' --pct-depth 5 --iterations 10", dir);
+  CHECK_FALSE(has(pct.err, "warning"));
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <system_error>
 
 namespace weft::cli {
@@ -63,7 +64,7 @@ int parse_preemption_bound(std::string_view flag, std::string_view text) {
     return static_cast<int>(parse_uint(flag, text, 0, kMaxPreemptionBound));
   } catch (const UsageFailure&) {
     // The generic message would hide that -1 is allowed too.
-    throw UsageFailure{"--preemption-bound expects -1 (no bound) or a whole number from 0 to " +
+    throw UsageFailure{std::string(flag) + " expects -1 (no bound) or a whole number from 0 to " +
                        std::to_string(kMaxPreemptionBound) + ", got '" + std::string(text) + "'"};
   }
 }
@@ -77,20 +78,87 @@ Strategy parse_strategy(std::string_view where, std::string_view v) {
                      std::string(v) + "'"};
 }
 
-// WEFT_ITERATIONS, WEFT_SEED, WEFT_STRATEGY and WEFT_JOBS tune a test binary in CI without
-// code changes; command-line flags, applied after, win.
-void apply_environment(Options& o) {
-  if (const char* v = std::getenv("WEFT_ITERATIONS"); v != nullptr && *v != '\0') {
-    o.iterations = parse_uint("WEFT_ITERATIONS", v, 1, kMaxCount);
-  }
-  if (const char* v = std::getenv("WEFT_SEED"); v != nullptr && *v != '\0') {
-    o.seed = parse_uint("WEFT_SEED", v, 0, UINT64_MAX);
-  }
-  if (const char* v = std::getenv("WEFT_STRATEGY"); v != nullptr && *v != '\0') {
-    o.strategy = parse_strategy("WEFT_STRATEGY", v);
-  }
-  if (const char* v = std::getenv("WEFT_JOBS"); v != nullptr && *v != '\0') {
-    o.jobs = static_cast<unsigned>(parse_uint("WEFT_JOBS", v, 1, kMaxJobs));
+bool parse_bool(std::string_view name, std::string_view v) {
+  if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
+  if (v == "0" || v == "false" || v == "no" || v == "off") return false;
+  throw UsageFailure{std::string(name) + " expects 1 or 0 (true/false, yes/no, on/off), got '" +
+                     std::string(v) + "'"};
+}
+
+// Every Options field a scenario binary can set: its flag and its WEFT_* variable, so that CI
+// can tune a test binary without code changes (flags, applied after, win). `name` is what an
+// error message calls the setting (the flag or the variable); switches take "1" from a flag.
+struct Setting {
+  std::string_view flag;
+  const char* env;  // null: no variable
+  bool takes_value;
+  void (*apply)(ExploreArgs&, std::string_view name, std::string_view value);
+};
+
+constexpr std::size_t kMinStack = 16 * 1024;
+constexpr std::uint64_t kMaxStack = std::uint64_t{1} << 30;
+
+constexpr Setting kSettings[] = {
+    {"--strategy", "WEFT_STRATEGY", true,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.strategy = parse_strategy(n, v);
+     }},
+    {"--iterations", "WEFT_ITERATIONS", true,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.iterations = parse_uint(n, v, 1, kMaxCount);
+     }},
+    {"--seed", "WEFT_SEED", true,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.seed = parse_uint(n, v, 0, UINT64_MAX);
+     }},
+    {"--pct-depth", "WEFT_PCT_DEPTH", true,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.pct_depth = static_cast<int>(parse_uint(n, v, 1, kMaxPctDepth));
+     }},
+    {"--preemption-bound", "WEFT_PREEMPTION_BOUND", true,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.preemption_bound = parse_preemption_bound(n, v);
+     }},
+    {"--max-steps", "WEFT_MAX_STEPS", true,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.max_steps = parse_uint(n, v, 1, kMaxCount);
+     }},
+    {"--time-budget", "WEFT_TIME_BUDGET", true,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.time_budget_s = parse_seconds(n, v, /*zero_allowed=*/true);
+     }},
+    {"--jobs", "WEFT_JOBS", true,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.jobs = static_cast<unsigned>(parse_uint(n, v, 1, kMaxJobs));
+     }},
+    {"--stack-size", "WEFT_STACK_SIZE", true,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.stack_size = static_cast<std::size_t>(parse_uint(n, v, kMinStack, kMaxStack));
+     }},
+    {"--spurious-wakeups", "WEFT_SPURIOUS_WAKEUPS", false,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.spurious_wakeups = parse_bool(n, v);
+     }},
+    {"--no-checkers", "WEFT_NO_CHECKERS", false,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.checkers = !parse_bool(n, v);
+     }},
+    {"--all-bugs", "WEFT_ALL_BUGS", false,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.stop_on_first_bug = !parse_bool(n, v);
+     }},
+    {"--schedule-dir", "WEFT_SCHEDULE_DIR", true,
+     [](ExploreArgs& a, std::string_view, std::string_view v) { a.schedule_dir = std::string(v); }},
+    {"--junit", nullptr, true,
+     [](ExploreArgs& a, std::string_view, std::string_view v) { a.junit = v; }},
+    {"--chrome-trace", nullptr, true,
+     [](ExploreArgs& a, std::string_view, std::string_view v) { a.chrome_trace = v; }},
+};
+
+void apply_environment(ExploreArgs& out) {
+  for (const Setting& s : kSettings) {
+    if (s.env == nullptr) continue;
+    if (const char* v = std::getenv(s.env); v != nullptr && *v != '\0') s.apply(out, s.env, v);
   }
 }
 
@@ -98,35 +166,28 @@ void apply_environment(Options& o) {
 // an argument that is not a known flag.
 template <class Value>
 bool apply_explore_flag(ExploreArgs& out, std::string_view flag, Value value) {
-  Options& o = out.options;
-  if (flag == "--strategy") {
-    o.strategy = parse_strategy(flag, value());
-  } else if (flag == "--iterations") {
-    o.iterations = parse_uint(flag, value(), 1, kMaxCount);
-  } else if (flag == "--seed") {
-    o.seed = parse_uint(flag, value(), 0, UINT64_MAX);
-  } else if (flag == "--pct-depth") {
-    o.pct_depth = static_cast<int>(parse_uint(flag, value(), 1, kMaxPctDepth));
-  } else if (flag == "--preemption-bound") {
-    o.preemption_bound = parse_preemption_bound(flag, value());
-  } else if (flag == "--max-steps") {
-    o.max_steps = parse_uint(flag, value(), 1, kMaxCount);
-  } else if (flag == "--time-budget") {
-    o.time_budget_s = parse_seconds(flag, value(), /*zero_allowed=*/true);
-  } else if (flag == "--jobs") {
-    o.jobs = static_cast<unsigned>(parse_uint(flag, value(), 1, kMaxJobs));
-  } else if (flag == "--schedule-dir") {
-    out.schedule_dir = std::string(value());
-  } else if (flag == "--junit") {
-    out.junit = value();
-  } else if (flag == "--chrome-trace") {
-    out.chrome_trace = value();
-  } else if (flag == "--all-bugs") {
-    o.stop_on_first_bug = false;
-  } else {
-    return false;
+  for (const Setting& s : kSettings) {
+    if (s.flag != flag) continue;
+    s.apply(out, flag, s.takes_value ? value() : std::string_view("1"));
+    return true;
   }
-  return true;
+  return false;
+}
+
+// Flags that the chosen strategy does not read are accepted (a CI matrix may pass them to
+// every strategy) but said, so that nobody believes they had an effect.
+void warn_on_unused_flags(const ExploreArgs& out, const std::vector<std::string_view>& given) {
+  const Strategy st = out.options.strategy;
+  for (const std::string_view flag : given) {
+    if (flag == "--pct-depth" && st != Strategy::PCT) {
+      std::cerr << "weft: warning: --pct-depth applies to --strategy pct only; ignored\n";
+    } else if (flag == "--preemption-bound" && st != Strategy::DFS) {
+      std::cerr << "weft: warning: --preemption-bound applies to --strategy dfs only; ignored\n";
+    } else if (flag == "--jobs" && st == Strategy::DFS && out.options.jobs > 1) {
+      std::cerr << "weft: warning: --strategy dfs explores in one worker (each schedule depends "
+                   "on the ones before); --jobs ignored\n";
+    }
+  }
 }
 
 std::string error_text(int error) { return std::generic_category().message(error); }
@@ -161,15 +222,19 @@ void check_schedule_dir(const std::filesystem::path& dir) {
 
 ExploreArgs parse_explore_args(const Args& args) {
   ExploreArgs out;
-  apply_environment(out.options);
+  apply_environment(out);
   out.options.isolate = true;  // a crashing body is a bug, not the end of the run
+  std::vector<std::string_view> given;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view a = args[i];
     auto value = [&]() -> std::string_view {
       if (i + 1 >= args.size()) throw UsageFailure{std::string(a) + " needs a value"};
       return args[++i];
     };
-    if (apply_explore_flag(out, a, value)) continue;
+    if (apply_explore_flag(out, a, value)) {
+      given.push_back(a);
+      continue;
+    }
     if (a.starts_with("-")) {
       throw UsageFailure{"unknown option '" + std::string(a) + "' for explore"};
     }
@@ -179,6 +244,7 @@ ExploreArgs parse_explore_args(const Args& args) {
     }
     out.glob = a;
   }
+  warn_on_unused_flags(out, given);
   return out;
 }
 
