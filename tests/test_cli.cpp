@@ -491,3 +491,20 @@ TEST_CASE("cli_warns_about_flags_the_strategy_does_not_read") {
   const Run pct = scenarios("explore 'clean: locked counter' --pct-depth 5 --iterations 10", dir);
   CHECK_FALSE(has(pct.err, "warning"));
 }
+
+TEST_CASE("cli_replay_refuses_a_schedule_recorded_for_another_scenario") {
+  const fs::path dir = scratch("other-scenario");
+  const Run found = scenarios("explore 'buggy: lost update'", dir);
+  REQUIRE(found.status == 1);
+  const std::string file = "weft-schedules/buggy-lost-update.schedule";
+  CHECK(has(slurp(dir / file), "scenario buggy: lost update\n"));
+  const Run same = scenarios("replay 'buggy: lost update' " + file, dir);
+  CHECK_MESSAGE(same.status == 1, (same.out + same.err));
+  const Run other = scenarios("replay 'clean: locked counter' " + file, dir);
+  CHECK(other.status == 2);
+  CHECK_MESSAGE(has(other.err,
+                    "was recorded for scenario 'buggy: lost update', not 'clean: "
+                    "locked counter'"),
+                other.err);
+  CHECK(std::count(other.err.begin(), other.err.end(), '\n') == 1);
+}

@@ -103,7 +103,10 @@ TEST_CASE("a_clean_schedule_replays_clean_and_leftover_decisions_are_nondetermin
   const weft::Report wrong = weft::replay(body, weft::Schedule({D{5, 0}}));
   REQUIRE(wrong.bugs.size() == 1);
   CHECK(wrong.bugs[0].kind == BugKind::Nondeterminism);
-  CHECK(contains(wrong.bugs[0].message, "runs thread t5, which cannot run here"));
+  // Threads are named as traces name them (main, T1...), with the file's token alongside.
+  CHECK_MESSAGE(contains(wrong.bugs[0].message, "(t5) runs T5, which was never started"),
+                wrong.bugs[0].message);
+  CHECK(contains(wrong.bugs[0].message, "runnable: main"));
 }
 
 // A schedule that weft saves ends where its run ended, also at a bug that stops the run

@@ -120,3 +120,17 @@ TEST_CASE("loading_a_malformed_file_names_the_file") {
   }
   std::filesystem::remove(path);
 }
+
+TEST_CASE("a_schedule_names_its_scenario_and_round_trips") {
+  using D = weft::Schedule::Decision;
+  weft::Schedule s({D{0, 0}, D{1, 0}});
+  s.set_scenario("bank: two\nlines");
+  const std::string text = s.to_string();
+  CHECK(text.find("scenario bank: two lines\n") != std::string::npos);
+  const weft::Schedule back = weft::Schedule::parse(text);
+  CHECK(back.scenario() == "bank: two lines");
+  CHECK(back == s);
+  CHECK_THROWS_AS(weft::Schedule::parse("weft-schedule 1\nt0\nscenario late\n"),
+                  weft::ScheduleError);
+  CHECK_THROWS_AS(weft::Schedule::parse("weft-schedule 1\nscenario\nt0\n"), weft::ScheduleError);
+}

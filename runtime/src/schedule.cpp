@@ -112,6 +112,20 @@ class ScheduleReader {
     return Token{word(), col};
   }
 
+  // The rest of the line, without the blank space around it ("scenario NAME").
+  std::string rest_of_line() {
+    skip_spaces();
+    std::size_t end = text_.find('\n', pos_);
+    if (end == std::string_view::npos) end = text_.size();
+    std::string_view v = text_.substr(pos_, end - pos_);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) {
+      v.remove_suffix(1);
+    }
+    col_ += end - pos_;
+    pos_ = end;
+    return std::string(v);
+  }
+
   // The value after "max-steps": a number from 1 to UINT64_MAX - 1.
   std::uint64_t max_steps_value() {
     skip_spaces();
@@ -228,6 +242,7 @@ std::string Schedule::to_string() const {
     std::istringstream lines(comment_);
     for (std::string line; std::getline(lines, line);) out += "# " + line + "\n";
   }
+  if (!scenario_.empty()) out += "scenario " + scenario_ + "\n";
   if (max_steps_ != 0) out += "max-steps " + std::to_string(max_steps_) + "\n";
   if (spurious_wakeups_) out += "spurious-wakeups\n";
   std::size_t on_line = 0;
@@ -253,6 +268,7 @@ Schedule Schedule::parse(std::string_view text) {
   std::string comment;
   std::uint64_t max_steps = 0;
   bool spurious = false;
+  std::string scenario;
   for (;;) {
     // Comments directly after the header are kept as the schedule's description.
     if (in.description(comment, decisions.empty())) continue;
@@ -263,6 +279,12 @@ Schedule Schedule::parse(std::string_view text) {
         throw in.error("'spurious-wakeups' must come before the decisions", tok->col);
       }
       spurious = true;
+    } else if (tok->text == "scenario") {
+      if (!decisions.empty() || !scenario.empty()) {
+        throw in.error("'scenario' must come once, before the decisions", tok->col);
+      }
+      scenario = in.rest_of_line();
+      if (scenario.empty()) throw in.error("'scenario' needs a name", tok->col);
     } else if (tok->text == "max-steps") {
       if (!decisions.empty() || max_steps != 0) {
         throw in.error("'max-steps' must come once, before the decisions", tok->col);
@@ -275,7 +297,15 @@ Schedule Schedule::parse(std::string_view text) {
   Schedule s(std::move(decisions), std::move(comment));
   s.max_steps_ = max_steps;
   s.spurious_wakeups_ = spurious;
+  s.scenario_ = std::move(scenario);
   return s;
+}
+
+void Schedule::set_scenario(std::string name) {
+  for (char& c : name) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  scenario_ = std::move(name);
 }
 
 void Schedule::save(const std::filesystem::path& path) const {

@@ -50,7 +50,10 @@ SavedSchedule save_schedule(const std::filesystem::path& dir, std::string_view s
     return saved;
   }
   try {
-    schedule.save(saved.path);
+    // Named for its scenario, so that replaying it for another one is refused.
+    Schedule named = schedule;
+    named.set_scenario(std::string(scenario));
+    named.save(saved.path);
   } catch (const std::exception& e) {
     saved.error = e.what();
   }

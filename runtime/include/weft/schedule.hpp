@@ -16,9 +16,12 @@ namespace weft {
 // Text form ("weft-schedule 1"):
 //   weft-schedule 1
 //   # comments run to the end of the line
+//   scenario bank: transfers keep the total
 //   max-steps 100000
 //   t0*3 t1 t0 c1/2 t2*40
-// `tN` = thread N ran, `cV/B` = choice V out of B, `*K` = the same decision K times.
+// `tN` = thread N ran (t0 is main, t1 is T1, ...), `cV/B` = choice V out of B, `*K` = the same
+// decision K times. `scenario` (optional, the rest of the line) names the WEFT_SCENARIO it was
+// recorded for: the CLI's replay refuses it for another scenario.
 // `max-steps` (optional) is the step limit the run had, so a StepLimitExceeded replays as such;
 // `spurious-wakeups` (optional) says CondVar waits made a wake-or-not choice.
 class Schedule {
@@ -43,6 +46,9 @@ class Schedule {
   const std::string& comment() const noexcept { return comment_; }
   std::uint64_t max_steps() const noexcept { return max_steps_; }  // 0 = not recorded
   void set_max_steps(std::uint64_t n) noexcept { max_steps_ = n; }
+  // The scenario it was recorded for; empty = not recorded. Line breaks become spaces.
+  const std::string& scenario() const noexcept { return scenario_; }
+  void set_scenario(std::string name);
   bool spurious_wakeups() const noexcept { return spurious_wakeups_; }
   void set_spurious_wakeups(bool on) noexcept { spurious_wakeups_ = on; }
 
@@ -52,7 +58,8 @@ class Schedule {
 
  private:
   std::vector<Decision> decisions_;
-  std::string comment_;  // informational: how it was found; not part of equality
+  std::string comment_;   // informational: how it was found; not part of equality
+  std::string scenario_;  // not part of equality either: the decisions are the schedule
   std::uint64_t max_steps_ = 0;
   bool spurious_wakeups_ = false;
 };

@@ -33,8 +33,14 @@ class ReplayScheduler final : public Scheduler {
     if (std::find(runnable.begin(), runnable.end(), d.value) == runnable.end()) {
       std::string names;
       for (ThreadId t : runnable) names += (names.empty() ? "" : ", ") + ex.thread_name(t);
-      diverged_ = "decision " + std::to_string(next_) + " of the schedule runs thread t" +
-                  std::to_string(d.value) + ", which cannot run here (runnable: " + names + ")";
+      // Named as traces name threads; the file's own token alongside.
+      const std::string who = d.value < ex.thread_count()
+                                  ? ex.thread_name(d.value)
+                                  : "T" + std::to_string(d.value) + ", which was never started";
+      diverged_ = "decision " + std::to_string(next_) + " of the schedule (t" +
+                  std::to_string(d.value) + ") runs " + who +
+                  (d.value < ex.thread_count() ? ", which cannot run here" : "") +
+                  " (runnable: " + names + ")";
       return kNoThread;
     }
     return d.value;

@@ -68,6 +68,10 @@ int cmd_replay(const Args& arguments) {
   refuse_production_only(scenario, "replayed");
   if (!args.chrome_trace.empty()) check_output_file("--chrome-trace", args.chrome_trace);
   const Schedule schedule = load_schedule(args.schedule_file);
+  if (!schedule.scenario().empty() && schedule.scenario() != scenario.name) {
+    throw UsageFailure{args.schedule_file + " was recorded for scenario '" + schedule.scenario() +
+                       "', not '" + scenario.name + "'"};
+  }
   // The replay runs in a child process: the schedule of a Crash bug crashes again, and that
   // must be a report, not the end of this process.
   std::cout.flush();
