@@ -47,7 +47,7 @@ class Fibers {
 struct Unwind {};
 
 // Call inside a catch (...) handler: rethrows if the exception unwinds a fiber (weft's Unwind,
-// or Boost.Context's forced_unwind when a pooled fiber is destroyed).
+// or Boost.Context's forced_unwind, should a suspended fiber ever be destroyed as such).
 void rethrow_if_forced_unwind();
 
 }  // namespace weft::detail
