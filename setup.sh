@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Sets up a Debian machine for weft and builds it: installs whatever Debian packages are
 # missing (apt-get, as root or through sudo), configures with CMake + Ninja, builds.
-# A no-op for packages that are already there. Usage: ./setup.sh [extra cmake arguments]
+# A no-op for packages that are already there.
+# Usage: ./setup.sh [--target TARGET]... [extra cmake arguments]
+#   --target builds only what TARGET needs (repeatable; default: everything), so the demo of the
+#   README's first command does not wait for the tests and benchmarks to compile.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -23,5 +26,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-cmake --build build
+targets=()
+cmake_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --target)
+      [ $# -ge 2 ] || { echo "setup: --target needs a value" >&2; exit 2; }
+      targets+=(--target "$2")
+      shift 2
+      ;;
+    *)
+      cmake_args+=("$1")
+      shift
+      ;;
+  esac
+done
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${cmake_args[@]}" >/dev/null
+cmake --build build "${targets[@]}"
