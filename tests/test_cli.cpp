@@ -2,7 +2,9 @@
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
+
 #include <unistd.h>
+#include <csignal>
 
 #include <algorithm>
 #include <cstdlib>
@@ -260,6 +262,15 @@ TEST_CASE("cli_a_crashing_body_is_a_bug_with_its_schedule_and_the_run_goes_on") 
       dir);
   CHECK(again.status == 1);
   CHECK(has(again.out, "Crash: the body crashed during the replay"));
+  // The report says how to see the crash in a debugger: the same replay in this process,
+  // which then dies of the signal itself (a debugger would stop there).
+  CHECK_MESSAGE(has(again.out, "gdb --args "), again.out);
+  CHECK(has(again.out, "--in-process"));
+  const Run here = scenarios(
+      "replay 'crashes: null write in one interleaving' "
+      "weft-schedules/crashes-null-write-in-one-interleaving.schedule --in-process",
+      dir);
+  CHECK(here.status == 128 + SIGSEGV);  // the shell's status of a process killed by it
 }
 
 TEST_CASE("doctest_integration_prints_the_report_summary_on_failure") {

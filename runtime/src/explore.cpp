@@ -335,7 +335,8 @@ class Explorer {
     bug.iteration = i;
     bug.trace =
         "  (no trace: the process running the body died; the schedule holds every "
-        "decision made up to the crash — replay it under a debugger)\n";
+        "decision made up to the crash: replay it in process under a debugger, with the CLI's "
+        "replay NAME FILE --in-process or with weft::replay)\n";
     return bug;
   }
 

@@ -39,8 +39,9 @@ constexpr const char* kUsage =
     "      environment (flags win): WEFT_STRATEGY, WEFT_ITERATIONS, WEFT_SEED, WEFT_PCT_DEPTH,\n"
     "      WEFT_PREEMPTION_BOUND, WEFT_MAX_STEPS, WEFT_TIME_BUDGET, WEFT_JOBS, WEFT_STACK_SIZE,\n"
     "      WEFT_SCHEDULE_DIR, and WEFT_SPURIOUS_WAKEUPS, WEFT_NO_CHECKERS, WEFT_ALL_BUGS (1 or 0)\n"
-    "  replay NAME SCHEDULE_FILE [--chrome-trace FILE]\n"
-    "                           re-run one recorded schedule of scenario NAME\n"
+    "  replay NAME SCHEDULE_FILE [--chrome-trace FILE] [--in-process]\n"
+    "                           re-run one recorded schedule of scenario NAME (in a child\n"
+    "                           process; --in-process for a debugger)\n"
     "  run [GLOB] [--timeout SECONDS]   run scenarios once for real (production mode)\n"
     "\n"
     "output paths are checked before anything is explored or replayed\n"
@@ -58,7 +59,7 @@ int dispatch(const char* argv0, std::vector<std::string_view> args) {
   }
   if (cmd == "list") return cli::cmd_list(args);
   if (cmd == "explore") return cli::cmd_explore(argv0, args);
-  if (cmd == "replay") return cli::cmd_replay(args);
+  if (cmd == "replay") return cli::cmd_replay(argv0, args);
   if (cmd == "run") return cli::cmd_run(args);
   throw UsageFailure{"unknown command '" + std::string(cmd) + "' (try --help)"};
 }

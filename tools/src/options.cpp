@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -250,6 +251,10 @@ ExploreArgs parse_explore_args(const Args& args) {
 
 ReplayArgs parse_replay_args(Args args) {
   ReplayArgs out;
+  if (const auto at = std::find(args.begin(), args.end(), "--in-process"); at != args.end()) {
+    out.in_process = true;
+    args.erase(at);
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] != "--chrome-trace") continue;
     if (i + 1 >= args.size()) throw UsageFailure{"--chrome-trace needs a value"};

@@ -33,6 +33,9 @@ struct ReplayArgs {
   std::string scenario;
   std::string schedule_file;
   std::string chrome_trace;
+  // Replay in this process instead of a child: for a debugger, which would otherwise stop in
+  // the parent and show no stack of the crash.
+  bool in_process = false;
 };
 ReplayArgs parse_replay_args(Args args);
 

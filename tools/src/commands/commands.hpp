@@ -10,7 +10,7 @@ namespace weft::cli {
 int cmd_list(const Args& args);
 // `argv0` names the binary in the replay commands it prints.
 int cmd_explore(const char* argv0, const Args& args);
-int cmd_replay(const Args& args);
+int cmd_replay(const char* argv0, const Args& args);
 int cmd_run(const Args& args);
 
 }  // namespace weft::cli

@@ -14,6 +14,7 @@
 #include "bug_text.hpp"
 #include "chrome_trace_writer.hpp"
 #include "commands.hpp"
+#include "schedule_files.hpp"
 
 namespace weft::cli {
 namespace {
@@ -62,7 +63,7 @@ Schedule load_schedule(const std::string& file) {
 
 }  // namespace
 
-int cmd_replay(const Args& arguments) {
+int cmd_replay(const char* argv0, const Args& arguments) {
   const ReplayArgs args = parse_replay_args(arguments);
   const Scenario& scenario = scenario_named(args.scenario);
   refuse_production_only(scenario, "replayed");
@@ -72,6 +73,7 @@ int cmd_replay(const Args& arguments) {
     throw UsageFailure{args.schedule_file + " was recorded for scenario '" + schedule.scenario() +
                        "', not '" + scenario.name + "'"};
   }
+  if (args.in_process) replay_and_exit(scenario, schedule, args.chrome_trace);
   // The replay runs in a child process: the schedule of a Crash bug crashes again, and that
   // must be a report, not the end of this process.
   std::cout.flush();
@@ -83,7 +85,8 @@ int cmd_replay(const Args& arguments) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   std::cout << "BUG   " << scenario.name << "\n  Crash: the body crashed during the replay: "
             << detail::describe_wait_status(status)
-            << "; run the replay under a debugger to see where\n";
+            << "; to see where, replay it in this process under a debugger:\n    gdb --args "
+            << replay_command(argv0, scenario.name, args.schedule_file) << " --in-process\n";
   return 1;
 }
 
