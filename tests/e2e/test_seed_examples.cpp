@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "../examples/word_corpus.hpp"
+#include "../../examples/word_corpus.hpp"
 
 namespace {
 

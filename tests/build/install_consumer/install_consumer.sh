@@ -8,7 +8,7 @@ source="$2"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 cmake --install "$build" --prefix "$scratch/prefix" >/dev/null
-cmake -S "$source/tests/consumer" -B "$scratch/build" -G Ninja \
+cmake -S "$source/tests/build/install_consumer/consumer" -B "$scratch/build" -G Ninja \
       -DCMAKE_PREFIX_PATH="$scratch/prefix" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$scratch/build" >/dev/null
 ctest --test-dir "$scratch/build" --output-on-failure
