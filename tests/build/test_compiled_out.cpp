@@ -9,6 +9,8 @@
 
 #include <weft/weft.hpp>
 
+TEST_SUITE_BEGIN("build/compiled_out");
+
 TEST_CASE("explore_and_replay_refuse_code_compiled_with_production_only") {
   int runs = 0;
   auto body = [&] {
@@ -26,3 +28,5 @@ TEST_CASE("explore_and_replay_refuse_code_compiled_with_production_only") {
   body();  // run for real, it is the real thing
   CHECK(runs == 1);
 }
+
+TEST_SUITE_END();

@@ -10,6 +10,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("build/no_debug_info");
+
 using namespace weft_test;
 using weft::BugKind;
 
@@ -90,3 +92,5 @@ TEST_CASE("no_debug_info_reports_are_the_same_in_every_run") {
   REQUIRE(!b.bugs.empty());
   CHECK(a.bugs[0].trace == b.bugs[0].trace);
 }
+
+TEST_SUITE_END();

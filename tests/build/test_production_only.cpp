@@ -10,6 +10,8 @@
 #error "this test must be compiled with WEFT_PRODUCTION_ONLY"
 #endif
 
+TEST_SUITE_BEGIN("build/production_only");
+
 static_assert(weft::detail::current() == nullptr, "the model is compiled out");
 
 TEST_CASE("production_only_build_runs_real_threads") {
@@ -53,3 +55,5 @@ TEST_CASE("production_only_ipc_objects_are_the_real_thing") {
   queue.put(7);
   CHECK(queue.get() == 7);
 }
+
+TEST_SUITE_END();

@@ -7,6 +7,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("e2e/bugs");
+
 using namespace weft_test;
 using weft::BugKind;
 using weft::Strategy;
@@ -339,3 +341,5 @@ TEST_CASE("traces_name_user_source_lines_through_std_lock_guard") {
   CHECK(contains(b.trace, "helpers.hpp:"));
   CHECK(!contains(b.trace, "std_mutex.h"));
 }
+
+TEST_SUITE_END();

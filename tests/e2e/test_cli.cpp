@@ -15,6 +15,8 @@
 
 #include <weft/schedule.hpp>
 
+TEST_SUITE_BEGIN("e2e/cli");
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -508,3 +510,5 @@ TEST_CASE("cli_replay_refuses_a_schedule_recorded_for_another_scenario") {
                 other.err);
   CHECK(std::count(other.err.begin(), other.err.end(), '\n') == 1);
 }
+
+TEST_SUITE_END();

@@ -20,6 +20,8 @@
 
 #include "../../examples/word_corpus.hpp"
 
+TEST_SUITE_BEGIN("e2e/seed_examples");
+
 namespace {
 
 struct Output {
@@ -237,3 +239,5 @@ TEST_CASE("cli_seed_shared_value_counts_exactly_with_its_lock_and_loses_updates_
   const std::string run = runs_ok("seed: shared Value*");
   CHECK(has(run, "Counter: 400000\n"));
 }
+
+TEST_SUITE_END();

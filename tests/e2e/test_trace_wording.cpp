@@ -8,6 +8,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("e2e/trace_wording");
+
 using namespace weft_test;
 using namespace std::chrono_literals;
 using weft::BugKind;
@@ -141,3 +143,5 @@ TEST_CASE("a_long_trace_says_what_it_left_out_under_its_header") {
   const auto next_line = trace.find('\n', header) + 1;
   CHECK(trace.compare(next_line, 6, "  ... ") == 0);
 }
+
+TEST_SUITE_END();

@@ -11,6 +11,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("checkers/race_and_lock_order");
+
 using namespace weft_test;
 using namespace std::chrono_literals;
 using weft::BugKind;
@@ -1031,3 +1033,5 @@ TEST_CASE("increments_at_two_sites_are_a_lost_update_and_not_also_a_data_race") 
     CHECK_MESSAGE(r.bugs.size() == 1, r.summary());
   }
 }
+
+TEST_SUITE_END();

@@ -7,6 +7,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("checkers/lock_order_witness");
+
 using namespace weft_test;
 
 namespace {
@@ -59,3 +61,5 @@ TEST_CASE("a_witness_deadlocks_on_the_locks_of_its_cycle_and_is_the_next_bug") {
   }
   CHECK_MESSAGE(checked_one, r.summary());
 }
+
+TEST_SUITE_END();

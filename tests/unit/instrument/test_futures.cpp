@@ -20,6 +20,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("instrument/futures");
+
 using namespace weft_test;
 using namespace std::chrono_literals;
 using weft::BugKind;
@@ -991,3 +993,5 @@ TEST_CASE("model_a_future_from_production_is_a_usage_error_in_the_model") {
   REQUIRE(r.found(BugKind::UncaughtException));
   CHECK(contains(r.bugs[0].message, "UsageError"));
 }
+
+TEST_SUITE_END();

@@ -9,6 +9,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("instrument/primitives");
+
 using namespace weft_test;
 using namespace std::chrono_literals;
 using weft::BugKind;
@@ -267,3 +269,5 @@ TEST_CASE("fiber_stacks_are_reused_across_schedules") {
   const weft::Report r = weft::explore([] { locked_counter(4, 1); }, with(Strategy::Random, 3000));
   CHECK(r.ok());
 }
+
+TEST_SUITE_END();

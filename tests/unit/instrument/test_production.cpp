@@ -11,6 +11,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("instrument/production");
+
 using namespace std::chrono_literals;
 
 TEST_CASE("production_mutex_gives_exact_counts_on_real_threads") {
@@ -115,3 +117,5 @@ TEST_CASE("production_objects_used_in_the_model_are_usage_errors") {
   REQUIRE(r2.bugs.size() == 1);
   CHECK(weft_test::contains(r2.bugs[0].message, "weft::UsageError"));
 }
+
+TEST_SUITE_END();

@@ -13,6 +13,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("instrument/queue");
+
 using namespace weft_test;
 using namespace std::chrono_literals;
 using weft::BugKind;
@@ -722,3 +724,5 @@ TEST_CASE("model_queue_used_after_explore_is_a_usage_error") {
   CHECK_THROWS_AS((void)escaped->empty(), weft::UsageError);
   escaped.reset();
 }
+
+TEST_SUITE_END();

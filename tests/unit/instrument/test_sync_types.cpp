@@ -15,6 +15,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("instrument/sync_types");
+
 using namespace weft_test;
 using namespace std::chrono_literals;
 using weft::BugKind;
@@ -857,3 +859,5 @@ TEST_CASE("semaphore_value_from_the_wrong_mode_is_a_usage_error") {
   REQUIRE_MESSAGE(r.bugs.size() == 1, r.summary());
   CHECK(contains(r.bugs[0].message, "weft::UsageError"));
 }
+
+TEST_SUITE_END();

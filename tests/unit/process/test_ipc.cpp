@@ -24,6 +24,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("process/ipc");
+
 using weft::BugKind;
 using weft::Strategy;
 using weft_test::contains;
@@ -579,3 +581,5 @@ TEST_CASE("proc_processes_killed_inside_queue_operations_leave_it_consistent") {
   CHECK(q.get_for(5s) == std::vector<int>{1, 2, 3});
   CHECK(q.empty());
 }
+
+TEST_SUITE_END();

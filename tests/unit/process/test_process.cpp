@@ -17,6 +17,8 @@
 #include "helpers.hpp"
 #include "proc_helpers.hpp"
 
+TEST_SUITE_BEGIN("process/process");
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -223,3 +225,5 @@ TEST_CASE("proc_process_used_in_the_other_mode_is_a_usage_error") {
   CHECK(usage_errors == 3);
   CHECK(real.pid() == -1);  // never started
 }
+
+TEST_SUITE_END();

@@ -27,6 +27,8 @@
 #include "helpers.hpp"
 #include "proc_helpers.hpp"
 
+TEST_SUITE_BEGIN("process/process_pool");
+
 using namespace std::chrono_literals;
 
 namespace proc_test {
@@ -608,3 +610,5 @@ TEST_CASE("proc_more_descriptors_than_one_sendmsg_carries_arrive_whole") {
   p.join();
   CHECK(p.exitcode() == 0);
 }
+
+TEST_SUITE_END();

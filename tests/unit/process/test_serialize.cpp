@@ -23,6 +23,8 @@
 
 #include <weft/serialize.hpp>
 
+TEST_SUITE_BEGIN("process/serialize");
+
 namespace user {
 // Not trivially copyable (it owns a std::map): crosses only through its own overloads.
 struct Inventory {
@@ -329,3 +331,5 @@ TEST_CASE("reader_closes_fds_it_was_given_but_never_handed_out") {
   CHECK(::fcntl(dup_read, F_GETFD) == -1);
   ::close(p[1]);
 }
+
+TEST_SUITE_END();

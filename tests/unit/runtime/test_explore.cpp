@@ -12,6 +12,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("runtime/explore");
+
 using namespace weft_test;
 using weft::BugKind;
 using weft::Strategy;
@@ -460,3 +462,5 @@ TEST_CASE("proc_explore_isolated_crash_schedule_is_whole_for_any_max_steps") {
     CHECK(!contains(r.bugs[0].message, "holds the first"));
   }
 }
+
+TEST_SUITE_END();

@@ -6,6 +6,8 @@
 
 #include <weft/weft.hpp>
 
+TEST_SUITE_BEGIN("runtime/schedule");
+
 using weft::Schedule;
 using weft::ScheduleError;
 using D = weft::Schedule::Decision;
@@ -134,3 +136,5 @@ TEST_CASE("a_schedule_names_its_scenario_and_round_trips") {
                   weft::ScheduleError);
   CHECK_THROWS_AS(weft::Schedule::parse("weft-schedule 1\nscenario\nt0\n"), weft::ScheduleError);
 }
+
+TEST_SUITE_END();

@@ -8,6 +8,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("runtime/symbolize");
+
 using namespace weft_test;
 
 namespace {
@@ -58,3 +60,5 @@ TEST_CASE("operator_lines_are_named_without_any_program_on_path") {
   CHECK_MESSAGE(contains(b.trace, site), b.trace);
   CHECK_FALSE(contains(b.trace, "no debug info"));
 }
+
+TEST_SUITE_END();

@@ -6,6 +6,8 @@
 
 #include "helpers.hpp"
 
+TEST_SUITE_BEGIN("runtime/worker_reports");
+
 using namespace weft_test;
 
 namespace {
@@ -48,3 +50,5 @@ TEST_CASE("a_lock_order_inversion_found_in_a_worker_has_its_trace_and_schedule")
     CHECK(again.bugs.front().message == inversion->message);
   }
 }
+
+TEST_SUITE_END();
