@@ -1,4 +1,4 @@
-// A doctest binary whose exploration fails: test_cli.cpp checks what doctest prints.
+// A doctest binary whose exploration fails: test_doctest_integration.cpp checks its output.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
