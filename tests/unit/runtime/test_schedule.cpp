@@ -1,0 +1,140 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+#include <weft/weft.hpp>
+
+TEST_SUITE_BEGIN("runtime/schedule");
+
+using weft::Schedule;
+using weft::ScheduleError;
+using D = weft::Schedule::Decision;
+
+namespace {
+
+ScheduleError parse_error(const std::string& text) {
+  try {
+    Schedule::parse(text);
+  } catch (const ScheduleError& e) {
+    return e;
+  }
+  FAIL("no ScheduleError for: " << text);
+  return ScheduleError("unreachable");
+}
+
+}  // namespace
+
+TEST_CASE("schedule_text_round_trips_with_repeats_choices_and_limits") {
+  Schedule s({D{0, 0}, D{0, 0}, D{0, 0}, D{1, 0}, D{1, 2}, D{2, 0}, D{7, 9}, D{7, 9}},
+             "found by test\nsecond line");
+  s.set_max_steps(500);
+  const std::string text = s.to_string();
+  CHECK(text.rfind("weft-schedule 1\n", 0) == 0);
+  CHECK(text.find("t0*3 t1 c1/2 t2 c7/9*2") != std::string::npos);
+  const Schedule back = Schedule::parse(text);
+  CHECK(back == s);
+  CHECK(back.max_steps() == 500);
+  CHECK(back.comment() == "found by test\nsecond line");
+  CHECK(back.to_string() == text);
+}
+
+TEST_CASE("schedule_parses_whitespace_comments_and_line_breaks") {
+  const Schedule s =
+      Schedule::parse("\n  weft-schedule 1   # header comment\n\n# c\nt0 t1\n\tt2*2 # x\nc0/3\n");
+  REQUIRE(s.size() == 5);
+  CHECK(s.decisions()[3] == D{2, 0});
+  CHECK(s.decisions()[4] == D{0, 3});
+}
+
+TEST_CASE("empty_schedule_round_trips") {
+  const Schedule s = Schedule::parse("weft-schedule 1\n");
+  CHECK(s.empty());
+  CHECK(Schedule::parse(s.to_string()) == s);
+}
+
+TEST_CASE("schedule_file_round_trips") {
+  const auto dir = std::filesystem::temp_directory_path() / "weft-test-schedule";
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "a.schedule";
+  Schedule s({D{0, 0}, D{3, 0}, D{1, 4}});
+  s.save(path);
+  CHECK(Schedule::load(path) == s);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("malformed_schedules_give_line_and_column") {
+  SUBCASE("empty text") {
+    const auto e = parse_error("");
+    CHECK(e.line() == 1);
+    CHECK(std::string(e.what()).find("not a weft schedule") != std::string::npos);
+  }
+  SUBCASE("foreign file") {
+    const auto e = parse_error("{\"json\": true}\n");
+    CHECK(e.line() == 1);
+    CHECK(e.column() == 1);
+  }
+  SUBCASE("future version") {
+    const auto e = parse_error("weft-schedule 2\nt0\n");
+    CHECK(e.column() == 15);
+    CHECK(std::string(e.what()).find("unsupported schedule format version '2'") !=
+          std::string::npos);
+  }
+  SUBCASE("missing version") { CHECK(parse_error("weft-schedule\n").line() == 1); }
+  SUBCASE("unknown token") {
+    const auto e = parse_error("weft-schedule 1\nt0 t1\n  x3\n");
+    CHECK(e.line() == 3);
+    CHECK(e.column() == 3);
+  }
+  SUBCASE("thread without id") { CHECK(parse_error("weft-schedule 1\nt\n").line() == 2); }
+  SUBCASE("choice out of range") {
+    const auto e = parse_error("weft-schedule 1\nt0 c3/2\n");
+    CHECK(e.line() == 2);
+    CHECK(e.column() == 4);
+  }
+  SUBCASE("choice bound below 2") { parse_error("weft-schedule 1\nc0/1\n"); }
+  SUBCASE("choice without bound") { parse_error("weft-schedule 1\nc0\n"); }
+  SUBCASE("zero repeat") { parse_error("weft-schedule 1\nt0*0\n"); }
+  SUBCASE("empty repeat") { parse_error("weft-schedule 1\nt0*\n"); }
+  SUBCASE("junk after id") { parse_error("weft-schedule 1\nt0x\n"); }
+  SUBCASE("huge id") { parse_error("weft-schedule 1\nt99999999999\n"); }
+  SUBCASE("max-steps after decisions") { parse_error("weft-schedule 1\nt0\nmax-steps 5\n"); }
+  SUBCASE("bad max-steps") { parse_error("weft-schedule 1\nmax-steps -5\n"); }
+}
+
+TEST_CASE("loading_a_missing_schedule_file_is_a_system_error") {
+  CHECK_THROWS_AS(Schedule::load("/nonexistent/weft/x.schedule"), std::system_error);
+}
+
+TEST_CASE("loading_a_malformed_file_names_the_file") {
+  const auto path = std::filesystem::temp_directory_path() / "weft-bad.schedule";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "weft-schedule 1\nt0 \x01\x02\n";
+  }
+  try {
+    Schedule::load(path);
+    FAIL("expected ScheduleError");
+  } catch (const ScheduleError& e) {
+    CHECK(std::string(e.what()).find(path.string()) != std::string::npos);
+    CHECK(e.line() == 2);
+  }
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("a_schedule_names_its_scenario_and_round_trips") {
+  using D = weft::Schedule::Decision;
+  weft::Schedule s({D{0, 0}, D{1, 0}});
+  s.set_scenario("bank: two\nlines");
+  const std::string text = s.to_string();
+  CHECK(text.find("scenario bank: two lines\n") != std::string::npos);
+  const weft::Schedule back = weft::Schedule::parse(text);
+  CHECK(back.scenario() == "bank: two lines");
+  CHECK(back == s);
+  CHECK_THROWS_AS(weft::Schedule::parse("weft-schedule 1\nt0\nscenario late\n"),
+                  weft::ScheduleError);
+  CHECK_THROWS_AS(weft::Schedule::parse("weft-schedule 1\nscenario\nt0\n"), weft::ScheduleError);
+}
+
+TEST_SUITE_END();
