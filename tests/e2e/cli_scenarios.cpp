@@ -1,6 +1,5 @@
 // Scenarios for the CLI's end-to-end tests: one clean, one buggy, one that crashes the process.
 #include <csignal>
-#include <mutex>
 
 #include <weft/scenario.hpp>
 #include <weft/weft.hpp>
@@ -16,20 +15,4 @@ WEFT_SCENARIO("crashes: null write in one interleaving") {
   t.join();
 }
 // `if` instead of `while` around a wait: found only when waits may wake spuriously.
-WEFT_SCENARIO("spurious: if around a condvar wait") {
-  weft::Mutex m("m");
-  weft::CondVar cv("not_empty");
-  bool ready = false;
-  weft::Thread consumer([&] {
-    std::unique_lock lock(m);
-    if (!ready) cv.wait(lock);
-    WEFT_ASSERT_MSG(ready, "woke up without the data");
-  });
-  weft::Thread producer([&] {
-    std::lock_guard g(m);
-    ready = true;
-    cv.notify_one();
-  });
-  consumer.join();
-  producer.join();
-}
+WEFT_SCENARIO("spurious: if around a condvar wait") { weft_test::condvar_consumer(false); }

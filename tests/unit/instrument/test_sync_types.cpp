@@ -83,29 +83,6 @@ void barrier_rounds(int threads, int rounds, std::size_t parties) {
   WEFT_ASSERT(arrivals.load() == threads * rounds);
 }
 
-// A consumer that waits with `if` (or `while`) around CondVar::wait.
-void condvar_consumer(bool use_while) {
-  weft::Mutex m("m");
-  weft::CondVar cv("cv");
-  bool ready = false;
-  weft::Thread consumer([&] {
-    std::unique_lock lock(m);
-    if (use_while) {
-      while (!ready) cv.wait(lock);
-    } else {
-      if (!ready) cv.wait(lock);  // the bug: a spurious wake-up gets past the check
-    }
-    WEFT_ASSERT_MSG(ready, "woke up without the data");
-  });
-  weft::Thread producer([&] {
-    std::lock_guard g(m);
-    ready = true;
-    cv.notify_one();
-  });
-  consumer.join();
-  producer.join();
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
