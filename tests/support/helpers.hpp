@@ -10,29 +10,6 @@
 
 namespace weft_test {
 
-// A consumer that waits with `if` (or `while`) around CondVar::wait.
-inline void condvar_consumer(bool use_while) {
-  weft::Mutex m("m");
-  weft::CondVar cv("cv");
-  bool ready = false;
-  weft::Thread consumer([&] {
-    std::unique_lock lock(m);
-    if (use_while) {
-      while (!ready) cv.wait(lock);
-    } else {
-      if (!ready) cv.wait(lock);  // the bug: a spurious wake-up gets past the check
-    }
-    WEFT_ASSERT_MSG(ready, "woke up without the data");
-  });
-  weft::Thread producer([&] {
-    std::lock_guard g(m);
-    ready = true;
-    cv.notify_one();
-  });
-  consumer.join();
-  producer.join();
-}
-
 // The seed's lost update: `counter += 1` from several threads without a lock.
 inline void lost_update(int threads = 2, int increments = 1) {
   weft::Shared<int> counter(0, "counter");
@@ -104,6 +81,29 @@ inline std::chrono::nanoseconds virtual_elapsed() { return weft::Clock::now().ti
 
 inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
+}
+
+// A consumer that waits with `if` (or `while`) around CondVar::wait.
+inline void condvar_consumer(bool use_while) {
+  weft::Mutex m("m");
+  weft::CondVar cv("cv");
+  bool ready = false;
+  weft::Thread consumer([&] {
+    std::unique_lock lock(m);
+    if (use_while) {
+      while (!ready) cv.wait(lock);
+    } else {
+      if (!ready) cv.wait(lock);  // the bug: a spurious wake-up gets past the check
+    }
+    WEFT_ASSERT_MSG(ready, "woke up without the data");
+  });
+  weft::Thread producer([&] {
+    std::lock_guard g(m);
+    ready = true;
+    cv.notify_one();
+  });
+  consumer.join();
+  producer.join();
 }
 
 }  // namespace weft_test
