@@ -9,11 +9,12 @@
 //
 // Value and Array mirror Python's default lock=True: every single load and store takes the
 // object's lock, so one access is atomic, but `v += 1` is a load and then a store — two
-// separate critical sections, which is exactly the lost update of Python's unlocked Value. Hold get_lock() around
-// a read-modify-write. The lock is re-entrant (Python's RLock), so load/store inside it work.
-// It is a robust process-shared mutex: if a process dies holding it, the next locker gets it
-// (no hang), sees the data exactly as the dead holder left it (possibly half-updated), and
-// get_lock().owner_deaths() counts such hand-overs so that a program can check its invariants.
+// separate critical sections, which is exactly the lost update of Python's unlocked Value. Hold
+// get_lock() around a read-modify-write. The lock is re-entrant (Python's RLock), so load/store
+// inside it work. It is a robust process-shared mutex: if a process dies holding it, the next
+// locker gets it (no hang), sees the data exactly as the dead holder left it (possibly
+// half-updated), and get_lock().owner_deaths() counts such hand-overs so that a program can check
+// its invariants.
 //
 // Model (created inside explore): the objects are model objects. A Value or Array element is a
 // weft::Shared<T>: its accesses are scheduling points and are checked for races, so `v += 1`
