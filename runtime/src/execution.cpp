@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <exception>
+#include <map>
 #include <memory>
 #include <typeinfo>
 
@@ -422,10 +423,27 @@ std::string describe_current_exception() {
   }
 }
 
+namespace {
+std::map<std::string, std::string, std::less<>>& shown_functions() {
+  static std::map<std::string, std::string, std::less<>> names;
+  return names;
+}
+}  // namespace
+
+void show_function_as(std::string_view function, std::string shown) {
+  shown_functions().insert_or_assign(std::string(function), std::move(shown));
+}
+
+std::string shown_function(std::string_view function) {
+  const auto& names = shown_functions();
+  const auto it = names.find(function);
+  return it != names.end() ? it->second : std::string(function);
+}
+
 std::string location_text(const Location& where) {
   std::string s = std::string(base_name(where.file)) + ":" + std::to_string(where.line);
   if (where.function != nullptr && *where.function != '\0') {
-    s += " (" + std::string(where.function) + ")";
+    s += " (" + shown_function(where.function) + ")";
   }
   return s;
 }

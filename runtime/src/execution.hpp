@@ -11,6 +11,7 @@
 
 #include <weft/detail/checker.hpp>
 #include <weft/detail/model.hpp>
+#include <weft/detail/watchdog.hpp>
 #include <weft/explore.hpp>
 
 #include "fiber.hpp"
@@ -215,6 +216,7 @@ class Execution final : public Names {
   std::uint64_t* mirror_count_ = nullptr;
   void record(Schedule::Decision d) {
     decisions_.push_back(d);
+    progress_tick();
     if (mirror_ != nullptr) {
       if (*mirror_count_ < mirror_capacity_) mirror_[*mirror_count_] = d;
       ++*mirror_count_;

@@ -2,8 +2,11 @@
 // their outcomes are absorbed (in schedule order, so that the report is the same however many
 // worker processes ran them), re-runs that record a bug's trace, witness searches and PCT's
 // probes. Running schedules in worker processes is isolation.hpp's.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <set>
@@ -11,6 +14,8 @@
 #include <vector>
 
 #include <weft/detail/checker.hpp>
+#include <weft/detail/platform.hpp>
+#include <weft/detail/watchdog.hpp>
 #include <weft/explore.hpp>
 
 #include "execution.hpp"
@@ -64,6 +69,7 @@ void validate(const Options& o) {
   if (o.max_steps == 0) throw UsageError("Options::max_steps must be at least 1");
   if (o.time_budget_s < 0) throw UsageError("Options::time_budget_s must not be negative");
   if (o.stack_size < 16 * 1024) throw UsageError("Options::stack_size must be at least 16 KiB");
+  if (!(o.hang_timeout_s >= 0)) throw UsageError("Options::hang_timeout_s must not be negative");
 }
 
 std::pair<BugKind, std::string> identity(const PendingBug& b) {
@@ -252,6 +258,15 @@ class Explorer {
   }
 
   void run_here() {
+    // A stuck schedule cannot be ended in this process; it can at least be named.
+    const double limit = options_.hang_timeout_s;
+    const detail::StallWatch notice(limit, [limit] {
+      std::fprintf(stderr,
+                   "weft: the body has reached no weft operation for %s s: %s. weft cannot end "
+                   "it in this process; with Options::isolate = true (the CLI's default) such a "
+                   "schedule ends as a Hang bug with its schedule\n",
+                   detail::format_seconds(limit).c_str(), detail::hang_hint().c_str());
+    });
     for (std::uint64_t i = 1; i <= options_.iterations; ++i) {
       if (i > 1 && out_of_time()) break;
       std::optional<RunResult> r = run_one(i);
@@ -301,8 +316,7 @@ class Explorer {
                    const Schedule& schedule) {
     const RunResult again = rerun(body_, ex_, schedule, options_.checkers);
     for (const PendingBug& b : fresh) {
-      report_.bugs.push_back(b.kind == BugKind::Crash ? crash_bug(b, schedule, i)
-                                                      : confirm(b, again, schedule, i));
+      report_.bugs.push_back(confirm(b, again, schedule, i));
       if (b.kind != BugKind::LockOrderInversion || b.locks.empty()) continue;
       const bool deadlocked = std::any_of(fresh.begin(), fresh.end(), [](const PendingBug& d) {
         return d.kind == BugKind::Deadlock;
@@ -327,18 +341,48 @@ class Explorer {
     }
   }
 
-  static Bug crash_bug(const PendingBug& b, const Schedule& schedule, std::uint64_t i) {
+  // A Crash or Hang: the run ended its process (or was ended), so the trace comes from a re-run
+  // in a child process that reports what it has when the same thing happens again.
+  Bug lost_run_bug(const PendingBug& b, const Schedule& schedule, std::uint64_t i) {
     Bug bug;
-    bug.kind = BugKind::Crash;
+    bug.kind = b.kind;
     bug.message = b.message;
     bug.schedule = schedule;
     bug.iteration = i;
-    bug.trace =
-        "  (no trace: the process running the body died; the schedule holds every "
-        "decision made up to the crash: replay it in process under a debugger, with the CLI's "
-        "replay NAME FILE --in-process or with weft::replay)\n";
+    bug.trace = trace_of_lost_run(schedule, b.kind == BugKind::Hang);
+    if (b.kind == BugKind::Crash) {
+      bug.trace +=
+          "  to see the crash in a debugger, replay it in one process: the CLI's replay NAME FILE "
+          "--in-process, or weft::replay\n";
+    }
     return bug;
   }
+
+  std::string trace_of_lost_run(const Schedule& schedule, bool hung) {
+    // With the watchdog off a crash's re-run still needs a limit: one that never ends would hold
+    // up the report.
+    const double limit = options_.hang_timeout_s > 0 ? options_.hang_timeout_s : 10;
+    const detail::ChildOutput child = detail::run_in_child(
+        [&](int fd) {
+          detail::on_fatal_signal([fd, limit](const detail::PartialRun& run) {
+            detail::write_all(fd, detail::describe_partial_run(run, limit));
+          });
+          // The run stops where it did once the schedule's decisions are used up: there a
+          // moment of stillness is enough.
+          const detail::StallWatch watch(limit, detail::interrupt_model_thread(), schedule.size(),
+                                         kSettleSeconds);
+          const RunResult again = rerun(body_, ex_, schedule, false);
+          detail::write_all(fd, again.trace + "  (this trace is from a re-run, which did not " +
+                                    (hung ? "hang" : "crash") + ": is the body deterministic?)\n");
+        },
+        2 * limit + 5);
+    if (!child.bytes.empty()) return child.bytes;
+    return "  (no trace: the re-run that makes it " +
+           std::string(child.timed_out ? "did not end either" : "ended before writing one") +
+           "; the schedule holds every decision made up to the end)\n";
+  }
+
+  static constexpr double kSettleSeconds = 0.3;
 
   // --- worker processes
 
@@ -348,7 +392,9 @@ class Explorer {
   std::uint64_t probe_steps_isolated() {
     constexpr std::uint64_t kFallbackSteps = 1000;
     const detail::ChildValues sent =
-        detail::run_in_child([&](const std::function<void(std::uint64_t)>& send) {
+        detail::run_in_child_values([&](const std::function<void(std::uint64_t)>& send) {
+          const detail::StallWatch watch(options_.hang_timeout_s,
+                                         [] { ::_exit(detail::kHungExit); });
           send(probe_steps(body_, ex_, options_, send));  // the estimate itself comes last
         });
     const std::vector<std::uint64_t>& values = sent.values;
@@ -358,7 +404,7 @@ class Explorer {
   }
 
   void run_in_workers(unsigned jobs) {
-    detail::Workers workers(jobs, options_.max_steps,
+    detail::Workers workers(jobs, options_.max_steps, options_.hang_timeout_s,
                             [&](detail::WorkerLink& link) { worker_main(link, jobs); });
     for (std::uint64_t next = 1; next <= options_.iterations; ++next) {
       std::optional<RunResult> r = workers.take(next);
@@ -368,11 +414,12 @@ class Explorer {
         if (workers.exhausted(next)) report_.exhausted = true;
         break;
       }
-      const bool crashed = !r->bugs.empty() && r->bugs.back().kind == BugKind::Crash;
-      // A crashed run's decisions up to the crash are its schedule: running it again here
-      // would crash this process too.
-      const bool go_on = crashed ? absorb_crash(next, std::move(*r))
-                                 : absorb(next, std::move(*r), /*decisions_at_hand=*/false);
+      const bool lost = !r->bugs.empty() && (r->bugs.back().kind == BugKind::Crash ||
+                                             r->bugs.back().kind == BugKind::Hang);
+      // A crashed or stuck run's decisions up to there are its schedule: running it again here
+      // would crash or stop this process too.
+      const bool go_on = lost ? absorb_lost_run(next, std::move(*r))
+                              : absorb(next, std::move(*r), /*decisions_at_hand=*/false);
       if (!go_on) break;
     }
     workers.stop();
@@ -390,13 +437,13 @@ class Explorer {
     }
   }
 
-  bool absorb_crash(std::uint64_t i, RunResult r) {
+  bool absorb_lost_run(std::uint64_t i, RunResult r) {
     report_.iterations = i;
     if (options_.progress) options_.progress(i, report_.bugs.size() + 1);
     PendingBug b = std::move(r.bugs.back());
     if (!seen_.insert(identity(b)).second) return true;
-    const Schedule schedule = schedule_of(r.decisions, options_, found_by(i, BugKind::Crash));
-    report_.bugs.push_back(crash_bug(b, schedule, i));
+    const Schedule schedule = schedule_of(r.decisions, options_, found_by(i, b.kind));
+    report_.bugs.push_back(lost_run_bug(b, schedule, i));
     return !options_.stop_on_first_bug;
   }
 
@@ -405,6 +452,10 @@ class Explorer {
   void worker_main(detail::WorkerLink& link, unsigned jobs) {
     const unsigned w = link.index();
     link.mirror_decisions(ex_);
+    detail::StallWatch watch(options_.hang_timeout_s, [&link] {
+      link.mark_hung();
+      ::_exit(detail::kHungExit);
+    });
     bool exhausted = false;
     std::uint64_t ran = 0;
     for (std::uint64_t i = w + 1; i <= options_.iterations; i += jobs) {
@@ -420,10 +471,13 @@ class Explorer {
       // worker looks for one too, so that such a run also carries its schedule.
       const bool buggy = !r->bugs.empty() || closes_lock_cycle(r->edges);
       if (buggy) r->decisions = ex_.decisions();
+      watch.hold(true);  // a full pipe waits for the exploring process, not for the body
       link.send(i, *r);
+      watch.hold(false);
       if (buggy && options_.stop_on_first_bug) break;
     }
     link.running(0);
+    watch.hold(true);
     link.finish(exhausted, ran, ran != 0 ? ex_.decisions() : std::vector<Schedule::Decision>{});
   }
 

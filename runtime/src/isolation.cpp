@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -21,6 +23,7 @@ namespace weft::detail {
 struct WorkerSlot {
   std::uint64_t iteration;
   std::uint64_t count;
+  std::uint64_t hung;  // the worker's watchdog ended it (set from the worker's watch thread)
 };
 
 struct Workers::Worker {
@@ -57,8 +60,7 @@ std::string describe_status(int status) {
 
 }  // namespace
 
-ChildValues run_in_child(
-    const std::function<void(const std::function<void(std::uint64_t)>& send)>& fn) {
+ChildOutput run_in_child(const std::function<void(int fd)>& fn, double timeout_s) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
   std::fflush(nullptr);  // buffered output must not be written twice
@@ -72,34 +74,65 @@ ChildValues run_in_child(
   if (pid == 0) {
     ::close(fds[0]);
     int code = 0;
-    const std::function<void(std::uint64_t)> send = [&](std::uint64_t v) {
-      if (::write(fds[1], &v, sizeof v) != static_cast<ssize_t>(sizeof v)) ::_exit(3);
-    };
     try {
-      fn(send);
+      fn(fds[1]);
     } catch (...) {
       code = 3;
     }
     ::_exit(code);
   }
   ::close(fds[1]);
-  ChildValues out;
-  std::uint64_t v = 0;
-  std::size_t got = 0;
+  ChildOutput out;
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                         std::chrono::duration<double>(timeout_s > 0 ? timeout_s : 0));
+  char buffer[4096];
   for (;;) {
-    const ssize_t n = ::read(fds[0], reinterpret_cast<char*>(&v) + got, sizeof v - got);
+    int wait_ms = -1;
+    if (timeout_s > 0) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) {
+        ::kill(pid, SIGKILL);
+        out.timed_out = true;
+        break;
+      }
+      wait_ms = static_cast<int>(std::min<long long>(left, 60'000));
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    const int ready = ::poll(&p, 1, wait_ms);
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) continue;
+    const ssize_t n = ::read(fds[0], buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    got += static_cast<std::size_t>(n);
-    if (got == sizeof v) {
-      out.values.push_back(v);
-      got = 0;
-    }
+    out.bytes.append(buffer, static_cast<std::size_t>(n));
   }
   ::close(fds[0]);
-  int status = 0;
-  wait_child(pid, &status);
-  out.clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  wait_child(pid, &out.status);
+  out.clean = !out.timed_out && WIFEXITED(out.status) && WEXITSTATUS(out.status) == 0;
+  return out;
+}
+
+ChildValues run_in_child_values(
+    const std::function<void(const std::function<void(std::uint64_t)>& send)>& fn) {
+  const ChildOutput child = run_in_child([&](int fd) {
+    const std::function<void(std::uint64_t)> send = [fd](std::uint64_t v) {
+      if (!write_all(fd, std::string_view(reinterpret_cast<const char*>(&v), sizeof v))) {
+        ::_exit(3);
+      }
+    };
+    fn(send);
+  });
+  ChildValues out;
+  out.clean = child.clean;
+  for (std::size_t at = 0; at + sizeof(std::uint64_t) <= child.bytes.size();
+       at += sizeof(std::uint64_t)) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, child.bytes.data() + at, sizeof v);
+    out.values.push_back(v);
+  }
   return out;
 }
 
@@ -109,6 +142,8 @@ void WorkerLink::mirror_decisions(Execution& ex) const {
 
 void WorkerLink::running(std::uint64_t i) const { slot_->iteration = i; }
 
+void WorkerLink::mark_hung() const noexcept { __atomic_store_n(&slot_->hung, 1, __ATOMIC_RELEASE); }
+
 void WorkerLink::send(std::uint64_t i, const RunResult& r) const { write_record(fd_, i, r); }
 
 void WorkerLink::finish(bool exhausted, std::uint64_t ran,
@@ -116,9 +151,10 @@ void WorkerLink::finish(bool exhausted, std::uint64_t ran,
   write_end(fd_, exhausted, ran, decisions);
 }
 
-Workers::Workers(unsigned jobs, std::uint64_t max_steps,
+Workers::Workers(unsigned jobs, std::uint64_t max_steps, double hang_timeout_s,
                  const std::function<void(WorkerLink&)>& work)
     : jobs_(jobs),
+      hang_timeout_s_(hang_timeout_s),
       capacity_(mirror_capacity(max_steps)),
       slot_bytes_(sizeof(WorkerSlot) + capacity_ * sizeof(Schedule::Decision)),
       shared_(slot_bytes_ * jobs),
@@ -235,10 +271,18 @@ void Workers::ended(unsigned index) {
   if (w.done || s->iteration == 0 || s->iteration <= w.last) return;
   RunResult crash;
   PendingBug b;
-  b.kind = BugKind::Crash;
-  b.message = "the body crashed in schedule " + std::to_string(s->iteration) + ": " +
-              describe_status(status);
-  b.key = "crash";
+  if (__atomic_load_n(&s->hung, __ATOMIC_ACQUIRE) != 0) {
+    b.kind = BugKind::Hang;
+    b.message = "schedule " + std::to_string(s->iteration) +
+                " stopped reaching weft operations (none for " + format_seconds(hang_timeout_s_) +
+                " s, after " + std::to_string(s->count) + " scheduling decisions)";
+    b.key = "hang";
+  } else {
+    b.kind = BugKind::Crash;
+    b.message = "the body crashed in schedule " + std::to_string(s->iteration) + ": " +
+                describe_status(status);
+    b.key = "crash";
+  }
   // The slot holds the first capacity_ decisions; a longer run's schedule is cut there (its
   // replay then diverges at the cut, reported as Nondeterminism).
   const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(s->count, capacity_));

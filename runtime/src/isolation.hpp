@@ -10,6 +10,8 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "execution.hpp"
@@ -17,15 +19,27 @@
 
 namespace weft::detail {
 
-// What a child process sent before it ended, and whether it ended well (exit status 0).
+// What a child process wrote before it ended, and how it ended.
+struct ChildOutput {
+  std::string bytes;
+  bool clean = false;      // exit status 0
+  bool timed_out = false;  // killed after `timeout_s`
+  int status = 0;          // its wait status
+};
+
+// Runs `fn` in a forked child, which writes to the descriptor it is given as it goes, so that a
+// crash loses only what it had not written yet. An exception out of `fn` ends the child unclean.
+// A child still running after `timeout_s` (> 0) is killed.
+ChildOutput run_in_child(const std::function<void(int fd)>& fn, double timeout_s = 0);
+
+// What a child process sent with run_in_child_values(), and whether it ended well.
 struct ChildValues {
   std::vector<std::uint64_t> values;
   bool clean = false;
 };
 
-// Runs `fn` in a forked child, which passes numbers back through `send` as it goes, so that a
-// crash loses only what it had not sent yet. An exception out of `fn` ends the child unclean.
-ChildValues run_in_child(
+// run_in_child() for a child that passes numbers back through `send`.
+ChildValues run_in_child_values(
     const std::function<void(const std::function<void(std::uint64_t)>& send)>& fn);
 
 struct WorkerSlot;
@@ -38,6 +52,8 @@ class WorkerLink {
   void mirror_decisions(Execution& ex) const;
   // Schedule i starts (0: none runs any more): if the worker dies now, it died running i.
   void running(std::uint64_t i) const;
+  // The watchdog found the running schedule stuck: the worker ends, and its schedule is a Hang.
+  void mark_hung() const noexcept;
   void send(std::uint64_t i, const RunResult& r) const;
   // The end marker: the strategy had no schedule left, the last schedule this worker ran (0:
   // none) and its decisions.
@@ -62,13 +78,16 @@ class Workers {
  public:
   // Forks the workers; each runs `work` with its link and then exits (status 3 if `work`
   // threw). `max_steps` sizes the memory that keeps each worker's decisions.
-  Workers(unsigned jobs, std::uint64_t max_steps, const std::function<void(WorkerLink&)>& work);
+  // `hang_timeout_s`: the workers' watchdog limit, for the Hang bug's message.
+  Workers(unsigned jobs, std::uint64_t max_steps, double hang_timeout_s,
+          const std::function<void(WorkerLink&)>& work);
   ~Workers();
   Workers(const Workers&) = delete;
   Workers& operator=(const Workers&) = delete;
 
   // Schedule i's outcome, waiting for it as long as its worker lives. A worker that died while
-  // running it gives a Crash bug whose `decisions` are those it made up to the crash. nullopt:
+  // running it gives a Crash bug (a Hang if its watchdog ended it) whose `decisions` are those
+  // it made up to then. nullopt:
   // its worker ended without running it (time budget, or the strategy had no schedule left).
   std::optional<RunResult> take(std::uint64_t i);
   // After take(i) gave nullopt: whether i's worker ended because its strategy ran out.
@@ -87,6 +106,7 @@ class Workers {
   void ended(unsigned w);
 
   unsigned jobs_;
+  double hang_timeout_s_;
   std::size_t capacity_;
   std::size_t slot_bytes_;
   SharedMapping shared_;

@@ -24,6 +24,8 @@ std::string_view to_string(BugKind k) {
       return "Misuse";
     case BugKind::Crash:
       return "Crash";
+    case BugKind::Hang:
+      return "Hang";
     case BugKind::Nondeterminism:
       return "Nondeterminism";
   }

@@ -1,4 +1,5 @@
 #include "symbolize.hpp"
+#include <weft/detail/model.hpp>
 #include <weft/detail/platform.hpp>
 
 #include <dlfcn.h>
@@ -329,7 +330,7 @@ std::string user_frame(const std::vector<void*>& stack) {
         fn = fn.substr(colons + 2);
       }
       if (fn == "operator") fn = "operator()";  // a lambda, named as __builtin_FUNCTION does
-      if (!fn.empty() && fn != "??") s += " (" + fn + ")";
+      if (!fn.empty() && fn != "??") s += " (" + shown_function(fn) + ")";
       return s;
     }
   }

@@ -26,23 +26,36 @@ Run scenarios(const std::string& args, const fs::path& dir, const std::string& e
 
 TEST_CASE("cli_a_crashing_body_is_a_bug_with_its_schedule_and_the_run_goes_on") {
   const fs::path dir = scratch("crash");
-  const Run r = scenarios("explore --strategy random --iterations 200", dir);
+  // Every scenario, the one that hangs too (its watchdog made short).
+  const std::string hang = "WEFT_HANG_TIMEOUT=1";
+  const Run r = scenarios("explore --strategy random --iterations 200", dir, hang);
   CHECK(r.status == 1);
   CHECK(has(r.out, "BUG   crashes: null write in one interleaving"));
   CHECK(has(r.out, "Crash: the body crashed in schedule"));
   CHECK(has(r.out, "Segmentation fault"));
+  // The steps up to the crash, from a re-run in a child process that reports them when the
+  // crash comes again, and which thread crashed in its own code.
+  CHECK_MESSAGE(has(r.out, "store x    1      cli_scenarios.cpp:"), r.out);
+  CHECK(has(r.out, "load x     1      cli_scenarios.cpp:"));
+  CHECK(has(r.out, "main ran last: the process received signal 11 (Segmentation fault)"));
   CHECK(has(r.out, "ok    clean: locked counter"));  // the scenarios after it still ran
   CHECK(has(r.out, "BUG   buggy: lost update"));
+  CHECK(has(r.out, "BUG   hangs: ABBA on std::mutex"));
   CHECK(fs::exists(dir / "weft-schedules" / "crashes-null-write-in-one-interleaving.schedule"));
-  const Run two = scenarios("explore --strategy random --iterations 200 --jobs 2", dir);
+  const Run two = scenarios("explore --strategy random --iterations 200 --jobs 2", dir, hang);
   CHECK(two.out == r.out);
-  // Replaying the crash reports it again instead of crashing the CLI.
+  // Replaying the crash reports it again, with its steps, instead of crashing the CLI; a
+  // Chrome trace gets the steps there are.
   const Run again = scenarios(
       "replay 'crashes: null write in one interleaving' "
-      "weft-schedules/crashes-null-write-in-one-interleaving.schedule",
+      "weft-schedules/crashes-null-write-in-one-interleaving.schedule --chrome-trace crash.json",
       dir);
   CHECK(again.status == 1);
   CHECK(has(again.out, "Crash: the body crashed during the replay"));
+  CHECK(has(again.out, "load x     1      cli_scenarios.cpp:"));
+  const std::string json = slurp(dir / "crash.json");
+  CHECK_MESSAGE(has(json, "\"name\":\"load x\""), json);
+  CHECK(has(json, "\"name\":\"store x\""));
   // The report says how to see the crash in a debugger: the same replay in this process,
   // which then dies of the signal itself (a debugger would stop there).
   CHECK_MESSAGE(has(again.out, "gdb --args "), again.out);
@@ -52,6 +65,42 @@ TEST_CASE("cli_a_crashing_body_is_a_bug_with_its_schedule_and_the_run_goes_on") 
       "weft-schedules/crashes-null-write-in-one-interleaving.schedule --in-process",
       dir);
   CHECK(here.status == 128 + SIGSEGV);  // the shell's status of a process killed by it
+}
+
+// A body blocked on a primitive weft does not control (two std::mutex taken in opposite orders
+// by two weft threads, which share one OS thread) ends as a Hang bug, with its steps so far and
+// what the other threads were about to do, and its schedule replays to the same Hang.
+TEST_CASE("cli_a_body_stuck_outside_weft_is_a_hang_with_its_trace_and_schedule") {
+  const fs::path dir = scratch("hang");
+  const std::string scenario = "'hangs: ABBA on std::mutex'";
+  const Run r = scenarios("explore " + scenario + " --strategy random --hang-timeout 0.5", dir);
+  CHECK(r.status == 1);
+  CHECK_MESSAGE(has(r.out,
+                    "Hang: schedule 2 stopped reaching weft operations (none for 0.5 s, "
+                    "after 3 scheduling decisions)"),
+                r.out);
+  CHECK(has(r.out, "store step  1      cli_scenarios.cpp:"));
+  CHECK(has(r.out, "T1 ran last and reached no weft operation for 0.5 s"));
+  CHECK(has(r.out, "std::mutex"));
+  CHECK(has(r.out, "main is about to store step (cli_scenarios.cpp:"));
+  // Generated function names are shown as the scenario's.
+  CHECK(has(r.out, "(scenario 'hangs: ABBA on std::mutex')"));
+  CHECK(!has(r.out, "weft_scenario_"));
+  // The same in worker processes, and the same from the environment.
+  const Run two = scenarios("explore " + scenario + " --strategy random --jobs 2", dir,
+                            "WEFT_HANG_TIMEOUT=0.5");
+  CHECK(two.out == r.out);
+  const Run again = scenarios("replay " + scenario +
+                                  " weft-schedules/hangs-abba-on-std-mutex.schedule "
+                                  "--hang-timeout 0.5 --chrome-trace hang.json",
+                              dir);
+  CHECK(again.status == 1);
+  CHECK_MESSAGE(has(again.out, "Hang: the replay stopped reaching weft operations"), again.out);
+  CHECK(has(again.out, "store step  1      cli_scenarios.cpp:"));
+  CHECK(has(slurp(dir / "hang.json"), "\"name\":\"store step\""));
+  const Run bad = scenarios("explore " + scenario + " --hang-timeout soon", dir);
+  CHECK(bad.status == 2);
+  CHECK_MESSAGE(has(bad.err, "--hang-timeout expects a number of seconds (0 = no limit)"), bad.err);
 }
 
 TEST_CASE("cli_spurious_wakeups_are_enabled_by_flag_or_environment") {
@@ -75,7 +124,7 @@ TEST_CASE("cli_every_option_has_a_weft_variable") {
   // A bad value names the variable: each one is read.
   for (const char* var :
        {"WEFT_PCT_DEPTH", "WEFT_PREEMPTION_BOUND", "WEFT_MAX_STEPS", "WEFT_TIME_BUDGET",
-        "WEFT_STACK_SIZE", "WEFT_NO_CHECKERS", "WEFT_ALL_BUGS"}) {
+        "WEFT_STACK_SIZE", "WEFT_HANG_TIMEOUT", "WEFT_NO_CHECKERS", "WEFT_ALL_BUGS"}) {
     const Run r = scenarios("explore 'clean: locked counter'", dir, std::string(var) + "=junk");
     CHECK_MESSAGE(r.status == 2, var);
     CHECK_MESSAGE(has(r.err, var), r.err);

@@ -128,6 +128,10 @@ constexpr Setting kSettings[] = {
      [](ExploreArgs& a, std::string_view n, std::string_view v) {
        a.options.time_budget_s = parse_seconds(n, v, /*zero_allowed=*/true);
      }},
+    {"--hang-timeout", "WEFT_HANG_TIMEOUT", true,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.hang_timeout_s = parse_seconds(n, v, /*zero_allowed=*/true);
+     }},
     {"--jobs", "WEFT_JOBS", true,
      [](ExploreArgs& a, std::string_view n, std::string_view v) {
        a.options.jobs = static_cast<unsigned>(parse_uint(n, v, 1, kMaxJobs));
@@ -255,13 +259,22 @@ ReplayArgs parse_replay_args(Args args) {
     out.in_process = true;
     args.erase(at);
   }
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] != "--chrome-trace") continue;
-    if (i + 1 >= args.size()) throw UsageFailure{"--chrome-trace needs a value"};
-    out.chrome_trace = args[i + 1];
+  if (const char* v = std::getenv("WEFT_HANG_TIMEOUT"); v != nullptr && *v != '\0') {
+    out.hang_timeout_s = parse_seconds("WEFT_HANG_TIMEOUT", v, /*zero_allowed=*/true);
+  }
+  for (std::size_t i = 0; i < args.size();) {
+    if (args[i] != "--chrome-trace" && args[i] != "--hang-timeout") {
+      ++i;
+      continue;
+    }
+    if (i + 1 >= args.size()) throw UsageFailure{std::string(args[i]) + " needs a value"};
+    if (args[i] == "--chrome-trace") {
+      out.chrome_trace = args[i + 1];
+    } else {
+      out.hang_timeout_s = parse_seconds(args[i], args[i + 1], /*zero_allowed=*/true);
+    }
     args.erase(args.begin() + static_cast<std::ptrdiff_t>(i),
                args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
-    break;
   }
   for (std::string_view a : args) {
     if (a.starts_with("--")) {

@@ -36,6 +36,9 @@ struct ReplayArgs {
   // Replay in this process instead of a child: for a debugger, which would otherwise stop in
   // the parent and show no stack of the crash.
   bool in_process = false;
+  // The watchdog of the replay in a child: a schedule that stops reaching weft operations for
+  // this long is ended, with its trace so far (0: never).
+  double hang_timeout_s = Options{}.hang_timeout_s;
 };
 ReplayArgs parse_replay_args(Args args);
 

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <weft/detail/model.hpp>
 #include <weft/scenario.hpp>
 
 namespace weft {
@@ -20,7 +21,7 @@ const std::vector<Scenario>& scenarios() {
 }
 
 detail::ScenarioRegistrar::ScenarioRegistrar(const char* name, void (*body)(), bool production_only,
-                                             Location where) {
+                                             const char* function, Location where) {
   for (const Scenario& s : registry()) {
     if (s.name == name) {
       std::fprintf(stderr, "weft: scenario \"%s\" is defined twice (%s:%u and %s:%u)\n", name,
@@ -29,6 +30,7 @@ detail::ScenarioRegistrar::ScenarioRegistrar(const char* name, void (*body)(), b
     }
   }
   registry().push_back(Scenario{name, body, where, production_only});
+  show_function_as(function, "scenario '" + std::string(name) + "'");
 }
 
 }  // namespace weft

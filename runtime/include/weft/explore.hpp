@@ -37,6 +37,12 @@ struct Options {
   // crashes (a signal) is reported as a Crash bug with its schedule instead of ending the
   // program. jobs > 1 always uses workers. The report is the same either way.
   bool isolate = false;
+  // The watchdog: a schedule that reaches no weft operation for this many seconds of wall-clock
+  // time (a thread blocked on std::mutex, a loop without weft calls) is stuck where weft cannot
+  // preempt it. In worker processes (isolate, jobs > 1) it is ended and reported as a Hang bug
+  // with its schedule; in this process weft can only say so on stderr. 0: no watchdog. It decides
+  // only whether a schedule is stuck, never what a schedule does.
+  double hang_timeout_s = 10;
   // Called in the exploring process after each schedule, in schedule order, with
   // the schedules done and the distinct bugs so far (the CLI's progress line).
   std::function<void(std::uint64_t schedules, std::size_t bugs)> progress;
@@ -53,6 +59,7 @@ enum class BugKind {
   Misuse,              // API misuse: unlock by non-owner, double unlock, self-deadlock, ...
   Nondeterminism,      // the body behaved differently under the same schedule
   Crash,               // extension: a signal killed the worker process running the body
+  Hang,                // extension: the body stopped reaching weft operations (the watchdog)
 };
 std::string_view to_string(BugKind);
 

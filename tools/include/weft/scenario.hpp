@@ -27,7 +27,9 @@ const std::vector<Scenario>& scenarios();
 
 namespace detail {
 struct ScenarioRegistrar {
-  ScenarioRegistrar(const char* name, void (*body)(), bool production_only,
+  // `function`: the generated name of the body's function, which reports show as the
+  // scenario's name.
+  ScenarioRegistrar(const char* name, void (*body)(), bool production_only, const char* function,
                     Location where = Location::current());
 };
 }  // namespace detail
@@ -41,9 +43,10 @@ struct ScenarioRegistrar {
 #endif
 #define WEFT_DETAIL_CAT2(a, b) a##b
 #define WEFT_DETAIL_CAT(a, b) WEFT_DETAIL_CAT2(a, b)
+#define WEFT_DETAIL_STR(a) #a
 #define WEFT_DETAIL_SCENARIO(name, fn)                                            \
   static void fn();                                                               \
   static const ::weft::detail::ScenarioRegistrar WEFT_DETAIL_CAT(fn, _registrar){ \
-      name, &fn, WEFT_DETAIL_PRODUCTION_ONLY};                                    \
+      name, &fn, WEFT_DETAIL_PRODUCTION_ONLY, WEFT_DETAIL_STR(fn)};               \
   static void fn()
 #define WEFT_SCENARIO(name) WEFT_DETAIL_SCENARIO(name, WEFT_DETAIL_CAT(weft_scenario_, __COUNTER__))

@@ -4,11 +4,15 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <string>
 #include <system_error>
 
 #include <weft/detail/platform.hpp>
+#include <weft/detail/watchdog.hpp>
 #include <weft/errors.hpp>
 
 #include "bug_text.hpp"
@@ -29,11 +33,44 @@ Schedule load_schedule(const std::string& file) {
   }
 }
 
+// In the child: a replay that crashes or stops reaching weft operations still reports the
+// steps it made, and --chrome-trace gets them. `told` receives a byte once the report is out.
+void report_lost_replay(const Scenario& scenario, const ReplayArgs& args, int told) {
+  const std::string name = scenario.name;
+  const std::string chrome_trace = args.chrome_trace;
+  const double limit = args.hang_timeout_s > 0 ? args.hang_timeout_s : 10;
+  detail::on_fatal_signal([name, chrome_trace, limit, told](const detail::PartialRun& run) {
+    Bug bug;
+    bug.kind = run.hung ? BugKind::Hang : BugKind::Crash;
+    bug.message = run.hung ? "the replay stopped reaching weft operations (none for " +
+                                 detail::format_seconds(limit) + " s)"
+                           : "the body crashed during the replay: killed by signal " +
+                                 std::to_string(run.signal) + " (" + ::strsignal(run.signal) + ")";
+    bug.trace = detail::describe_partial_run(run, limit);
+    std::cout << "BUG   " << name << "\n";
+    print_bug(bug);
+    if (!chrome_trace.empty()) {
+      const std::string error = write_file(chrome_trace, chrome_trace_json(name, run.steps));
+      if (!error.empty()) std::cout << "  (" << error << ")\n";
+    }
+    std::cout.flush();
+    (void)detail::write_all(told, "1");
+    if (run.hung) ::_exit(1);
+  });
+}
+
 // The child's side: replays, prints the report, writes the trace; its exit status is the
-// command's.
+// command's. `told` (>= 0 in a child): see report_lost_replay.
 [[noreturn]] void replay_and_exit(const Scenario& scenario, const Schedule& schedule,
-                                  const std::string& chrome_trace) {
+                                  const ReplayArgs& args, int told) {
+  const std::string& chrome_trace = args.chrome_trace;
   int code = 1;
+  std::optional<detail::StallWatch> watch;
+  if (told >= 0) {
+    report_lost_replay(scenario, args, told);
+    // Where a hang's schedule ends, its run stops: there a moment of stillness is enough.
+    watch.emplace(args.hang_timeout_s, detail::interrupt_model_thread(), schedule.size(), 0.3);
+  }
   try {
     const Report r = replay(scenario.body, schedule);
     if (r.ok()) {
@@ -44,6 +81,7 @@ Schedule load_schedule(const std::string& file) {
       std::cout << "BUG   " << scenario.name << "\n";
       for (const Bug& bug : r.bugs) print_bug(bug);
     }
+    watch.reset();  // the replay is over: what follows is not the body's
     if (!chrome_trace.empty()) {
       const std::string error = write_file(
           chrome_trace, chrome_trace_json(scenario.name, trace_steps(scenario.body, schedule)));
@@ -73,19 +111,33 @@ int cmd_replay(const char* argv0, const Args& arguments) {
     throw UsageFailure{args.schedule_file + " was recorded for scenario '" + schedule.scenario() +
                        "', not '" + scenario.name + "'"};
   }
-  if (args.in_process) replay_and_exit(scenario, schedule, args.chrome_trace);
+  if (args.in_process) replay_and_exit(scenario, schedule, args, -1);
   // The replay runs in a child process: the schedule of a Crash bug crashes again, and that
   // must be a report, not the end of this process.
+  int told[2];
+  if (::pipe(told) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
   std::cout.flush();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
-  if (pid == 0) replay_and_exit(scenario, schedule, args.chrome_trace);
+  if (pid == 0) {
+    ::close(told[0]);
+    replay_and_exit(scenario, schedule, args, told[1]);
+  }
+  ::close(told[1]);
+  char byte = 0;
+  ssize_t got = 0;
+  do {
+    got = ::read(told[0], &byte, 1);
+  } while (got < 0 && errno == EINTR);
+  ::close(told[0]);
   int status = 0;
   detail::wait_child(pid, &status);
   if (WIFEXITED(status)) return WEXITSTATUS(status);
-  std::cout << "BUG   " << scenario.name << "\n  Crash: the body crashed during the replay: "
-            << detail::describe_wait_status(status)
-            << "; to see where, replay it in this process under a debugger:\n    gdb --args "
+  if (got != 1) {  // the child could not say it: its report is this line
+    std::cout << "BUG   " << scenario.name << "\n  Crash: the body crashed during the replay: "
+              << detail::describe_wait_status(status) << "\n";
+  }
+  std::cout << "  to see where, replay it in this process under a debugger:\n    gdb --args "
             << replay_command(argv0, scenario.name, args.schedule_file) << " --in-process\n";
   return 1;
 }

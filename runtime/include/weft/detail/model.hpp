@@ -144,6 +144,12 @@ std::string describe_current_exception();
 // "file.cpp:12 (function)" for messages: the base name keeps reports free of build paths.
 std::string location_text(const Location& where);
 
+// Reports show the function named `function` (a generated one, such as a WEFT_SCENARIO body's)
+// as `shown`. Meant for static initialisation, before any report is made.
+void show_function_as(std::string_view function, std::string shown);
+// The name reports show for `function`: itself unless show_function_as renamed it.
+std::string shown_function(std::string_view function);
+
 ObjectId register_object(Execution&, ObjectKind, const Location& declared);
 void name_object(Execution&, ObjectId, std::string_view name);
 std::string object_name(const Execution&, ObjectId);

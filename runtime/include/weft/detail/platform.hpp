@@ -23,12 +23,18 @@ std::string demangle(const char* mangled);
 // waitpid that retries on EINTR: the pid, 0 (WNOHANG and still running) or -1 with errno set.
 pid_t wait_child(pid_t pid, int* status, int options = 0) noexcept;
 
+// Writes all of `bytes` to `fd` (retrying short writes and EINTR); false on an error.
+bool write_all(int fd, std::string_view bytes) noexcept;
+
 // A wait status in words: "exit status 3", "killed by signal 11 (Segmentation fault)".
 std::string describe_wait_status(int status);
 
 // A wait status as Python's multiprocessing reports an exit code: the exit status, or minus the
 // signal that killed the process.
 int exit_code_of(int status) noexcept;
+
+// Seconds as a person writes them: "10", "0.5", "2.25" (printf's %g).
+std::string format_seconds(double seconds);
 
 // One round of a busy-wait: tells the CPU this is a spin (cheaper for a sibling hyper-thread, no
 // memory-order mis-speculation when the awaited store arrives).
