@@ -129,12 +129,16 @@ void set_name(std::string_view name) {
   pthread_setname_np(pthread_self(), n.c_str());
 }
 
+}  // namespace this_thread
+
+namespace detail {
+
 void sleep_for_ns(std::int64_t ns, const Location& where) {
-  detail::Execution& ex = *detail::current();
-  detail::point(ex, detail::OpKind::Sleep, detail::kNoObject, where);
+  Execution& ex = *current();
+  point(ex, OpKind::Sleep, kNoObject, where);
   if (ns <= 0) return;
-  detail::block_until(ex, detail::kNoObject, detail::virtual_now(ex) + ns);
+  block_until(ex, kNoObject, virtual_now(ex) + ns);
 }
 
-}  // namespace this_thread
+}  // namespace detail
 }  // namespace weft

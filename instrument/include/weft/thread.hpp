@@ -65,6 +65,11 @@ class Thread {
   detail::CallSite spawn_pc_{};
 };
 
+namespace detail {
+// sleep_for in a model run: a scheduling point, then virtual time moves on by `ns`.
+void sleep_for_ns(std::int64_t ns, const Location& where);
+}  // namespace detail
+
 namespace this_thread {
 // Lets other threads run first. In model mode a yielding thread never starves the others,
 // whatever the strategy, so spin loops with yield() terminate.
@@ -72,14 +77,13 @@ void yield(Location where = Location::current());
 // Names the calling thread in traces (and, in production, for debuggers: first 15 bytes).
 void set_name(std::string_view name);
 
-void sleep_for_ns(std::int64_t ns, const Location& where);
 template <class Rep, class Period>
 void sleep_for(std::chrono::duration<Rep, Period> d, Location where = Location::current()) {
   if (detail::current() == nullptr) [[likely]] {
     std::this_thread::sleep_for(d);
     return;
   }
-  sleep_for_ns(
+  detail::sleep_for_ns(
       detail::deadline_after(*detail::current(), d) - detail::virtual_now(*detail::current()),
       where);
 }
