@@ -367,10 +367,8 @@ class Explorer {
           detail::on_fatal_signal([fd, limit](const detail::PartialRun& run) {
             detail::write_all(fd, detail::describe_partial_run(run, limit));
           });
-          // The run stops where it did once the schedule's decisions are used up: there a
-          // moment of stillness is enough.
           const detail::StallWatch watch(limit, detail::interrupt_model_thread(), schedule.size(),
-                                         kSettleSeconds);
+                                         detail::kSettleSeconds);
           const RunResult again = rerun(body_, ex_, schedule, false);
           detail::write_all(fd, again.trace + "  (this trace is from a re-run, which did not " +
                                     (hung ? "hang" : "crash") + ": is the body deterministic?)\n");
@@ -381,8 +379,6 @@ class Explorer {
            std::string(child.timed_out ? "did not end either" : "ended before writing one") +
            "; the schedule holds every decision made up to the end)\n";
   }
-
-  static constexpr double kSettleSeconds = 0.3;
 
   // --- worker processes
 
@@ -503,6 +499,7 @@ Report explore(std::function<void()> body, const Options& options) {
 
 std::vector<TraceStep> trace_steps(std::function<void()> body, const Schedule& schedule) {
   validate(Options{});
+  if (!body) throw UsageError("weft::trace_steps needs a body to run");
   detail::Fibers fibers(Options{}.stack_size);
   Execution ex(fibers, schedule.max_steps() != 0 ? schedule.max_steps() : schedule.size() + 1,
                schedule.spurious_wakeups());
@@ -510,6 +507,74 @@ std::vector<TraceStep> trace_steps(std::function<void()> body, const Schedule& s
   replayer->begin_execution(1);
   (void)ex.run(body, *replayer, /*record=*/true);
   return detail::format_steps(ex.recorded_trace(), ex);
+}
+
+namespace {
+
+// Steps through a pipe: numbers in decimal, strings prefixed with their length.
+void put(std::string& out, std::uint64_t v) { out += std::to_string(v) + ' '; }
+void put(std::string& out, const std::string& s) {
+  put(out, s.size());
+  out += s;
+}
+
+std::string encode_steps(const std::vector<TraceStep>& steps) {
+  std::string out;
+  for (const TraceStep& s : steps) {
+    put(out, s.thread);
+    put(out, s.thread_name);
+    put(out, s.operation);
+    put(out, s.value);
+    put(out, s.location);
+    put(out, s.blocked ? 1 : 0);
+  }
+  return out;
+}
+
+// The whole steps in `in` (a cut-off last one is dropped).
+std::vector<TraceStep> decode_steps(std::string_view in) {
+  std::vector<TraceStep> steps;
+  auto number = [&](std::uint64_t& v) {
+    const std::size_t space = in.find(' ');
+    if (space == std::string_view::npos || space == 0) return false;
+    v = std::stoull(std::string(in.substr(0, space)));
+    in.remove_prefix(space + 1);
+    return true;
+  };
+  auto text = [&](std::string& s) {
+    std::uint64_t n = 0;
+    if (!number(n) || n > in.size()) return false;
+    s.assign(in.substr(0, n));
+    in.remove_prefix(n);
+    return true;
+  };
+  for (;;) {
+    TraceStep s;
+    std::uint64_t blocked = 0;
+    if (!number(s.thread) || !text(s.thread_name) || !text(s.operation) || !text(s.value) ||
+        !text(s.location) || !number(blocked)) {
+      return steps;
+    }
+    s.blocked = blocked != 0;
+    steps.push_back(std::move(s));
+  }
+}
+
+}  // namespace
+
+std::vector<TraceStep> detail::trace_steps_in_child(const std::function<void()>& body,
+                                                    const Schedule& schedule,
+                                                    double hang_timeout_s) {
+  const double limit = hang_timeout_s > 0 ? hang_timeout_s : 10;
+  const ChildOutput child = run_in_child(
+      [&](int fd) {
+        on_fatal_signal([fd](const PartialRun& run) { write_all(fd, encode_steps(run.steps)); });
+        const StallWatch watch(limit, interrupt_model_thread(), schedule.size(), kSettleSeconds);
+        const std::vector<TraceStep> steps = trace_steps(body, schedule);
+        write_all(fd, encode_steps(steps));
+      },
+      2 * limit + 5);
+  return decode_steps(child.bytes);
 }
 
 Report replay(std::function<void()> body, const Schedule& schedule) {

@@ -103,6 +103,29 @@ TEST_CASE("cli_a_body_stuck_outside_weft_is_a_hang_with_its_trace_and_schedule")
   CHECK_MESSAGE(has(bad.err, "--hang-timeout expects a number of seconds (0 = no limit)"), bad.err);
 }
 
+// With several failing scenarios the Chrome trace has each one's failing schedule, as a process
+// of its own; a Crash's and a Hang's steps come from a child process.
+TEST_CASE("cli_chrome_trace_keeps_every_failing_scenario") {
+  const fs::path dir = scratch("chrome-all");
+  const Run r =
+      scenarios("explore --strategy random --chrome-trace all.json", dir, "WEFT_HANG_TIMEOUT=0.5");
+  CHECK(r.status == 1);
+  const std::string json = slurp(dir / "all.json");
+  const std::string check =
+      "python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); "
+      "names = {e['pid']: e['args']['name'] for e in d['traceEvents'] "
+      "if e['name'] == 'process_name'}; "
+      "assert sorted(names.values()) == ['buggy: lost update', "
+      "'crashes: null write in one interleaving', 'hangs: ABBA on std::mutex'], names; "
+      "assert sorted(names) == [1, 2, 3], names; "
+      "slices = [e for e in d['traceEvents'] if e['ph'] == 'X']; "
+      "assert {e['pid'] for e in slices} == {1, 2, 3}\" '" +
+      (dir / "all.json").string() + "'";
+  CHECK_MESSAGE(std::system(check.c_str()) == 0, json);
+  CHECK(has(json, "\"name\":\"load x\""));      // the crash's steps
+  CHECK(has(json, "\"name\":\"store step\""));  // the hang's
+}
+
 TEST_CASE("cli_spurious_wakeups_are_enabled_by_flag_or_environment") {
   const fs::path dir = scratch("spurious");
   const std::string scenario = "'spurious: if around a condvar wait' --strategy random";

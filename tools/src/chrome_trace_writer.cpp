@@ -34,10 +34,11 @@ class Events {
   std::string out_;
 };
 
-Json metadata(const char* what, std::optional<std::uint64_t> thread, const std::string& name) {
+Json metadata(const char* what, std::size_t pid, std::optional<std::uint64_t> thread,
+              const std::string& name) {
   Json e = Json::object();
   e["ph"] = "M";
-  e["pid"] = 1;
+  e["pid"] = pid;
   if (thread) e["tid"] = *thread;
   e["name"] = what;
   e["args"]["name"] = name;
@@ -46,9 +47,9 @@ Json metadata(const char* what, std::optional<std::uint64_t> thread, const std::
 
 // Fills `e`, the same object for every step: assigning to its members again reuses their
 // memory.
-void set_slice(Json& e, const TraceStep& s, std::uint64_t index) {
+void set_slice(Json& e, std::size_t pid, const TraceStep& s, std::uint64_t index) {
   e["ph"] = "X";
-  e["pid"] = 1;
+  e["pid"] = pid;
   e["tid"] = s.thread;
   e["ts"] = index;
   e["dur"] = 1;
@@ -61,22 +62,31 @@ void set_slice(Json& e, const TraceStep& s, std::uint64_t index) {
 
 }  // namespace
 
-std::string chrome_trace_json(const std::string& scenario, const std::vector<TraceStep>& steps) {
+std::string chrome_trace_json(const std::vector<ChromeTraceScenario>& scenarios) {
+  if (scenarios.empty()) return empty_chrome_trace_json();
   Events events;
-  events.add(metadata("process_name", std::nullopt, scenario));
-  std::vector<bool> named;  // by thread: its thread_name event is written
   Json slice = Json::object();
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    const TraceStep& s = steps[i];
-    if (named.size() <= s.thread) named.resize(s.thread + 1, false);
-    if (!named[s.thread]) {
-      named[s.thread] = true;
-      events.add(metadata("thread_name", s.thread, s.thread_name));
+  for (std::size_t p = 0; p < scenarios.size(); ++p) {
+    const std::size_t pid = p + 1;
+    const std::vector<TraceStep>& steps = scenarios[p].steps;
+    events.add(metadata("process_name", pid, std::nullopt, scenarios[p].name));
+    std::vector<bool> named;  // by thread: its thread_name event is written
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const TraceStep& s = steps[i];
+      if (named.size() <= s.thread) named.resize(s.thread + 1, false);
+      if (!named[s.thread]) {
+        named[s.thread] = true;
+        events.add(metadata("thread_name", pid, s.thread, s.thread_name));
+      }
+      set_slice(slice, pid, s, i);
+      events.add(slice);
     }
-    set_slice(slice, s, i);
-    events.add(slice);
   }
   return std::move(events).finish();
+}
+
+std::string chrome_trace_json(const std::string& scenario, const std::vector<TraceStep>& steps) {
+  return chrome_trace_json(std::vector<ChromeTraceScenario>{{scenario, steps}});
 }
 
 std::string empty_chrome_trace_json() {

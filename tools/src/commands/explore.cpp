@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <weft/detail/watchdog.hpp>
+
 #include "bug_text.hpp"
 #include "chrome_trace_writer.hpp"
 #include "commands.hpp"
@@ -21,7 +23,9 @@ struct Results {
   std::size_t with_bugs = 0;
   std::uint64_t schedules = 0;
   std::vector<JunitCase> junit_cases;
-  std::string chrome_trace;  // empty until a schedule is chosen
+  // --chrome-trace: the first bug's schedule of every scenario with bugs, or, when none has
+  // any, the last schedule of the last scenario.
+  std::vector<ChromeTraceScenario> traced;
   // Files that could not be written after all (a full disk): the report is still printed in
   // full, but the exit status must not promise them.
   std::vector<std::string> unwritten;
@@ -58,11 +62,21 @@ void print_and_save_bugs(const char* argv0, const ExploreArgs& args, const Scena
   }
 }
 
-// The schedule that --chrome-trace shows, if `r` offers one: the first bug's (a Crash's cannot
-// be re-run in this process), or else the last schedule of the last scenario.
-const Schedule* schedule_to_trace(const Report& r, bool last_scenario) {
-  if (r.ok()) return last_scenario ? &r.last : nullptr;
-  return r.bugs.front().kind != BugKind::Crash ? &r.bugs.front().schedule : nullptr;
+// The steps of the schedule --chrome-trace shows for scenario `s`, if any.
+void trace_for_chrome(const ExploreArgs& args, const Scenario& s, const Report& r,
+                      bool last_scenario, Results& results) {
+  if (r.ok()) {
+    if (last_scenario && results.traced.empty()) {
+      results.traced.push_back({s.name, trace_steps(s.body, r.last)});
+    }
+    return;
+  }
+  const Bug& first = r.bugs.front();
+  // A Crash or Hang schedule would end this process too: its steps come from a child.
+  const bool lost = first.kind == BugKind::Crash || first.kind == BugKind::Hang;
+  results.traced.push_back({s.name, lost ? detail::trace_steps_in_child(s.body, first.schedule,
+                                                                        args.options.hang_timeout_s)
+                                         : trace_steps(s.body, first.schedule)});
 }
 
 void record_scenario(const ExploreArgs& args, const Scenario& s, const Report& r,
@@ -76,11 +90,7 @@ void record_scenario(const ExploreArgs& args, const Scenario& s, const Report& r
       c.failure = JunitFailure{std::string(to_string(first.kind)), first.message, r.summary()};
     }
   }
-  if (!args.chrome_trace.empty() && results.chrome_trace.empty()) {
-    if (const Schedule* schedule = schedule_to_trace(r, last_scenario)) {
-      results.chrome_trace = chrome_trace_json(s.name, trace_steps(s.body, *schedule));
-    }
-  }
+  if (!args.chrome_trace.empty()) trace_for_chrome(args, s, r, last_scenario, results);
 }
 
 void print_summary(std::size_t scenarios, const Results& results) {
@@ -95,9 +105,7 @@ void write_report_files(const ExploreArgs& args, Results& results) {
     if (!error.empty()) results.unwritten.push_back(std::move(error));
   }
   if (!args.chrome_trace.empty()) {
-    std::string error =
-        write_file(args.chrome_trace,
-                   results.chrome_trace.empty() ? empty_chrome_trace_json() : results.chrome_trace);
+    std::string error = write_file(args.chrome_trace, chrome_trace_json(results.traced));
     if (!error.empty()) results.unwritten.push_back(std::move(error));
   }
 }

@@ -68,8 +68,8 @@ void report_lost_replay(const Scenario& scenario, const ReplayArgs& args, int to
   std::optional<detail::StallWatch> watch;
   if (told >= 0) {
     report_lost_replay(scenario, args, told);
-    // Where a hang's schedule ends, its run stops: there a moment of stillness is enough.
-    watch.emplace(args.hang_timeout_s, detail::interrupt_model_thread(), schedule.size(), 0.3);
+    watch.emplace(args.hang_timeout_s, detail::interrupt_model_thread(), schedule.size(),
+                  detail::kSettleSeconds);
   }
   try {
     const Report r = replay(scenario.body, schedule);

@@ -25,6 +25,10 @@ inline void progress_tick() noexcept {
                        std::memory_order_relaxed);
 }
 
+// A re-run of a schedule known to end by crashing or hanging stops where it did once the
+// schedule's decisions are used up: there this much stillness is enough.
+inline constexpr double kSettleSeconds = 0.3;
+
 // Calls `on_stall` once, from a thread of its own, when no scheduling decision happens in this
 // process for `seconds`. `seconds <= 0`: never. After `quick_after` decisions since it started,
 // `quick_seconds` of stillness are enough (a re-run of a schedule known to hang there).
@@ -78,6 +82,12 @@ std::function<void()> interrupt_model_thread();
 // A partial run in words, for a bug's trace: the table, then which thread ran last and what
 // that means. `limit_s`: the watchdog's limit, when it was the one that stopped the run.
 std::string describe_partial_run(const PartialRun& run, double limit_s);
+
+// trace_steps() in a child process, for a schedule that may crash or hang (a Crash or Hang
+// bug's): the steps up to where it ended. The child is stopped after `hang_timeout_s` without
+// progress (10 s if 0).
+std::vector<TraceStep> trace_steps_in_child(const std::function<void()>& body,
+                                            const Schedule& schedule, double hang_timeout_s);
 
 // One line of advice for a run that stopped reaching weft operations.
 std::string hang_hint();
