@@ -22,7 +22,7 @@ void Thread::start(detail::Task fn, const Location& where, const void* outer) {
   spawn_pc_ = detail::CallSite{__builtin_return_address(0), outer};
   id_ = detail::spawn(ex, std::move(fn), where);
   joinable_ = true;
-  if (detail::recording(ex)) detail::trace_value(ex, detail::thread_name(ex, id_));
+  if (detail::recording(ex)) detail::trace_spawned(ex, id_);
 }
 
 Thread& Thread::operator=(Thread&& other) noexcept {

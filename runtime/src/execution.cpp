@@ -88,7 +88,7 @@ RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler
   if (bug_) result.bugs.push_back(std::move(*bug_));
   bug_.reset();
   result.steps = steps_;
-  if (record) result.trace = format_trace(trace_, *this);
+  if (record) result.trace = format_trace(trace_, *this, internal_steps_);
   return result;
 }
 
@@ -278,7 +278,13 @@ void Execution::unscheduled(OpKind kind, ObjectId object, const Location& where)
 }
 
 void Execution::trace(OpKind kind, ObjectId object, const Location& where, bool blocked) {
-  trace_.push_back(TraceEntry{current_, kind, blocked, object, where, {}, {}});
+  TraceEntry& e = trace_.emplace_back();
+  e.thread = current_;
+  e.kind = kind;
+  e.blocked = blocked;
+  e.object = object;
+  e.where = where;
+  e.internal = object != kNoObject && objects_[object].internal;
   if (needs_symbolizing(where)) trace_.back().stack = capture_stack();
   threads_[current_].last_trace = trace_.size() - 1;
 }
@@ -428,22 +434,31 @@ std::map<std::string, std::string, std::less<>>& shown_functions() {
   static std::map<std::string, std::string, std::less<>> names;
   return names;
 }
+
+// "file.cpp:function", the key of a renamed function.
+std::string function_key(std::string_view file, std::string_view function) {
+  std::string key(base_name(file));
+  key += ':';
+  key += function;
+  return key;
+}
 }  // namespace
 
-void show_function_as(std::string_view function, std::string shown) {
-  shown_functions().insert_or_assign(std::string(function), std::move(shown));
+void show_function_as(std::string_view file, std::string_view function, std::string shown) {
+  shown_functions().insert_or_assign(function_key(file, function), std::move(shown));
 }
 
-std::string shown_function(std::string_view function) {
+std::string shown_function(std::string_view file, std::string_view function) {
   const auto& names = shown_functions();
-  const auto it = names.find(function);
+  if (names.empty()) return std::string(function);
+  const auto it = names.find(function_key(file, function));
   return it != names.end() ? it->second : std::string(function);
 }
 
 std::string location_text(const Location& where) {
   std::string s = std::string(base_name(where.file)) + ":" + std::to_string(where.line);
   if (where.function != nullptr && *where.function != '\0') {
-    s += " (" + shown_function(where.function) + ")";
+    s += " (" + shown_function(where.file != nullptr ? where.file : "", where.function) + ")";
   }
   return s;
 }
@@ -470,6 +485,8 @@ ObjectId register_object(Execution& e, ObjectKind k, const Location& w) {
   return e.register_object(k, w);
 }
 void name_object(Execution& e, ObjectId id, std::string_view n) { e.name_object(id, n); }
+void mark_internal(Execution& e, ObjectId id) { e.mark_internal(id); }
+void trace_spawned(Execution& e, ThreadId id) { e.trace_spawned(id); }
 std::string object_name(const Execution& e, ObjectId id) { return e.object_name(id); }
 void point(Execution& e, OpKind k, ObjectId o, const Location& w) { e.point(k, o, w); }
 void unscheduled(Execution& e, OpKind k, ObjectId o, const Location& w) { e.unscheduled(k, o, w); }

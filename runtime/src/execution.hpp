@@ -41,7 +41,8 @@ struct ObjectState {
   ObjectKind kind = ObjectKind::Other;
   Location declared{};
   ThreadId owner = kNoThread;
-  ThreadId creator = 0;  // the thread that constructed it
+  ThreadId creator = 0;   // the thread that constructed it
+  bool internal = false;  // weft's own (see mark_internal)
   std::string name;
 };
 
@@ -131,6 +132,16 @@ class Execution final : public Names {
   // --- used by instrument/ through weft/detail/model.hpp
   ObjectId register_object(ObjectKind kind, const Location& declared);
   void name_object(ObjectId id, std::string_view name) { objects_[id].name = name; }
+  void mark_internal(ObjectId id) { objects_[id].internal = true; }
+  // The trace row of the spawn just made names the thread by the name it ends up with (a pool
+  // worker names itself when it starts).
+  void trace_spawned(ThreadId id) {
+    const std::size_t i = threads_[current_].last_trace;
+    if (recording_ && !unwinding_ && i < trace_.size()) trace_[i].spawned = id;
+  }
+  // Traces show weft's own steps too (Options::internal_steps).
+  void set_internal_steps(bool shown) noexcept { internal_steps_ = shown; }
+  bool internal_steps() const noexcept { return internal_steps_; }
   std::string object_name(ObjectId id) const;
   void point(OpKind kind, ObjectId object, const Location& where);
   // An operation that is not a scheduling point (releases: unlock), traced all the same.
@@ -205,6 +216,7 @@ class Execution final : public Names {
   std::uint64_t steps_ = 0;
   std::int64_t now_ = 0;
   bool recording_ = false;
+  bool internal_steps_ = false;
   bool unwinding_ = false;
   bool abandon_pending_ = false;
   const std::function<void()>* body_ = nullptr;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -220,6 +221,7 @@ class Explorer {
         start_(std::chrono::steady_clock::now()) {
     report_.strategy = std::string(to_string(options.strategy));
     report_.seed = options.seed;
+    ex_.set_internal_steps(options.internal_steps);
   }
 
   Report run() {
@@ -497,16 +499,24 @@ Report explore(std::function<void()> body, const Options& options) {
   return Explorer(body, options).run();
 }
 
+namespace {
+std::atomic<bool> g_internal_steps{false};
+}  // namespace
+
+void detail::set_internal_steps_default(bool shown) noexcept { g_internal_steps = shown; }
+bool detail::internal_steps_default() noexcept { return g_internal_steps; }
+
 std::vector<TraceStep> trace_steps(std::function<void()> body, const Schedule& schedule) {
   validate(Options{});
   if (!body) throw UsageError("weft::trace_steps needs a body to run");
   detail::Fibers fibers(Options{}.stack_size);
   Execution ex(fibers, schedule.max_steps() != 0 ? schedule.max_steps() : schedule.size() + 1,
                schedule.spurious_wakeups());
+  ex.set_internal_steps(detail::internal_steps_default());
   auto replayer = detail::make_replay_scheduler(schedule);
   replayer->begin_execution(1);
   (void)ex.run(body, *replayer, /*record=*/true);
-  return detail::format_steps(ex.recorded_trace(), ex);
+  return detail::format_steps(ex.recorded_trace(), ex, ex.internal_steps());
 }
 
 namespace {
@@ -586,6 +596,7 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
   // Without a recorded limit the schedule itself bounds the run: a longer one diverges.
   Execution ex(fibers, schedule.max_steps() != 0 ? schedule.max_steps() : schedule.size() + 1,
                schedule.spurious_wakeups());
+  ex.set_internal_steps(detail::internal_steps_default());
   auto replayer = detail::make_replay_scheduler(schedule);
   replayer->begin_execution(1);
   Checkers checkers = detail::make_default_checkers();

@@ -330,7 +330,7 @@ std::string user_frame(const std::vector<void*>& stack) {
         fn = fn.substr(colons + 2);
       }
       if (fn == "operator") fn = "operator()";  // a lambda, named as __builtin_FUNCTION does
-      if (!fn.empty() && fn != "??") s += " (" + shown_function(fn) + ")";
+      if (!fn.empty() && fn != "??") s += " (" + shown_function(f.file, fn) + ")";
       return s;
     }
   }

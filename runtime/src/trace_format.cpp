@@ -143,6 +143,11 @@ std::string operation_text(const TraceEntry& e, const Names& names) {
   return op;
 }
 
+// What a row shows as its value: a spawn's thread by the name it ends up with.
+std::string entry_value(const TraceEntry& e, const Names& names) {
+  return e.spawned != kNoThread ? names.thread(e.spawned) : e.value;
+}
+
 // The user's line from the captured stack, else the operation's Location, else what can be said
 // without either.
 std::string entry_location(const TraceEntry& e) {
@@ -160,6 +165,7 @@ std::string entry_location(const TraceEntry& e) {
 namespace {
 
 struct Row {
+  ThreadId tid = 0;
   std::string step, thread, op, value, where;
   bool same_operation(const Row& o) const {
     return thread == o.thread && op == o.op && value == o.value && where == o.where;
@@ -224,20 +230,26 @@ std::vector<Line> collapse_repeats(const std::vector<Row>& rows, bool& collapsed
 
 }  // namespace
 
-std::string format_trace(std::span<const TraceEntry> trace, const Names& names) {
+std::string format_trace(std::span<const TraceEntry> trace, const Names& names, bool internal) {
   constexpr std::size_t kShown = 400;
   std::vector<Row> rows;
   rows.reserve(trace.size());
+  std::size_t folded = 0;
   for (std::size_t i = 0; i < trace.size(); ++i) {
     const TraceEntry& e = trace[i];
+    if (e.internal && !internal) {
+      ++folded;
+      continue;
+    }
     Row r;
+    r.tid = e.thread;
     r.step = std::to_string(i + 1);
     r.thread = names.thread(e.thread);
     r.op = operation_text(e, names);
     if (e.blocked) {
       r.value = e.value.empty() ? "(blocks)" : e.value;
     } else {
-      r.value = e.value;
+      r.value = entry_value(e, names);
     }
     r.where = entry_location(e);
     rows.push_back(std::move(r));
@@ -253,13 +265,12 @@ std::string format_trace(std::span<const TraceEntry> trace, const Names& names) 
   // Each thread's last row, shown at the end when rows were hidden.
   std::vector<const Row*> last;
   if (collapsed || first > 0) {
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const ThreadId t = trace[i].thread;
-      if (last.size() <= t) last.resize(t + 1, nullptr);
-      last[t] = &rows[i];
+    for (const Row& r : rows) {
+      if (last.size() <= r.tid) last.resize(r.tid + 1, nullptr);
+      last[r.tid] = &r;
     }
   }
-  const Row header{"step", "thread", "operation", "value", "location"};
+  const Row header{0, "step", "thread", "operation", "value", "location"};
   std::size_t w[4] = {header.step.size(), header.thread.size(), header.op.size(),
                       header.value.size()};
   auto widen = [&](const Row* r) {
@@ -302,18 +313,28 @@ std::string format_trace(std::span<const TraceEntry> trace, const Names& names) 
       if (r != nullptr) put(*r);
     }
   }
+  if (folded > 0) {
+    // The step numbers keep counting them, so a gap shows where they were.
+    out += "  (" + std::to_string(folded) + (folded == 1 ? " step" : " steps") +
+           " inside weft's pools and futures not shown: Options::internal_steps or "
+           "--internal-steps shows them)\n";
+  }
   return out;
 }
 
-std::vector<TraceStep> format_steps(std::span<const TraceEntry> trace, const Names& names) {
+std::vector<TraceStep> format_steps(std::span<const TraceEntry> trace, const Names& names,
+                                    bool internal) {
   std::vector<TraceStep> out;
   out.reserve(trace.size());
-  for (const TraceEntry& e : trace) {
+  for (std::size_t i = 0; i < trace.size(); ++i) {
+    const TraceEntry& e = trace[i];
+    if (e.internal && !internal) continue;
     TraceStep s;
+    s.step = i + 1;
     s.thread = e.thread;
     s.thread_name = names.thread(e.thread);
     s.operation = operation_text(e, names);
-    s.value = e.value;
+    s.value = entry_value(e, names);
     s.blocked = e.blocked;
     s.location = entry_location(e);
     out.push_back(std::move(s));

@@ -23,14 +23,19 @@ struct TraceEntry {
   ObjectId object = kNoObject;
   Location where{};
   std::string value;
-  std::vector<void*> stack;  // when `where` cannot name the user's line (recording only)
+  std::vector<void*> stack;      // when `where` cannot name the user's line (recording only)
+  bool internal = false;         // on one of weft's own objects (a pool's lock): folded
+  ThreadId spawned = kNoThread;  // a spawn's new thread, named as it is at the end
 };
 
 // The table of a bug's trace: one row per operation (the last 400), with aligned columns.
-std::string format_trace(std::span<const TraceEntry> trace, const Names& names);
+// Operations on weft's own objects are left out (and counted) unless `internal` is set.
+std::string format_trace(std::span<const TraceEntry> trace, const Names& names,
+                         bool internal = false);
 
 // The same operations as TraceStep values, for visualisations.
-std::vector<TraceStep> format_steps(std::span<const TraceEntry> trace, const Names& names);
+std::vector<TraceStep> format_steps(std::span<const TraceEntry> trace, const Names& names,
+                                    bool internal = false);
 
 // Appends why an operation blocked to its traced value: "(blocks: held by T2, deadline 5ms)".
 // `holder`: the thread that holds the object waited for, if that is what it waits for (else

@@ -93,8 +93,8 @@ void fatal_handler(int sig) {
   run.signal = sig;
   if (Execution* ex = current(); ex != nullptr && ex->recording()) {
     run.thread = ex->thread_name(ex->current_thread());
-    run.trace = format_trace(ex->recorded_trace(), *ex);
-    run.steps = format_steps(ex->recorded_trace(), *ex);
+    run.trace = format_trace(ex->recorded_trace(), *ex, ex->internal_steps());
+    run.steps = format_steps(ex->recorded_trace(), *ex, ex->internal_steps());
     run.others = others_of(*ex);
   }
   if (g_report != nullptr) (*g_report)(run);

@@ -186,6 +186,28 @@ TEST_CASE("cli_chrome_trace_is_valid_json_with_a_lane_per_thread") {
   CHECK(has(slurp(dir / "again.json"), "blocked: lock"));
 }
 
+// A pool program's report shows its own operations; --internal-steps (or WEFT_INTERNAL_STEPS)
+// shows the pool's too, for explore and for replay.
+TEST_CASE("cli_internal_steps_are_folded_unless_asked_for") {
+  const fs::path dir = scratch("internal");
+  const std::string scenario = "'I/O-bound: workers add to a byte total without a lock'";
+  const Run folded = cli("explore " + scenario, dir);
+  CHECK(folded.status == 1);
+  CHECK_MESSAGE(!has(folded.out, "lock ThreadPoolExecutor@"), folded.out);
+  CHECK(has(folded.out, "not shown: Options::internal_steps or --internal-steps shows them"));
+  CHECK(has(folded.out, "(scenario 'I/O-bound: workers add to a byte total without a lock')"));
+  const Run whole = cli("explore " + scenario + " --internal-steps", dir);
+  CHECK(has(whole.out, "lock ThreadPoolExecutor@io_bound.cpp:"));
+  const std::string file =
+      "weft-schedules/i-o-bound-workers-add-to-a-byte-total-without-a-lock.schedule";
+  const Run replayed = cli("replay " + scenario + " " + file, dir);
+  CHECK(!has(replayed.out, "lock ThreadPoolExecutor@"));
+  const Run replayed_whole = run_binary(WEFT_EXAMPLES_BIN, "replay " + scenario + " " + file, dir,
+                                        "WEFT_INTERNAL_STEPS=1");
+  CHECK_MESSAGE(has(replayed_whole.out, "lock ThreadPoolExecutor@io_bound.cpp:"),
+                replayed_whole.out);
+}
+
 TEST_CASE("cli_every_numeric_flag_refuses_zero_negative_junk_and_huge_values") {
   const fs::path dir = scratch("numbers");
   const std::vector<std::string> bad = {

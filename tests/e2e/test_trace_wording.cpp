@@ -144,4 +144,47 @@ TEST_CASE("a_long_trace_says_what_it_left_out_under_its_header") {
   CHECK(trace.compare(next_line, 6, "  ... ") == 0);
 }
 
+namespace {
+
+// Two pool tasks increment one counter without a lock.
+void pool_lost_update() {
+  weft::Shared<int> counter(0, "counter");
+  weft::ThreadPoolExecutor pool(2);
+  auto a = pool.submit([&] { counter += 1; });
+  auto b = pool.submit([&] { counter += 1; });
+  a.get();
+  b.get();
+}
+
+}  // namespace
+
+// A pool program's trace is the user's operations: the steps inside the pool and its futures
+// (their locks, the idle workers' condition variable) are folded and counted, a worker is named
+// the same in its spawn row as in its own rows, and a task's end is traced at its submit line.
+TEST_CASE("pool_traces_fold_weft_internal_steps") {
+  const weft::Bug folded = only_bug(weft::explore(pool_lost_update, with(weft::Strategy::PCT)));
+  CHECK(folded.kind == BugKind::LostUpdate);
+  const std::string& t = folded.trace;
+  CHECK_MESSAGE(!contains(t, "executor.hpp"), t);
+  CHECK(!contains(t, "future.hpp"));
+  CHECK(!contains(t, "lock ThreadPoolExecutor@"));
+  CHECK(contains(t, "steps inside weft's pools and futures not shown"));
+  CHECK(contains(t, "--internal-steps shows them"));
+  const std::string spawn = row_of(t, "spawn");
+  CHECK_MESSAGE(contains(spawn, "pool_0"), spawn);
+  CHECK(!contains(t, "  T1  "));  // the worker is pool_0 everywhere
+  const std::string done = row_of(t, "done");
+  CHECK_MESSAGE(contains(done, "test_trace_wording.cpp:"), done);
+  CHECK(contains(t, "load counter"));
+  CHECK(contains(t, "store counter"));
+
+  weft::Options all = with(weft::Strategy::PCT);
+  all.internal_steps = true;
+  const weft::Bug whole = only_bug(weft::explore(pool_lost_update, all));
+  CHECK(contains(whole.trace, "lock ThreadPoolExecutor@test_trace_wording.cpp:"));
+  CHECK(!contains(whole.trace, "not shown"));
+  // Folding changes what is shown, not what ran.
+  CHECK(whole.schedule.to_string() == folded.schedule.to_string());
+}
+
 TEST_SUITE_END();

@@ -55,7 +55,7 @@ void set_slice(Json& e, std::size_t pid, const TraceStep& s, std::uint64_t index
   e["dur"] = 1;
   e["name"] = s.blocked ? "blocked: " + s.operation : s.operation;
   Json& args = e["args"];
-  args["step"] = index + 1;
+  args["step"] = s.step != 0 ? s.step : index + 1;
   args["value"] = s.value;
   args["location"] = s.location;
 }

@@ -148,6 +148,10 @@ constexpr Setting kSettings[] = {
      [](ExploreArgs& a, std::string_view n, std::string_view v) {
        a.options.checkers = !parse_bool(n, v);
      }},
+    {"--internal-steps", "WEFT_INTERNAL_STEPS", false,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.internal_steps = parse_bool(n, v);
+     }},
     {"--all-bugs", "WEFT_ALL_BUGS", false,
      [](ExploreArgs& a, std::string_view n, std::string_view v) {
        a.options.stop_on_first_bug = !parse_bool(n, v);
@@ -257,6 +261,13 @@ ReplayArgs parse_replay_args(Args args) {
   ReplayArgs out;
   if (const auto at = std::find(args.begin(), args.end(), "--in-process"); at != args.end()) {
     out.in_process = true;
+    args.erase(at);
+  }
+  if (const char* v = std::getenv("WEFT_INTERNAL_STEPS"); v != nullptr && *v != '\0') {
+    out.internal_steps = parse_bool("WEFT_INTERNAL_STEPS", v);
+  }
+  if (const auto at = std::find(args.begin(), args.end(), "--internal-steps"); at != args.end()) {
+    out.internal_steps = true;
     args.erase(at);
   }
   if (const char* v = std::getenv("WEFT_HANG_TIMEOUT"); v != nullptr && *v != '\0') {

@@ -39,6 +39,8 @@ struct ReplayArgs {
   // The watchdog of the replay in a child: a schedule that stops reaching weft operations for
   // this long is ended, with its trace so far (0: never).
   double hang_timeout_s = Options{}.hang_timeout_s;
+  // Traces show the steps inside weft's pools and futures too.
+  bool internal_steps = false;
 };
 ReplayArgs parse_replay_args(Args args);
 

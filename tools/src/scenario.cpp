@@ -30,7 +30,8 @@ detail::ScenarioRegistrar::ScenarioRegistrar(const char* name, void (*body)(), b
     }
   }
   registry().push_back(Scenario{name, body, where, production_only});
-  show_function_as(function, "scenario '" + std::string(name) + "'");
+  show_function_as(where.file != nullptr ? where.file : "", function,
+                   "scenario '" + std::string(name) + "'");
 }
 
 }  // namespace weft

@@ -70,10 +70,19 @@ namespace detail {
 
 // Everything a pool's workers use, shared with them so that it outlives an executor whose
 // destructor did not wait (see above).
+// What a pool is called in traces and reports.
+struct PoolKind {
+  const char* name;
+};
+
 class ThreadPoolCore {
  public:
-  ThreadPoolCore(std::size_t max_workers, std::string_view prefix, const Location& where)
+  // `kind`: what traces and reports call the pool ("ThreadPoolExecutor", or
+  // "ProcessPoolExecutor" for the model of a process pool).
+  ThreadPoolCore(std::size_t max_workers, std::string_view prefix, const char* kind,
+                 const Location& where)
       : prod_(current() == nullptr),
+        kind_(kind),
         max_workers_(max_workers),
         prefix_(prefix),
         m_(where),
@@ -81,11 +90,15 @@ class ThreadPoolCore {
         signal_(ObjectKind::CondVar, {}, where),
         quiescent_(ObjectKind::Other, {}, where) {
     if (current() != nullptr) {
-      name_ = site_name("ThreadPoolExecutor", where);
+      name_ = site_name(kind, where);
       m_.set_name(name_);
       join_m_.set_name(name_ + ".join");
       signal_.rename(name_ + ".work");
       quiescent_.rename(name_ + ".workers");
+      mark_internal(m_);
+      mark_internal(join_m_);
+      signal_.mark_internal();
+      quiescent_.mark_internal();
     }
   }
   ThreadPoolCore(const ThreadPoolCore&) = delete;
@@ -114,7 +127,9 @@ class ThreadPoolCore {
       return;
     }
     std::unique_lock<Mutex> lock(m_, where);
-    if (shutdown_) throw std::runtime_error("weft::ThreadPoolExecutor: submit after shutdown");
+    if (shutdown_) {
+      throw std::runtime_error("weft::" + std::string(kind_) + ": submit after shutdown");
+    }
     FutureStateBase* raw = item.get();
     raw->queued = std::move(item);
     if (tail_ != nullptr) {
@@ -256,7 +271,7 @@ class ThreadPoolCore {
   // harmless, every woken worker rechecks the queue, and signalled_ <= sleeping_ always holds.
   // False: the model schedule is being abandoned; the worker must stop.
   bool sleep(std::unique_lock<Mutex>& lock, Location where = Location::current()) {
-    Execution& ex = model(signal_.execution(), "ThreadPoolExecutor", where);
+    Execution& ex = model(signal_.execution(), kind_, where);
     if (unwinding(ex)) return false;
     point(ex, OpKind::Wait, signal_.id(), where);
     if (shutdown_) return true;  // shut down quietly during the scheduling point
@@ -271,7 +286,7 @@ class ThreadPoolCore {
   }
 
   void notify(bool all, const Location& where) {
-    Execution& ex = model(signal_.execution(), "ThreadPoolExecutor", where);
+    Execution& ex = model(signal_.execution(), kind_, where);
     point(ex, all ? OpKind::NotifyAll : OpKind::Notify, signal_.id(), where);
     sync(ex, signal_.id(), Sync::Release);
     if (all) {
@@ -532,6 +547,7 @@ class ThreadPoolCore {
   // ---- Both modes (the model path: every member below) -------------------------------------
 
   const bool prod_;  // created outside explore(): the production path above
+  const char* const kind_;
   const std::size_t max_workers_;
   const std::string prefix_;
   Mutex m_;  // model: guards the queue, the counters, shutdown_ and workers_ (until shutdown);
@@ -562,8 +578,14 @@ class ThreadPoolExecutor {
   // Workers are named "<thread_name_prefix>_<n>", n from 0 (Python's thread_name_prefix).
   ThreadPoolExecutor(std::size_t max_workers, std::string_view thread_name_prefix,
                      Location where = Location::current())
+      : ThreadPoolExecutor(detail::PoolKind{"ThreadPoolExecutor"}, max_workers, thread_name_prefix,
+                           where) {}
+  // For the model of another kind of pool (ProcessPoolExecutor), named so in traces.
+  ThreadPoolExecutor(detail::PoolKind kind, std::size_t max_workers,
+                     std::string_view thread_name_prefix, Location where)
       : core_(std::make_shared<detail::ThreadPoolCore>(
-            max_workers != 0 ? max_workers : default_workers(), thread_name_prefix, where)),
+            max_workers != 0 ? max_workers : default_workers(), thread_name_prefix, kind.name,
+            where)),
         uncaught_(std::uncaught_exceptions()) {}
   ThreadPoolExecutor(const ThreadPoolExecutor&) = delete;
   ThreadPoolExecutor& operator=(const ThreadPoolExecutor&) = delete;

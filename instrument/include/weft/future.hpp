@@ -149,6 +149,7 @@ class CompletionWaiter {
       const std::string name = site_name(kind, where);
       m_.set_name(name + ".lock");
       cv_.set_name(name);
+      mark_internal(m_);
     }
   }
 
@@ -249,6 +250,7 @@ class FutureStateBase : public QueueLink {
       const std::string name = site_name("Future", where);
       parts->done.set_name(name);
       parts->m.set_name(name + ".lock");
+      mark_internal(parts->m);
     }
   }
   FutureStateBase(const FutureStateBase&) = delete;
@@ -539,10 +541,11 @@ class FutureStateBase : public QueueLink {
   };
 
   struct Parts {
-    explicit Parts(const Location& where) : m(where), done(where) {}
-    Mutex m;     // model: guards everything below that is not final once `done` is set
-    Event done;  // model: set once the future is Finished or Cancelled; production: the same,
-                 // but only by a slow completion (timed waits sleep on it)
+    explicit Parts(const Location& where) : m(where), done(where), created(where) {}
+    Mutex m;           // model: guards everything below that is not final once `done` is set
+    Event done;        // model: set once the future is Finished or Cancelled; production: the same,
+                       // but only by a slow completion (timed waits sleep on it)
+    Location created;  // model: the call that made the future (submit): its task's line
   };
 
   // What a task touches comes first (one cache line with the link and the vtable pointer).
@@ -705,7 +708,11 @@ class TaskState final : public FutureState<T> {
       return;
     }
     std::unique_lock lock(this->m());
-    this->finish(std::static_pointer_cast<FutureState<T>>(self), lock, Location::current());
+    // The task's end is traced at the line that submitted it, not inside weft (when that line is
+    // known: submit with arguments has no Location parameter).
+    const Location& created = this->parts->created;
+    this->finish(std::static_pointer_cast<FutureState<T>>(self), lock,
+                 created.file != nullptr && *created.file != '\0' ? created : Location::current());
   }
 
  private:

@@ -25,6 +25,8 @@ class BasicMutex {
       : model_(Kind, name, where) {}
   BasicMutex(const BasicMutex&) = delete;
   BasicMutex& operator=(const BasicMutex&) = delete;
+  // weft's own mutexes (in pools and futures): their steps are folded in traces.
+  friend void mark_internal(BasicMutex& m) { m.model_.mark_internal(); }
 
   void lock(Location where = Location::current()) {
     if (current() == nullptr) [[likely]] {

@@ -153,7 +153,8 @@ class ProcessPoolExecutor {
       : max_workers_(max_workers != 0 ? max_workers : default_workers()) {
 #ifndef WEFT_PRODUCTION_ONLY
     if (detail::current() != nullptr) {
-      model_ = std::make_unique<ThreadPoolExecutor>(max_workers_, "process", where);
+      model_ = std::make_unique<ThreadPoolExecutor>(detail::PoolKind{"ProcessPoolExecutor"},
+                                                    max_workers_, "process", where);
       return;
     }
 #endif

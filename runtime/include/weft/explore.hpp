@@ -43,6 +43,9 @@ struct Options {
   // with its schedule; in this process weft can only say so on stderr. 0: no watchdog. It decides
   // only whether a schedule is stuck, never what a schedule does.
   double hang_timeout_s = 10;
+  // Traces show every step, also those inside weft's thread pools and futures (their locks and
+  // condition variables), which are folded by default: a row says how many were left out.
+  bool internal_steps = false;
   // Called in the exploring process after each schedule, in schedule order, with
   // the schedules done and the distinct bugs so far (the CLI's progress line).
   std::function<void(std::uint64_t schedules, std::size_t bugs)> progress;
@@ -117,6 +120,7 @@ template <class = void>
 // One recorded run of `schedule`, operation by operation (for visualisations such
 // as the CLI's Chrome trace export).
 struct TraceStep {
+  std::uint64_t step = 0;  // its number in the bug's trace (1-based; folded steps leave gaps)
   std::uint64_t thread = 0;
   std::string thread_name;
   std::string operation;  // "lock lock_a"

@@ -399,6 +399,20 @@ TEST_CASE("proc_pool_program_explored_in_the_model_and_run_for_real") {
   CHECK_MESSAGE(right.ok(), right.summary());
 }
 
+// In the model a process pool runs on the thread pool's machinery, but traces and reports call
+// it what it is.
+TEST_CASE("proc_pool_model_is_named_process_pool_in_traces") {
+  weft::Options o = weft_test::with(weft::Strategy::PCT, 60);
+  o.internal_steps = true;
+  const weft::Report r = weft::explore([] { collect_squares(true); }, o);
+  REQUIRE(r.found(weft::BugKind::AssertionFailure));
+  const std::string& trace = r.bugs.front().trace;
+  CHECK_MESSAGE(trace.find("ProcessPoolExecutor@test_process_pool.cpp:") != std::string::npos,
+                trace);
+  CHECK(trace.find("ThreadPoolExecutor") == std::string::npos);
+  CHECK(trace.find("process_0") != std::string::npos);
+}
+
 TEST_CASE("proc_pool_in_the_model_copies_arguments_and_raises_remote_error") {
   const weft::Report r = weft::explore(
       [] {

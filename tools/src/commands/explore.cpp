@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <weft/detail/model.hpp>
 #include <weft/detail/watchdog.hpp>
 
 #include "bug_text.hpp"
@@ -123,6 +124,8 @@ int exit_status(const char* argv0, const Results& results) {
 
 int cmd_explore(const char* argv0, const Args& arguments) {
   ExploreArgs args = parse_explore_args(arguments);
+  // The Chrome trace's steps come from trace_steps(), which reads the process-wide default.
+  detail::set_internal_steps_default(args.options.internal_steps);
   const std::vector<const Scenario*> chosen = matching(args.glob);
   for (const Scenario* s : chosen) refuse_production_only(*s, "explored");
   check_output_paths(args);

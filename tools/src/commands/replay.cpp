@@ -11,6 +11,7 @@
 #include <string>
 #include <system_error>
 
+#include <weft/detail/model.hpp>
 #include <weft/detail/platform.hpp>
 #include <weft/detail/watchdog.hpp>
 #include <weft/errors.hpp>
@@ -103,6 +104,7 @@ void report_lost_replay(const Scenario& scenario, const ReplayArgs& args, int to
 
 int cmd_replay(const char* argv0, const Args& arguments) {
   const ReplayArgs args = parse_replay_args(arguments);
+  detail::set_internal_steps_default(args.internal_steps);
   const Scenario& scenario = scenario_named(args.scenario);
   refuse_production_only(scenario, "replayed");
   if (!args.chrome_trace.empty()) check_output_file("--chrome-trace", args.chrome_trace);

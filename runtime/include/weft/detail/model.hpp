@@ -144,14 +144,24 @@ std::string describe_current_exception();
 // "file.cpp:12 (function)" for messages: the base name keeps reports free of build paths.
 std::string location_text(const Location& where);
 
-// Reports show the function named `function` (a generated one, such as a WEFT_SCENARIO body's)
-// as `shown`. Meant for static initialisation, before any report is made.
-void show_function_as(std::string_view function, std::string shown);
-// The name reports show for `function`: itself unless show_function_as renamed it.
-std::string shown_function(std::string_view function);
+// Reports show the function named `function` in source file `file` (a generated one, such as a
+// WEFT_SCENARIO body's, whose name is unique only in its file) as `shown`. Files are compared by
+// base name. Meant for static initialisation, before any report is made.
+void show_function_as(std::string_view file, std::string_view function, std::string shown);
+// The name reports show for `function` of `file`: itself unless show_function_as renamed it.
+std::string shown_function(std::string_view file, std::string_view function);
 
 ObjectId register_object(Execution&, ObjectKind, const Location& declared);
 void name_object(Execution&, ObjectId, std::string_view name);
+// The object is weft's own (a pool's queue lock, a future's lock): traces fold its operations
+// unless internal steps are asked for.
+void mark_internal(Execution&, ObjectId);
+// Whether replay() and trace_steps() show weft's own steps (explore() has
+// Options::internal_steps): the CLI's --internal-steps.
+void set_internal_steps_default(bool shown) noexcept;
+bool internal_steps_default() noexcept;
+// The trace row of the spawn just made shows thread `id` by its final name.
+void trace_spawned(Execution&, ThreadId id);
 std::string object_name(const Execution&, ObjectId);
 
 // The scheduling point in front of every operation: records what the current thread is about to
@@ -263,6 +273,9 @@ class ModelObject {
   // Renames the object in traces and reports; a no-op in production.
   void rename(std::string_view name) {
     if (ex_ != nullptr && ex_ == current()) name_object(*ex_, id_, name);
+  }
+  void mark_internal() {
+    if (ex_ != nullptr && ex_ == current()) detail::mark_internal(*ex_, id_);
   }
 
  private:
