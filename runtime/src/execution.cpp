@@ -19,6 +19,29 @@ constinit thread_local Execution* tls_execution = nullptr;
 // On a cache line of its own: production threads read it on every operation.
 alignas(64) std::atomic<std::size_t> model_objects_alive{0};
 
+namespace {
+
+// A schedule's `body` fingerprint covers the first operations of its run: enough to tell one
+// body from another, and cheap enough for every run. FNV-1a over each operation's kind, line
+// and file base name (never an address: the same in every build of the same source).
+constexpr std::uint64_t kFingerprintSteps = 64;
+constexpr std::uint64_t kFingerprintSeed = 0xcbf29ce484222325ull;
+
+std::uint64_t fingerprint_byte(std::uint64_t h, unsigned char b) {
+  return (h ^ b) * 0x100000001b3ull;
+}
+
+std::uint64_t fingerprint_step(std::uint64_t h, OpKind kind, const Location& where) {
+  h = fingerprint_byte(h, static_cast<unsigned char>(kind));
+  for (int shift = 0; shift < 32; shift += 8) {
+    h = fingerprint_byte(h, static_cast<unsigned char>(where.line >> shift));
+  }
+  for (const char c : base_name(where.file)) h = fingerprint_byte(h, static_cast<unsigned char>(c));
+  return h;
+}
+
+}  // namespace
+
 Execution::Execution(Fibers& fibers, std::uint64_t max_steps, bool spurious_wakeups)
     : fibers_(fibers), max_steps_(max_steps), spurious_wakeups_(spurious_wakeups) {}
 
@@ -31,6 +54,7 @@ void Execution::reset() {
   bug_.reset();
   current_ = 0;
   steps_ = 0;
+  fingerprint_ = kFingerprintSeed;
   now_ = 0;
   unwinding_ = false;
   abandon_pending_ = false;
@@ -88,6 +112,7 @@ RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler
   if (bug_) result.bugs.push_back(std::move(*bug_));
   bug_.reset();
   result.steps = steps_;
+  result.fingerprint = fingerprint_;
   if (record) result.trace = format_trace(trace_, *this, internal_steps_);
   return result;
 }
@@ -262,6 +287,7 @@ void Execution::point(OpKind kind, ObjectId object, const Location& where) {
   t.pending_kind = kind;
   t.pending_object = object;
   t.pending_where = where;
+  if (steps_ < kFingerprintSteps) fingerprint_ = fingerprint_step(fingerprint_, kind, where);
   if (++steps_ > max_steps_) {
     fail(BugKind::StepLimitExceeded,
          "the schedule ran past max_steps = " + std::to_string(max_steps_) +

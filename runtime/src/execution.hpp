@@ -58,8 +58,9 @@ struct RunResult {
   // The checkers' findings first (usually the cause), then what ended the run, if anything.
   std::vector<PendingBug> bugs;
   std::uint64_t steps = 0;
-  std::string trace;            // only when recording
-  std::vector<LockEdge> edges;  // lock-order edges, for the exploration's LockGraph
+  std::string trace;              // only when recording
+  std::uint64_t fingerprint = 0;  // of the run's first operations (Schedule::body)
+  std::vector<LockEdge> edges;    // lock-order edges, for the exploration's LockGraph
   // Filled by worker processes for a run with bugs: its schedule, which the exploring process
   // could not regenerate for a strategy whose schedules depend on the ones before (DFS).
   std::vector<Schedule::Decision> decisions;
@@ -179,6 +180,8 @@ class Execution final : public Names {
   ObjectId pending_object(ThreadId id) const { return threads_[id].pending_object; }
   std::size_t thread_count() const noexcept { return threads_.size(); }
   std::uint64_t steps() const noexcept { return steps_; }
+  // Of the last run's first operations: their kinds and source lines (Schedule::body).
+  std::uint64_t fingerprint() const noexcept { return fingerprint_; }
   const std::vector<Schedule::Decision>& decisions() const noexcept { return decisions_; }
 
   // The recorded operations of the last run (record = true), for trace_format.hpp.
@@ -214,6 +217,7 @@ class Execution final : public Names {
   std::optional<PendingBug> bug_;
   ThreadId current_ = 0;
   std::uint64_t steps_ = 0;
+  std::uint64_t fingerprint_ = 0;
   std::int64_t now_ = 0;
   bool recording_ = false;
   bool internal_steps_ = false;

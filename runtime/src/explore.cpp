@@ -17,6 +17,7 @@
 #include <weft/detail/checker.hpp>
 #include <weft/detail/platform.hpp>
 #include <weft/detail/watchdog.hpp>
+#include <weft/errors.hpp>
 #include <weft/explore.hpp>
 
 #include "execution.hpp"
@@ -99,15 +100,16 @@ void add_lock_findings(RunResult& r, detail::LockGraph& graph) {
 }
 
 Schedule schedule_of(const std::vector<Schedule::Decision>& decisions, const Options& o,
-                     const std::string& how) {
+                     const std::string& how, std::uint64_t fingerprint) {
   Schedule s(decisions, how);
+  s.set_body(fingerprint);
   s.set_max_steps(o.max_steps);
   s.set_spurious_wakeups(o.spurious_wakeups);
   return s;
 }
 
 Schedule schedule_of(const Execution& ex, const Options& o, const std::string& how) {
-  return schedule_of(ex.decisions(), o, how);
+  return schedule_of(ex.decisions(), o, how, ex.fingerprint());
 }
 
 // Re-runs a failing schedule with full recording on (and fresh checkers, as replay() has):
@@ -308,8 +310,9 @@ class Explorer {
     if (fresh.empty()) return true;
     const std::string how = found_by(i, fresh.front().kind);
     // Another process ran it and sent its decisions along.
-    const Schedule schedule = decisions_at_hand ? schedule_of(ex_, options_, how)
-                                                : schedule_of(r.decisions, options_, how);
+    const Schedule schedule = decisions_at_hand
+                                  ? schedule_of(ex_, options_, how)
+                                  : schedule_of(r.decisions, options_, how, r.fingerprint);
     absorb_bugs(i, fresh, schedule);
     return !options_.stop_on_first_bug;
   }
@@ -440,7 +443,8 @@ class Explorer {
     if (options_.progress) options_.progress(i, report_.bugs.size() + 1);
     PendingBug b = std::move(r.bugs.back());
     if (!seen_.insert(identity(b)).second) return true;
-    const Schedule schedule = schedule_of(r.decisions, options_, found_by(i, b.kind));
+    // No fingerprint: the worker could not send one.
+    const Schedule schedule = schedule_of(r.decisions, options_, found_by(i, b.kind), 0);
     report_.bugs.push_back(lost_run_bug(b, schedule, i));
     return !options_.stop_on_first_bug;
   }
@@ -619,7 +623,15 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
   // by definition.
   const bool diverged = std::any_of(report.bugs.begin(), report.bugs.end(),
                                     [](const Bug& b) { return b.kind == BugKind::Nondeterminism; });
-  if (const std::size_t unused = detail::replay_unused(*replayer); unused > 0 && !diverged) {
+  const std::size_t unused = detail::replay_unused(*replayer);
+  // A schedule of another body diverges too: blaming the body would mislead.
+  if ((diverged || unused > 0) && schedule.body() != 0 && r.fingerprint != schedule.body()) {
+    throw ScheduleError(
+        "the schedule was recorded for a different body: the first operations of this run "
+        "(their kinds and source lines) are not the recorded ones (was the code changed since? "
+        "a body that is not deterministic from its start does this too)");
+  }
+  if (unused > 0 && !diverged) {
     Bug bug;
     bug.iteration = 1;
     bug.schedule = schedule;

@@ -1,5 +1,6 @@
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -139,6 +140,19 @@ class ScheduleReader {
     return max_steps;
   }
 
+  // A body fingerprint: 16 hex digits, not all zero.
+  std::uint64_t body_value() {
+    skip_spaces();
+    const std::size_t at = col_;
+    const std::string_view w = word();
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), v, 16);
+    if (w.size() != 16 || ec != std::errc() || end != w.data() + w.size() || v == 0) {
+      throw error("bad body value '" + std::string(w) + "' (16 hex digits)", at);
+    }
+    return v;
+  }
+
   // A decision token, "tN" or "cV/B" with an optional "*K": its K copies.
   void append_decisions(const Token& tok, std::vector<Schedule::Decision>& out) const {
     std::size_t at = 1;
@@ -243,6 +257,11 @@ std::string Schedule::to_string() const {
     for (std::string line; std::getline(lines, line);) out += "# " + line + "\n";
   }
   if (!scenario_.empty()) out += "scenario " + scenario_ + "\n";
+  if (body_ != 0) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(body_));
+    out += "body " + std::string(hex) + "\n";
+  }
   if (max_steps_ != 0) out += "max-steps " + std::to_string(max_steps_) + "\n";
   if (spurious_wakeups_) out += "spurious-wakeups\n";
   std::size_t on_line = 0;
@@ -269,6 +288,7 @@ Schedule Schedule::parse(std::string_view text) {
   std::uint64_t max_steps = 0;
   bool spurious = false;
   std::string scenario;
+  std::uint64_t body = 0;
   for (;;) {
     // Comments directly after the header are kept as the schedule's description.
     if (in.description(comment, decisions.empty())) continue;
@@ -285,6 +305,11 @@ Schedule Schedule::parse(std::string_view text) {
       }
       scenario = in.rest_of_line();
       if (scenario.empty()) throw in.error("'scenario' needs a name", tok->col);
+    } else if (tok->text == "body") {
+      if (!decisions.empty() || body != 0) {
+        throw in.error("'body' must come once, before the decisions", tok->col);
+      }
+      body = in.body_value();
     } else if (tok->text == "max-steps") {
       if (!decisions.empty() || max_steps != 0) {
         throw in.error("'max-steps' must come once, before the decisions", tok->col);
@@ -298,6 +323,7 @@ Schedule Schedule::parse(std::string_view text) {
   s.max_steps_ = max_steps;
   s.spurious_wakeups_ = spurious;
   s.scenario_ = std::move(scenario);
+  s.body_ = body;
   return s;
 }
 

@@ -91,6 +91,7 @@ void write_record(int fd, std::uint64_t iteration, const RunResult& r) {
   o.u64(1);
   o.u64(iteration);
   o.u64(r.steps);
+  o.u64(r.fingerprint);
   o.u64(r.bugs.size());
   for (const PendingBug& b : r.bugs) {
     o.u64(static_cast<std::uint64_t>(b.kind));
@@ -155,6 +156,7 @@ std::optional<WireRecord> WireReader::next() {
   }
   rec.iteration = in.u64();
   rec.result.steps = in.u64();
+  rec.result.fingerprint = in.u64();
   rec.result.bugs.resize(in.u64());
   for (PendingBug& b : rec.result.bugs) {
     b.kind = static_cast<BugKind>(in.u64());

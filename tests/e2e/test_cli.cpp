@@ -208,6 +208,24 @@ TEST_CASE("cli_internal_steps_are_folded_unless_asked_for") {
                 replayed_whole.out);
 }
 
+// A schedule edited to name another scenario still carries its body's fingerprint: replaying
+// it there is an input error (exit 2, one line naming the file), not the body's fault.
+TEST_CASE("cli_replay_of_another_bodys_schedule_is_an_input_error") {
+  const fs::path dir = scratch("other-body");
+  REQUIRE(cli("explore 'seed: ABBA deadlock'", dir).status == 1);
+  std::string text = slurp(dir / "weft-schedules" / "seed-abba-deadlock.schedule");
+  const std::string from = "scenario seed: ABBA deadlock";
+  REQUIRE(has(text, from));
+  REQUIRE(has(text, "\nbody "));
+  text.replace(text.find(from), from.size(), "scenario bank: naive transfers deadlock");
+  std::ofstream(dir / "other.schedule") << text;
+  const Run r = cli("replay 'bank: naive transfers deadlock' other.schedule", dir);
+  CHECK(r.status == 2);
+  CHECK_MESSAGE(has(r.err, "other.schedule: the schedule was recorded for a different body"),
+                r.err);
+  CHECK(r.out.empty());
+}
+
 TEST_CASE("cli_every_numeric_flag_refuses_zero_negative_junk_and_huge_values") {
   const fs::path dir = scratch("numbers");
   const std::vector<std::string> bad = {

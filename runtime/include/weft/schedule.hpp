@@ -22,6 +22,9 @@ namespace weft {
 // `tN` = thread N ran (t0 is main, t1 is T1, ...), `cV/B` = choice V out of B, `*K` = the same
 // decision K times. `scenario` (optional, the rest of the line) names the WEFT_SCENARIO it was
 // recorded for: the CLI's replay refuses it for another scenario.
+// `body` (optional, 16 hex digits) is a fingerprint of the run's first operations (their kinds
+// and source lines): a replay that diverges from a schedule whose fingerprint is not the body's
+// is refused as recorded for another body (ScheduleError), instead of blamed on the body.
 // `max-steps` (optional) is the step limit the run had, so a StepLimitExceeded replays as such;
 // `spurious-wakeups` (optional) says CondVar waits made a wake-or-not choice.
 class Schedule {
@@ -49,6 +52,9 @@ class Schedule {
   // The scenario it was recorded for; empty = not recorded. Line breaks become spaces.
   const std::string& scenario() const noexcept { return scenario_; }
   void set_scenario(std::string name);
+  // The fingerprint of the body it was recorded from; 0 = not recorded.
+  std::uint64_t body() const noexcept { return body_; }
+  void set_body(std::uint64_t fingerprint) noexcept { body_ = fingerprint; }
   bool spurious_wakeups() const noexcept { return spurious_wakeups_; }
   void set_spurious_wakeups(bool on) noexcept { spurious_wakeups_ = on; }
 
@@ -61,6 +67,7 @@ class Schedule {
   std::string comment_;   // informational: how it was found; not part of equality
   std::string scenario_;  // not part of equality either: the decisions are the schedule
   std::uint64_t max_steps_ = 0;
+  std::uint64_t body_ = 0;
   bool spurious_wakeups_ = false;
 };
 

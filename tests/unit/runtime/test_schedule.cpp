@@ -137,4 +137,74 @@ TEST_CASE("a_schedule_names_its_scenario_and_round_trips") {
   CHECK_THROWS_AS(weft::Schedule::parse("weft-schedule 1\nscenario\nt0\n"), weft::ScheduleError);
 }
 
+TEST_CASE("a_schedule_carries_its_body_fingerprint") {
+  Schedule s({D{0, 0}, D{1, 0}});
+  s.set_body(0x00c0ffee12345678ull);
+  const std::string text = s.to_string();
+  CHECK(text.find("body 00c0ffee12345678\n") != std::string::npos);
+  CHECK(Schedule::parse(text).body() == 0x00c0ffee12345678ull);
+  CHECK(Schedule::parse("weft-schedule 1\nt0\n").body() == 0);
+  CHECK(std::string(parse_error("weft-schedule 1\nbody 12\nt0\n").what())
+            .find("bad body value '12' (16 hex digits)") != std::string::npos);
+  CHECK(parse_error("weft-schedule 1\nbody 0000000000000000\n").line() == 2);
+  CHECK(parse_error("weft-schedule 1\nbody 00000000000000zz\n").column() > 0);
+  CHECK(std::string(parse_error("weft-schedule 1\nt0\nbody 00c0ffee12345678\n").what())
+            .find("'body' must come once, before the decisions") != std::string::npos);
+}
+
+namespace {
+
+void two_threads_one_lock() {
+  weft::Mutex m("m");
+  weft::Thread t([&] { const std::lock_guard<weft::Mutex> g(m); });
+  { const std::lock_guard<weft::Mutex> g(m); }
+  t.join();
+}
+
+void other_body() {
+  weft::Atomic<int> x(0, "x");
+  weft::Thread t([&] { x.store(1); });
+  x.store(2);
+  (void)x.load();
+  t.join();
+}
+
+}  // namespace
+
+// A schedule replayed on a body it was not recorded from is refused as input, not reported as
+// the body's nondeterminism; without a fingerprint the divergence is reported as before.
+TEST_CASE("replaying_another_bodys_schedule_is_a_schedule_error") {
+  weft::Options o;
+  o.strategy = weft::Strategy::Random;
+  o.iterations = 1;
+  const weft::Report r = weft::explore(other_body, o);
+  REQUIRE(r.ok());
+  // A recorded schedule (as a bug's would be), with the fingerprint of its body.
+  const weft::Report mine = weft::explore(
+      [] {
+        other_body();
+        WEFT_ASSERT(false);
+      },
+      o);
+  REQUIRE(mine.bugs.size() == 1);
+  const Schedule recorded = mine.bugs[0].schedule;
+  REQUIRE(recorded.body() != 0);
+  CHECK(weft::replay(
+            [] {
+              other_body();
+              WEFT_ASSERT(false);
+            },
+            recorded)
+            .found(weft::BugKind::AssertionFailure));
+  try {
+    (void)weft::replay(two_threads_one_lock, recorded);
+    FAIL("no ScheduleError");
+  } catch (const ScheduleError& e) {
+    CHECK(std::string(e.what()).find("recorded for a different body") != std::string::npos);
+  }
+  Schedule anonymous = recorded;
+  anonymous.set_body(0);
+  CHECK(weft::replay(two_threads_one_lock, anonymous).found(weft::BugKind::Nondeterminism));
+}
+
 TEST_SUITE_END();

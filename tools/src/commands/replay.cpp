@@ -91,6 +91,10 @@ void report_lost_replay(const Scenario& scenario, const ReplayArgs& args, int to
   } catch (const UsageFailure& e) {
     std::fprintf(stderr, "weft: %s\n", e.message.c_str());
     code = 2;
+  } catch (const ScheduleError& e) {  // recorded for another body: an input error
+    std::cout.flush();
+    std::fprintf(stderr, "weft: %s: %s\n", args.schedule_file.c_str(), e.what());
+    code = 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "weft: error: %s\n", e.what());
     code = 2;
