@@ -24,7 +24,6 @@ namespace {
 // A schedule's `body` fingerprint covers the first operations of its run: enough to tell one
 // body from another, and cheap enough for every run. FNV-1a over each operation's kind, line
 // and file base name (never an address: the same in every build of the same source).
-constexpr std::uint64_t kFingerprintSteps = 64;
 constexpr std::uint64_t kFingerprintSeed = 0xcbf29ce484222325ull;
 
 std::uint64_t fingerprint_byte(std::uint64_t h, unsigned char b) {
@@ -287,7 +286,7 @@ void Execution::point(OpKind kind, ObjectId object, const Location& where) {
   t.pending_kind = kind;
   t.pending_object = object;
   t.pending_where = where;
-  if (steps_ < kFingerprintSteps) fingerprint_ = fingerprint_step(fingerprint_, kind, where);
+  if (steps_ < Execution::kFingerprintSteps) fingerprint_ = fingerprint_step(fingerprint_, kind, where);
   if (++steps_ > max_steps_) {
     fail(BugKind::StepLimitExceeded,
          "the schedule ran past max_steps = " + std::to_string(max_steps_) +

@@ -180,7 +180,9 @@ class Execution final : public Names {
   ObjectId pending_object(ThreadId id) const { return threads_[id].pending_object; }
   std::size_t thread_count() const noexcept { return threads_.size(); }
   std::uint64_t steps() const noexcept { return steps_; }
-  // Of the last run's first operations: their kinds and source lines (Schedule::body).
+  // Of the last run's first kFingerprintSteps operations: their kinds and source lines
+  // (Schedule::body).
+  static constexpr std::uint64_t kFingerprintSteps = 64;
   std::uint64_t fingerprint() const noexcept { return fingerprint_; }
   const std::vector<Schedule::Decision>& decisions() const noexcept { return decisions_; }
 

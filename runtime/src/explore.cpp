@@ -624,12 +624,23 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
   const bool diverged = std::any_of(report.bugs.begin(), report.bugs.end(),
                                     [](const Bug& b) { return b.kind == BugKind::Nondeterminism; });
   const std::size_t unused = detail::replay_unused(*replayer);
-  // A schedule of another body diverges too: blaming the body would mislead.
-  if ((diverged || unused > 0) && schedule.body() != 0 && r.fingerprint != schedule.body()) {
-    throw ScheduleError(
-        "the schedule was recorded for a different body: the first operations of this run "
-        "(their kinds and source lines) are not the recorded ones (was the code changed since? "
-        "a body that is not deterministic from its start does this too)");
+  // A schedule weft saved (it has the body's fingerprint) fits its body whole: a divergence
+  // then says it is another body's or cut short, which blaming the body would hide.
+  if ((diverged || unused > 0) && schedule.body() != 0) {
+    const bool whole_prefix = r.steps >= Execution::kFingerprintSteps;
+    const bool other_body = r.fingerprint != schedule.body();
+    if (detail::replay_ran_out(*replayer) && !(whole_prefix && other_body)) {
+      throw ScheduleError("the schedule ends before the run does (after its " +
+                          std::to_string(schedule.size()) +
+                          " decisions): the file is cut short" +
+                          (other_body ? ", or it was recorded for a different body" : ""));
+    }
+    if (other_body) {
+      throw ScheduleError(
+          "the schedule was recorded for a different body: the first operations of this run "
+          "(their kinds and source lines) are not the recorded ones (was the code changed "
+          "since? a body that is not deterministic from its start does this too)");
+    }
   }
   if (unused > 0 && !diverged) {
     Bug bug;

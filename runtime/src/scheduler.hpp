@@ -45,5 +45,7 @@ std::unique_ptr<Scheduler> make_witness_scheduler(std::uint64_t seed,
                                                   std::vector<std::string> locks);
 // For a scheduler made by make_replay_scheduler: decisions the run did not use.
 std::size_t replay_unused(const Scheduler& replay);
+// For a scheduler made by make_replay_scheduler: the run needed more decisions than it has.
+bool replay_ran_out(const Scheduler& replay);
 
 }  // namespace weft::detail

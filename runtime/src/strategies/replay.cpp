@@ -17,6 +17,7 @@ class ReplayScheduler final : public Scheduler {
   explicit ReplayScheduler(const Schedule& s) : decisions_(s.decisions()) {}
   bool begin_execution(std::uint64_t) override {
     next_ = 0;
+    ran_out_ = false;
     diverged_.clear();
     return true;
   }
@@ -60,16 +61,20 @@ class ReplayScheduler final : public Scheduler {
   std::string name() const override { return "replay"; }
   // Decisions left over when the run ended: it ended earlier than the recording did.
   std::size_t unused() const noexcept { return decisions_.size() - next_; }
+  // The run asked for a decision after the last one.
+  bool ran_out() const noexcept { return ran_out_; }
 
  private:
   bool have(const char* what) {
     if (next_ < decisions_.size()) return true;
+    ran_out_ = true;
     diverged_ = "the run needs " + std::string(what) + " after the last of the schedule's " +
                 std::to_string(decisions_.size()) + " decisions";
     return false;
   }
   const std::vector<Schedule::Decision>& decisions_;
   std::size_t next_ = 0;
+  bool ran_out_ = false;
   std::string diverged_;
 };
 
@@ -82,5 +87,7 @@ std::unique_ptr<Scheduler> make_replay_scheduler(const Schedule& s) {
 std::size_t replay_unused(const Scheduler& s) {
   return static_cast<const ReplayScheduler&>(s).unused();
 }
+
+bool replay_ran_out(const Scheduler& s) { return static_cast<const ReplayScheduler&>(s).ran_out(); }
 
 }  // namespace weft::detail

@@ -205,6 +205,25 @@ TEST_CASE("replaying_another_bodys_schedule_is_a_schedule_error") {
   Schedule anonymous = recorded;
   anonymous.set_body(0);
   CHECK(weft::replay(two_threads_one_lock, anonymous).found(weft::BugKind::Nondeterminism));
+
+  // A saved schedule cut short is refused as such.
+  std::vector<D> half = recorded.decisions();
+  half.resize(half.size() / 2);
+  Schedule cut(half);
+  cut.set_body(recorded.body());
+  try {
+    (void)weft::replay(
+        [] {
+          other_body();
+          WEFT_ASSERT(false);
+        },
+        cut);
+    FAIL("no ScheduleError");
+  } catch (const ScheduleError& e) {
+    CHECK_MESSAGE(
+        std::string(e.what()).find("the schedule ends before the run does") != std::string::npos,
+        e.what());
+  }
 }
 
 TEST_SUITE_END();
