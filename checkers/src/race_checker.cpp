@@ -58,6 +58,7 @@ struct Variable {
   Access last_write_read;  // what the last writer had read before writing, if it had
   std::uint64_t writes = 0;
   std::vector<ReadSlot> slots;  // by thread; sized once, reset by flags
+  bool raced = false;           // in some race of this execution
 };
 
 struct Race {
@@ -128,6 +129,12 @@ class RaceChecker final : public Checker {
     }
   }
 
+  void racy_objects(std::vector<ObjectId>& out) const override {
+    for (std::size_t o = 0; o < variables_used_; ++o) {
+      if (variables_[o].raced) out.push_back(static_cast<ObjectId>(o));
+    }
+  }
+
   std::vector<Finding> on_execution_end(const Names& names) override {
     std::vector<Finding> out;
     for (const Race& r : races_) {
@@ -185,6 +192,7 @@ class RaceChecker final : public Checker {
       v.last_write = Access{};
       v.last_write_read = Access{};
       v.writes = 0;
+      v.raced = false;
       for (ReadSlot& r : v.slots) r.epoch = r.pending = false;
     });
     return variables_[o];
@@ -284,6 +292,7 @@ class RaceChecker final : public Checker {
   // Keeps one race per pair of sites (a racy loop would otherwise record thousands), and none
   // already reported in an earlier schedule.
   void record(Race r) {
+    variables_[r.variable].raced = true;
     auto same_site = [](const Access& x, const Access& y) {
       return x.pc == y.pc && x.where.file == y.where.file && x.where.line == y.where.line;
     };

@@ -53,6 +53,8 @@ void Execution::reset() {
   bug_.reset();
   current_ = 0;
   steps_ = 0;
+  accesses_ = 0;
+  saw_shared_ = false;
   fingerprint_ = kFingerprintSeed;
   now_ = 0;
   unwinding_ = false;
@@ -106,12 +108,24 @@ RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler
             PendingBug{f.kind, std::move(f.message), {}, std::move(f.key), std::move(f.locks)});
       }
       for (LockEdge& e : c->lock_edges()) result.edges.push_back(std::move(e));
+      if (learn_racy_) {
+        std::vector<ObjectId> racy;
+        c->racy_objects(racy);
+        for (const ObjectId o : racy) {
+          if (o < objects_.size() && objects_[o].kind == ObjectKind::Shared) {
+            result.racy.push_back(site_of(objects_[o].declared));
+          }
+        }
+      }
     }
+    std::sort(result.racy.begin(), result.racy.end());
+    result.racy.erase(std::unique(result.racy.begin(), result.racy.end()), result.racy.end());
   }
   if (bug_) result.bugs.push_back(std::move(*bug_));
   bug_.reset();
   result.steps = steps_;
   result.fingerprint = fingerprint_;
+  result.saw_shared = saw_shared_;
   if (record) result.trace = format_trace(trace_, *this, internal_steps_);
   return result;
 }
@@ -236,7 +250,40 @@ ObjectId Execution::register_object(ObjectKind kind, const Location& declared) {
   o.kind = kind;
   o.declared = declared;
   o.creator = threads_.empty() ? 0 : current_;
+  if (kind == ObjectKind::Shared) saw_shared_ = true;
+  if (kind == ObjectKind::Shared && !all_shared_points_) {
+    o.point = !racy_sites_.empty() &&
+              std::binary_search(racy_sites_.begin(), racy_sites_.end(), site_of(declared));
+  }
   return static_cast<ObjectId>(objects_.size() - 1);
+}
+
+std::string Execution::site_of(const Location& declared) {
+  return std::string(base_name(declared.file)) + ":" + std::to_string(declared.line);
+}
+
+void Execution::set_shared_points(bool all, std::vector<std::string> racy_sites, bool learn) {
+  all_shared_points_ = all;
+  racy_sites_ = std::move(racy_sites);
+  std::sort(racy_sites_.begin(), racy_sites_.end());
+  racy_sites_.erase(std::unique(racy_sites_.begin(), racy_sites_.end()), racy_sites_.end());
+  learn_racy_ = learn;
+}
+
+void Execution::shared_access_unscheduled(OpKind kind, ObjectId object, const Location& where) {
+  if (unwinding_) {
+    fibers_.continue_unwinding();
+    return;
+  }
+  if (abandon_pending_) abandon();
+  if (++accesses_ > max_steps_) {
+    fail(BugKind::StepLimitExceeded,
+         "the schedule ran past max_steps = " + std::to_string(max_steps_) +
+             " accesses to Shared<T> variables that are not scheduling points (a loop that "
+             "never ends?)");
+    return;
+  }
+  if (recording_) trace(kind, object, where, false);
 }
 
 std::string Execution::object_identity(ObjectId id) const {
@@ -286,7 +333,8 @@ void Execution::point(OpKind kind, ObjectId object, const Location& where) {
   t.pending_kind = kind;
   t.pending_object = object;
   t.pending_where = where;
-  if (steps_ < Execution::kFingerprintSteps) fingerprint_ = fingerprint_step(fingerprint_, kind, where);
+  if (steps_ < Execution::kFingerprintSteps)
+    fingerprint_ = fingerprint_step(fingerprint_, kind, where);
   if (++steps_ > max_steps_) {
     fail(BugKind::StepLimitExceeded,
          "the schedule ran past max_steps = " + std::to_string(max_steps_) +
@@ -540,7 +588,11 @@ void shared_access(Execution& e, ObjectId o, bool write, ValueBits v, const Loca
 }
 bool shared_point(Execution& e, OpKind k, ObjectId o, const void* value,
                   ValueBits (*bits)(const void*), const Location& where, CallSite site) {
-  e.point(k, o, where);
+  if (e.shared_point_at(o)) {
+    e.point(k, o, where);
+  } else {
+    e.shared_access_unscheduled(k, o, where);
+  }
   e.shared_access(o, k == OpKind::Store, bits(value), where, site);
   if (e.recording()) e.trace_call_site(site);
   return e.recording();

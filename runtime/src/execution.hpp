@@ -43,6 +43,7 @@ struct ObjectState {
   ThreadId owner = kNoThread;
   ThreadId creator = 0;   // the thread that constructed it
   bool internal = false;  // weft's own (see mark_internal)
+  bool point = true;      // Shared<T>: its accesses are scheduling points (SharedPoints)
   std::string name;
 };
 
@@ -61,6 +62,10 @@ struct RunResult {
   std::string trace;              // only when recording
   std::uint64_t fingerprint = 0;  // of the run's first operations (Schedule::body)
   std::vector<LockEdge> edges;    // lock-order edges, for the exploration's LockGraph
+  // With learning on: the racy sites (Execution::site_of) of the Shared<T> variables that took
+  // part in a race, sorted.
+  std::vector<std::string> racy;
+  bool saw_shared = false;  // a Shared<T> was created
   // Filled by worker processes for a run with bugs: its schedule, which the exploring process
   // could not regenerate for a strategy whose schedules depend on the ones before (DFS).
   std::vector<Schedule::Decision> decisions;
@@ -140,6 +145,22 @@ class Execution final : public Names {
     const std::size_t i = threads_[current_].last_trace;
     if (recording_ && !unwinding_ && i < trace_.size()) trace_[i].spawned = id;
   }
+  // Which Shared<T> accesses are scheduling points in the following runs: all of them, or those
+  // of variables declared at one of `racy_sites` (SharedPoints::Racy). `learn`: collect the
+  // racy sites each run's checkers saw (RunResult::racy).
+  void set_shared_points(bool all, std::vector<std::string> racy_sites, bool learn = false);
+  // A Shared<T>'s site: "file.cpp:12", where it was declared (base name: the same everywhere).
+  static std::string site_of(const Location& declared);
+  bool shared_point_at(ObjectId id) const noexcept { return objects_[id].point; }
+  bool all_shared_points() const noexcept { return all_shared_points_; }
+  const std::vector<std::string>& racy_sites() const noexcept { return racy_sites_; }
+  // The shared points of `schedule` (replaying it makes the same accesses points).
+  void set_shared_points_of(const Schedule& schedule) {
+    set_shared_points(schedule.all_shared_points(), schedule.racy_sites());
+  }
+  // A Shared<T> access that is not a scheduling point: counted against max_steps (a spin on
+  // it must still end), traced when recording.
+  void shared_access_unscheduled(OpKind kind, ObjectId object, const Location& where);
   // Traces show weft's own steps too (Options::internal_steps).
   void set_internal_steps(bool shown) noexcept { internal_steps_ = shown; }
   bool internal_steps() const noexcept { return internal_steps_; }
@@ -223,6 +244,11 @@ class Execution final : public Names {
   std::int64_t now_ = 0;
   bool recording_ = false;
   bool internal_steps_ = false;
+  bool all_shared_points_ = true;
+  bool learn_racy_ = false;
+  std::vector<std::string> racy_sites_;  // sorted
+  std::uint64_t accesses_ = 0;           // unscheduled Shared<T> accesses of this run
+  bool saw_shared_ = false;
   bool unwinding_ = false;
   bool abandon_pending_ = false;
   const std::function<void()>* body_ = nullptr;

@@ -72,6 +72,10 @@ void validate(const Options& o) {
   if (o.time_budget_s < 0) throw UsageError("Options::time_budget_s must not be negative");
   if (o.stack_size < 16 * 1024) throw UsageError("Options::stack_size must be at least 16 KiB");
   if (!(o.hang_timeout_s >= 0)) throw UsageError("Options::hang_timeout_s must not be negative");
+  if (o.shared_points != SharedPoints::Racy && o.shared_points != SharedPoints::All) {
+    throw UsageError("Options::shared_points is not a SharedPoints (value " +
+                     std::to_string(static_cast<long long>(o.shared_points)) + ")");
+  }
 }
 
 std::pair<BugKind, std::string> identity(const PendingBug& b) {
@@ -99,17 +103,28 @@ void add_lock_findings(RunResult& r, detail::LockGraph& graph) {
                 std::make_move_iterator(found.end()));
 }
 
-Schedule schedule_of(const std::vector<Schedule::Decision>& decisions, const Options& o,
-                     const std::string& how, std::uint64_t fingerprint) {
+// A schedule of `decisions` made by a run of `ex`'s settings (its shared points).
+Schedule schedule_of(const Execution& ex, const std::vector<Schedule::Decision>& decisions,
+                     const Options& o, const std::string& how, std::uint64_t fingerprint) {
   Schedule s(decisions, how);
   s.set_body(fingerprint);
+  s.set_all_shared_points(ex.all_shared_points());
+  s.set_racy_sites(ex.racy_sites());
   s.set_max_steps(o.max_steps);
   s.set_spurious_wakeups(o.spurious_wakeups);
   return s;
 }
 
 Schedule schedule_of(const Execution& ex, const Options& o, const std::string& how) {
-  return schedule_of(ex.decisions(), o, how, ex.fingerprint());
+  return schedule_of(ex, ex.decisions(), o, how, ex.fingerprint());
+}
+
+// The last schedule of an exploration without bugs, for Report::last.
+Schedule last_schedule(const Execution& ex, const std::vector<Schedule::Decision>& decisions) {
+  Schedule s(decisions);
+  s.set_all_shared_points(ex.all_shared_points());
+  s.set_racy_sites(ex.racy_sites());
+  return s;
 }
 
 // Re-runs a failing schedule with full recording on (and fresh checkers, as replay() has):
@@ -178,6 +193,33 @@ std::uint64_t probe_steps(const std::function<void()>& body, Execution& ex, cons
   return steps;
 }
 
+// SharedPoints::Racy learns where Shared<T> accesses race from a few random runs with every
+// access a scheduling point and the checkers on, before the numbered schedules (which it does
+// not depend on: a function of the body and the options, so every worker gets the same).
+// `each` gets each probe's racy sites as it ends.
+constexpr std::uint64_t kRacyProbes = 16;
+std::vector<std::string> probe_racy_sites(
+    const std::function<void()>& body, Execution& ex, const Options& o,
+    const std::function<void(const std::vector<std::string>&)>& each = {}) {
+  Options random = o;
+  random.strategy = Strategy::Random;
+  random.seed = o.seed ^ 0x7f4a7c159e3779b9ull;
+  auto probe = detail::make_scheduler(random);
+  Checkers checkers = detail::make_default_checkers();
+  ex.set_checkers(&checkers);
+  ex.set_shared_points(true, {}, /*learn=*/true);
+  std::set<std::string> sites;
+  for (std::uint64_t p = 1; p <= kRacyProbes; ++p) {
+    probe->begin_execution(p);
+    const RunResult r = ex.run(body, *probe, /*record=*/false);
+    if (each) each(r.racy);
+    sites.insert(r.racy.begin(), r.racy.end());
+    if (!r.saw_shared) break;  // a body without Shared<T> variables has no racy site to find
+  }
+  ex.set_checkers(nullptr);
+  return {sites.begin(), sites.end()};
+}
+
 // Tries to turn a predicted deadlock (a lock-order cycle) into a real one by steering schedules
 // toward the inverted acquisition orders. Returns the Deadlock with its schedule if one comes.
 std::optional<Bug> find_witness(const std::function<void()>& body, Execution& ex,
@@ -228,6 +270,8 @@ class Explorer {
 
   Report run() {
     const bool parallel = options_.strategy != Strategy::DFS && options_.jobs > 1;
+    // Before anything else runs the body: PCT's step estimate counts the points they make.
+    choose_shared_points(parallel || options_.isolate);
     if (options_.strategy == Strategy::PCT) {
       // The probes run the body too: where schedules run in worker processes, so do they (a
       // body that crashes must not take this process with it).
@@ -281,7 +325,9 @@ class Explorer {
       if (!absorb(i, std::move(*r), /*decisions_at_hand=*/true)) break;
     }
     // Without bugs nothing ran after the last schedule: its decisions are still at hand.
-    if (report_.bugs.empty() && report_.iterations > 0) report_.last = Schedule(ex_.decisions());
+    if (report_.bugs.empty() && report_.iterations > 0) {
+      report_.last = last_schedule(ex_, ex_.decisions());
+    }
   }
 
   // A found schedule's comment: how to find it again.
@@ -312,7 +358,7 @@ class Explorer {
     // Another process ran it and sent its decisions along.
     const Schedule schedule = decisions_at_hand
                                   ? schedule_of(ex_, options_, how)
-                                  : schedule_of(r.decisions, options_, how, r.fingerprint);
+                                  : schedule_of(ex_, r.decisions, options_, how, r.fingerprint);
     absorb_bugs(i, fresh, schedule);
     return !options_.stop_on_first_bug;
   }
@@ -385,6 +431,36 @@ class Explorer {
            "; the schedule holds every decision made up to the end)\n";
   }
 
+  // Every Shared<T> access a point (SharedPoints::All; without checkers there is no race
+  // information), or those at the sites the probes saw race.
+  void choose_shared_points(bool isolated) {
+    if (options_.shared_points == SharedPoints::All || !options_.checkers) {
+      ex_.set_shared_points(true, {});
+      return;
+    }
+    std::vector<std::string> sites;
+    if (isolated) {
+      // One line per site, as each probe ends: a probe that crashes keeps what came before.
+      const detail::ChildOutput child = detail::run_in_child(
+          [&](int fd) {
+            const detail::StallWatch watch(options_.hang_timeout_s,
+                                           [] { ::_exit(detail::kHungExit); });
+            probe_racy_sites(body_, ex_, options_, [fd](const std::vector<std::string>& racy) {
+              for (const std::string& site : racy) (void)detail::write_all(fd, site + "\n");
+            });
+          });
+      std::set<std::string> seen;
+      std::size_t at = 0;
+      for (std::size_t end; (end = child.bytes.find('\n', at)) != std::string::npos; at = end + 1) {
+        seen.insert(child.bytes.substr(at, end - at));
+      }
+      sites.assign(seen.begin(), seen.end());
+    } else {
+      sites = probe_racy_sites(body_, ex_, options_);
+    }
+    ex_.set_shared_points(false, std::move(sites));
+  }
+
   // --- worker processes
 
   // probe_steps() in a child process, which sends each probe's step count as it ends. When a
@@ -428,12 +504,12 @@ class Explorer {
     // other than DFS is a function of its number).
     if (report_.iterations > 0 && report_.bugs.empty()) {
       if (const auto* last = workers.last_decisions(report_.iterations)) {
-        report_.last = Schedule(*last);
+        report_.last = last_schedule(ex_, *last);
       } else if (options_.strategy != Strategy::DFS) {
         scheduler_->begin_execution(report_.iterations);
         ex_.set_checkers(nullptr);
         (void)ex_.run(body_, *scheduler_, /*record=*/false);
-        report_.last = Schedule(ex_.decisions());
+        report_.last = last_schedule(ex_, ex_.decisions());
       }
     }
   }
@@ -444,7 +520,7 @@ class Explorer {
     PendingBug b = std::move(r.bugs.back());
     if (!seen_.insert(identity(b)).second) return true;
     // No fingerprint: the worker could not send one.
-    const Schedule schedule = schedule_of(r.decisions, options_, found_by(i, b.kind), 0);
+    const Schedule schedule = schedule_of(ex_, r.decisions, options_, found_by(i, b.kind), 0);
     report_.bugs.push_back(lost_run_bug(b, schedule, i));
     return !options_.stop_on_first_bug;
   }
@@ -517,6 +593,7 @@ std::vector<TraceStep> trace_steps(std::function<void()> body, const Schedule& s
   Execution ex(fibers, schedule.max_steps() != 0 ? schedule.max_steps() : schedule.size() + 1,
                schedule.spurious_wakeups());
   ex.set_internal_steps(detail::internal_steps_default());
+  ex.set_shared_points_of(schedule);
   auto replayer = detail::make_replay_scheduler(schedule);
   replayer->begin_execution(1);
   (void)ex.run(body, *replayer, /*record=*/true);
@@ -601,6 +678,7 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
   Execution ex(fibers, schedule.max_steps() != 0 ? schedule.max_steps() : schedule.size() + 1,
                schedule.spurious_wakeups());
   ex.set_internal_steps(detail::internal_steps_default());
+  ex.set_shared_points_of(schedule);
   auto replayer = detail::make_replay_scheduler(schedule);
   replayer->begin_execution(1);
   Checkers checkers = detail::make_default_checkers();

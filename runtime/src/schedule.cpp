@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -14,7 +15,10 @@ namespace weft {
 namespace {
 
 constexpr std::string_view kHeader = "weft-schedule";
-constexpr std::string_view kVersion = "1";
+// Version 2: Shared<T> accesses are scheduling points only at the recorded racy sites (or all of
+// them with 'shared-points all'); a version 1 schedule made every access one, so its decisions
+// mean something else.
+constexpr std::string_view kVersion = "2";
 constexpr std::size_t kTokensPerLine = 16;
 
 // "t3", "c1/2", "t0*5": a decision and how many times in a row it was made. Appended piece by
@@ -61,7 +65,7 @@ class ScheduleReader {
                          line_, at_col);
   }
 
-  // "weft-schedule 1", after any blank or comment lines.
+  // "weft-schedule 2", after any blank or comment lines.
   void header() {
     skip_blank();
     const std::size_t header_col = col_;
@@ -77,6 +81,13 @@ class ScheduleReader {
     skip_spaces();
     const std::size_t version_col = col_;
     const std::string_view version = word();
+    if (version == "1") {
+      throw error(
+          "schedule format version 1 was written by an earlier weft, in which every Shared<T> "
+          "access was a scheduling point, so its decisions do not fit this weft (version " +
+              std::string(kVersion) + "): explore again to record the schedule anew",
+          version_col);
+    }
     if (version != kVersion) {
       throw error("unsupported schedule format version '" + std::string(version) +
                       "' (this weft reads version " + std::string(kVersion) + ")",
@@ -257,6 +268,8 @@ std::string Schedule::to_string() const {
     for (std::string line; std::getline(lines, line);) out += "# " + line + "\n";
   }
   if (!scenario_.empty()) out += "scenario " + scenario_ + "\n";
+  if (all_shared_points_) out += "shared-points all\n";
+  for (const std::string& site : racy_sites_) out += "racy " + site + "\n";
   if (body_ != 0) {
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(body_));
@@ -289,6 +302,8 @@ Schedule Schedule::parse(std::string_view text) {
   bool spurious = false;
   std::string scenario;
   std::uint64_t body = 0;
+  bool all_points = false;
+  std::vector<std::string> racy;
   for (;;) {
     // Comments directly after the header are kept as the schedule's description.
     if (in.description(comment, decisions.empty())) continue;
@@ -305,6 +320,18 @@ Schedule Schedule::parse(std::string_view text) {
       }
       scenario = in.rest_of_line();
       if (scenario.empty()) throw in.error("'scenario' needs a name", tok->col);
+    } else if (tok->text == "shared-points") {
+      if (!decisions.empty() || all_points) {
+        throw in.error("'shared-points' must come once, before the decisions", tok->col);
+      }
+      const std::size_t at = tok->col + tok->text.size() + 1;
+      if (in.rest_of_line() != "all") throw in.error("'shared-points' takes 'all'", at);
+      all_points = true;
+    } else if (tok->text == "racy") {
+      if (!decisions.empty()) throw in.error("'racy' must come before the decisions", tok->col);
+      std::string site = in.rest_of_line();
+      if (site.empty()) throw in.error("'racy' needs a site (file:line)", tok->col);
+      racy.push_back(std::move(site));
     } else if (tok->text == "body") {
       if (!decisions.empty() || body != 0) {
         throw in.error("'body' must come once, before the decisions", tok->col);
@@ -324,6 +351,8 @@ Schedule Schedule::parse(std::string_view text) {
   s.spurious_wakeups_ = spurious;
   s.scenario_ = std::move(scenario);
   s.body_ = body;
+  s.all_shared_points_ = all_points;
+  s.set_racy_sites(std::move(racy));
   return s;
 }
 
@@ -361,6 +390,13 @@ Schedule Schedule::load(const std::filesystem::path& path) {
   } catch (const ScheduleError& e) {
     throw ScheduleError(path.string() + ": " + e.what(), e.line(), e.column());
   }
+}
+
+void Schedule::set_racy_sites(std::vector<std::string> sites) {
+  for (std::string& site : sites) std::replace(site.begin(), site.end(), '\n', ' ');
+  std::sort(sites.begin(), sites.end());
+  sites.erase(std::unique(sites.begin(), sites.end()), sites.end());
+  racy_sites_ = std::move(sites);
 }
 
 }  // namespace weft

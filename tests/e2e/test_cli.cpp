@@ -77,7 +77,7 @@ TEST_CASE("cli_usage_and_input_errors_exit_2_with_one_line") {
     CHECK(lines(r.err) == 1);
     CHECK(!has(r.err, "terminate"));
   }
-  std::ofstream(dir / "bad.schedule") << "weft-schedule 1\nt0 zz\n";
+  std::ofstream(dir / "bad.schedule") << "weft-schedule 2\nt0 zz\n";
   const Run bad = cli("replay 'seed: ABBA deadlock' bad.schedule", dir);
   CHECK(bad.status == 2);
   CHECK(has(bad.err, "line 2, column 4"));
@@ -224,6 +224,29 @@ TEST_CASE("cli_replay_of_another_bodys_schedule_is_an_input_error") {
   CHECK_MESSAGE(has(r.err, "other.schedule: the schedule was recorded for a different body"),
                 r.err);
   CHECK(r.out.empty());
+}
+
+// --shared-points chooses which Shared<T> accesses are scheduling points; the schedule file says
+// which were, and a file of the format before racy sites is refused with a message.
+TEST_CASE("cli_shared_points_flag_and_schedule_format") {
+  const fs::path dir = scratch("shared-points");
+  const std::string scenario = "'seed: lost update (counter += 1 without a lock)'";
+  const Run racy = cli("explore " + scenario, dir);
+  CHECK(racy.status == 1);
+  const std::string file = "weft-schedules/seed-lost-update-counter-1-without-a-lock.schedule";
+  const std::string text = slurp(dir / file);
+  CHECK_MESSAGE(has(text, "\nracy lost_update.cpp:"), text);
+  CHECK(cli("replay " + scenario + " " + file, dir).status == 1);
+  const Run all = cli("explore " + scenario + " --shared-points all", dir);
+  CHECK(all.status == 1);
+  CHECK(has(slurp(dir / file), "\nshared-points all\n"));
+  const Run bad = cli("explore " + scenario + " --shared-points some", dir);
+  CHECK(bad.status == 2);
+  CHECK(has(bad.err, "--shared-points expects racy or all, got 'some'"));
+  std::ofstream(dir / "old.schedule") << "weft-schedule 1\nt0 t1 t2\n";
+  const Run old = cli("replay " + scenario + " old.schedule", dir);
+  CHECK(old.status == 2);
+  CHECK_MESSAGE(has(old.err, "version 1 was written by an earlier weft"), old.err);
 }
 
 TEST_CASE("cli_every_numeric_flag_refuses_zero_negative_junk_and_huge_values") {

@@ -42,7 +42,7 @@ TEST_CASE("doctest_integration_prints_the_report_summary_on_failure") {
   CHECK(weft_test::has(out, "LostUpdate"));
   CHECK(weft_test::has(out, "trace (the interleaving that led to it)"));
   CHECK(weft_test::has(out, "weft::replay(body, weft::Schedule::load("));
-  CHECK(weft_test::has(out, "weft-schedule 1"));
+  CHECK(weft_test::has(out, "weft-schedule 2"));
   // The schedule is written for the user, and the message says where.
   const std::filesystem::path saved =
       dir / "weft-schedules" / "doctest_failure_demo.cpp-10.schedule";

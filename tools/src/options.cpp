@@ -79,6 +79,12 @@ Strategy parse_strategy(std::string_view where, std::string_view v) {
                      std::string(v) + "'"};
 }
 
+SharedPoints parse_shared_points(std::string_view where, std::string_view v) {
+  if (v == "racy") return SharedPoints::Racy;
+  if (v == "all") return SharedPoints::All;
+  throw UsageFailure{std::string(where) + " expects racy or all, got '" + std::string(v) + "'"};
+}
+
 bool parse_bool(std::string_view name, std::string_view v) {
   if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
   if (v == "0" || v == "false" || v == "no" || v == "off") return false;
@@ -147,6 +153,10 @@ constexpr Setting kSettings[] = {
     {"--no-checkers", "WEFT_NO_CHECKERS", false,
      [](ExploreArgs& a, std::string_view n, std::string_view v) {
        a.options.checkers = !parse_bool(n, v);
+     }},
+    {"--shared-points", "WEFT_SHARED_POINTS", true,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.shared_points = parse_shared_points(n, v);
      }},
     {"--internal-steps", "WEFT_INTERNAL_STEPS", false,
      [](ExploreArgs& a, std::string_view n, std::string_view v) {

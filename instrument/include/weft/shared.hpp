@@ -1,8 +1,10 @@
-// weft/shared.hpp — Shared<T>: plain shared memory whose every access is a scheduling point.
+// weft/shared.hpp — Shared<T>: plain shared memory, every access watched by the race checker.
 //
 // Production: a plain T (no synchronisation at all, exactly like an ordinary variable).
-// Model: load and store are scheduling points; `+=`, `-=`, `++`, `--` are a load followed by a
-// store — two points, exactly like `counter += 1` in Python — which is where lost updates live.
+// Model: every load and store is observed by the happens-before checker; they are scheduling
+// points where the variable is racy (Options::shared_points, SharedPoints::Racy: it was seen
+// racing) or with SharedPoints::All. `+=`, `-=`, `++`, `--` are a load followed by a store —
+// two accesses, exactly like `counter += 1` in Python — which is where lost updates live.
 #pragma once
 
 #include <string>

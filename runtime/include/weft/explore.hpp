@@ -15,6 +15,12 @@ namespace weft {
 enum class Strategy { Random, PCT, POS, DFS };
 std::string_view to_string(Strategy);  // "random", "pct", "pos", "dfs"
 
+// Which Shared<T> accesses are scheduling points. Racy: only those of variables the race
+// checker saw race in probe runs before the exploration (every access is still observed by the
+// checker, so races are reported either way); All: every access (the only choice with the
+// checkers off).
+enum class SharedPoints { Racy, All };
+
 struct Options {
   Strategy strategy = Strategy::PCT;
   std::uint64_t iterations = 1000;   // schedules to run at most
@@ -25,6 +31,7 @@ struct Options {
   double time_budget_s = 0;          // 0 = no time limit
   bool stop_on_first_bug = true;
   unsigned jobs = 1;  // parallel worker processes; results identical for any value
+  SharedPoints shared_points = SharedPoints::Racy;
   // Stack size of each model thread. Stacks are pooled across schedules.
   std::size_t stack_size = 256 * 1024;
   // Let CondVar::wait return without a notify (as real condition variables may),

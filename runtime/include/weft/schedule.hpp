@@ -13,10 +13,11 @@ namespace weft {
 // scheduling point, and every other nondeterministic choice (with its range). Replay reads these
 // values back, so it never depends on a random number generator.
 //
-// Text form ("weft-schedule 1"):
-//   weft-schedule 1
+// Text form ("weft-schedule 2"):
+//   weft-schedule 2
 //   # comments run to the end of the line
 //   scenario bank: transfers keep the total
+//   racy bank.cpp:12
 //   max-steps 100000
 //   t0*3 t1 t0 c1/2 t2*40
 // `tN` = thread N ran (t0 is main, t1 is T1, ...), `cV/B` = choice V out of B, `*K` = the same
@@ -25,6 +26,10 @@ namespace weft {
 // `body` (optional, 16 hex digits) is a fingerprint of the run's first operations (their kinds
 // and source lines): a replay that diverges from a schedule whose fingerprint is not the body's
 // is refused as recorded for another body (ScheduleError), instead of blamed on the body.
+// `racy SITE` (one line each) names the declarations ("file:line") of the Shared<T> variables
+// whose accesses were scheduling points (SharedPoints::Racy); `shared-points all` says every
+// access was one. Replay makes the same accesses points. Version 1 files (every access a point)
+// are refused with a message saying so.
 // `max-steps` (optional) is the step limit the run had, so a StepLimitExceeded replays as such;
 // `spurious-wakeups` (optional) says CondVar waits made a wake-or-not choice.
 class Schedule {
@@ -52,6 +57,12 @@ class Schedule {
   // The scenario it was recorded for; empty = not recorded. Line breaks become spaces.
   const std::string& scenario() const noexcept { return scenario_; }
   void set_scenario(std::string name);
+  // Shared<T> accesses that were scheduling points in the recorded run: every one, or those of
+  // the variables declared at racy_sites() ("file.cpp:12", sorted).
+  bool all_shared_points() const noexcept { return all_shared_points_; }
+  void set_all_shared_points(bool all) noexcept { all_shared_points_ = all; }
+  const std::vector<std::string>& racy_sites() const noexcept { return racy_sites_; }
+  void set_racy_sites(std::vector<std::string> sites);
   // The fingerprint of the body it was recorded from; 0 = not recorded.
   std::uint64_t body() const noexcept { return body_; }
   void set_body(std::uint64_t fingerprint) noexcept { body_ = fingerprint; }
@@ -69,6 +80,8 @@ class Schedule {
   std::uint64_t max_steps_ = 0;
   std::uint64_t body_ = 0;
   bool spurious_wakeups_ = false;
+  bool all_shared_points_ = false;
+  std::vector<std::string> racy_sites_;
 };
 
 }  // namespace weft

@@ -31,7 +31,7 @@ TEST_CASE("schedule_text_round_trips_with_repeats_choices_and_limits") {
              "found by test\nsecond line");
   s.set_max_steps(500);
   const std::string text = s.to_string();
-  CHECK(text.rfind("weft-schedule 1\n", 0) == 0);
+  CHECK(text.rfind("weft-schedule 2\n", 0) == 0);
   CHECK(text.find("t0*3 t1 c1/2 t2 c7/9*2") != std::string::npos);
   const Schedule back = Schedule::parse(text);
   CHECK(back == s);
@@ -42,14 +42,14 @@ TEST_CASE("schedule_text_round_trips_with_repeats_choices_and_limits") {
 
 TEST_CASE("schedule_parses_whitespace_comments_and_line_breaks") {
   const Schedule s =
-      Schedule::parse("\n  weft-schedule 1   # header comment\n\n# c\nt0 t1\n\tt2*2 # x\nc0/3\n");
+      Schedule::parse("\n  weft-schedule 2   # header comment\n\n# c\nt0 t1\n\tt2*2 # x\nc0/3\n");
   REQUIRE(s.size() == 5);
   CHECK(s.decisions()[3] == D{2, 0});
   CHECK(s.decisions()[4] == D{0, 3});
 }
 
 TEST_CASE("empty_schedule_round_trips") {
-  const Schedule s = Schedule::parse("weft-schedule 1\n");
+  const Schedule s = Schedule::parse("weft-schedule 2\n");
   CHECK(s.empty());
   CHECK(Schedule::parse(s.to_string()) == s);
 }
@@ -76,31 +76,41 @@ TEST_CASE("malformed_schedules_give_line_and_column") {
     CHECK(e.column() == 1);
   }
   SUBCASE("future version") {
-    const auto e = parse_error("weft-schedule 2\nt0\n");
+    const auto e = parse_error("weft-schedule 3\nt0\n");
     CHECK(e.column() == 15);
-    CHECK(std::string(e.what()).find("unsupported schedule format version '2'") !=
+    CHECK(std::string(e.what()).find("unsupported schedule format version '3'") !=
           std::string::npos);
   }
+  SUBCASE("version 1: every Shared<T> access was a point then") {
+    const auto e = parse_error("weft-schedule 1\nt0 t1\n");
+    CHECK(e.line() == 1);
+    CHECK(std::string(e.what()).find("version 1 was written by an earlier weft") !=
+          std::string::npos);
+    CHECK(std::string(e.what()).find("explore again") != std::string::npos);
+  }
+  SUBCASE("racy without a site") { parse_error("weft-schedule 2\nracy\nt0\n"); }
+  SUBCASE("racy after decisions") { parse_error("weft-schedule 2\nt0\nracy a.cpp:3\n"); }
+  SUBCASE("shared-points other than all") { parse_error("weft-schedule 2\nshared-points some\n"); }
   SUBCASE("missing version") { CHECK(parse_error("weft-schedule\n").line() == 1); }
   SUBCASE("unknown token") {
-    const auto e = parse_error("weft-schedule 1\nt0 t1\n  x3\n");
+    const auto e = parse_error("weft-schedule 2\nt0 t1\n  x3\n");
     CHECK(e.line() == 3);
     CHECK(e.column() == 3);
   }
-  SUBCASE("thread without id") { CHECK(parse_error("weft-schedule 1\nt\n").line() == 2); }
+  SUBCASE("thread without id") { CHECK(parse_error("weft-schedule 2\nt\n").line() == 2); }
   SUBCASE("choice out of range") {
-    const auto e = parse_error("weft-schedule 1\nt0 c3/2\n");
+    const auto e = parse_error("weft-schedule 2\nt0 c3/2\n");
     CHECK(e.line() == 2);
     CHECK(e.column() == 4);
   }
-  SUBCASE("choice bound below 2") { parse_error("weft-schedule 1\nc0/1\n"); }
-  SUBCASE("choice without bound") { parse_error("weft-schedule 1\nc0\n"); }
-  SUBCASE("zero repeat") { parse_error("weft-schedule 1\nt0*0\n"); }
-  SUBCASE("empty repeat") { parse_error("weft-schedule 1\nt0*\n"); }
-  SUBCASE("junk after id") { parse_error("weft-schedule 1\nt0x\n"); }
-  SUBCASE("huge id") { parse_error("weft-schedule 1\nt99999999999\n"); }
-  SUBCASE("max-steps after decisions") { parse_error("weft-schedule 1\nt0\nmax-steps 5\n"); }
-  SUBCASE("bad max-steps") { parse_error("weft-schedule 1\nmax-steps -5\n"); }
+  SUBCASE("choice bound below 2") { parse_error("weft-schedule 2\nc0/1\n"); }
+  SUBCASE("choice without bound") { parse_error("weft-schedule 2\nc0\n"); }
+  SUBCASE("zero repeat") { parse_error("weft-schedule 2\nt0*0\n"); }
+  SUBCASE("empty repeat") { parse_error("weft-schedule 2\nt0*\n"); }
+  SUBCASE("junk after id") { parse_error("weft-schedule 2\nt0x\n"); }
+  SUBCASE("huge id") { parse_error("weft-schedule 2\nt99999999999\n"); }
+  SUBCASE("max-steps after decisions") { parse_error("weft-schedule 2\nt0\nmax-steps 5\n"); }
+  SUBCASE("bad max-steps") { parse_error("weft-schedule 2\nmax-steps -5\n"); }
 }
 
 TEST_CASE("loading_a_missing_schedule_file_is_a_system_error") {
@@ -111,7 +121,7 @@ TEST_CASE("loading_a_malformed_file_names_the_file") {
   const auto path = std::filesystem::temp_directory_path() / "weft-bad.schedule";
   {
     std::ofstream out(path, std::ios::binary);
-    out << "weft-schedule 1\nt0 \x01\x02\n";
+    out << "weft-schedule 2\nt0 \x01\x02\n";
   }
   try {
     Schedule::load(path);
@@ -132,9 +142,9 @@ TEST_CASE("a_schedule_names_its_scenario_and_round_trips") {
   const weft::Schedule back = weft::Schedule::parse(text);
   CHECK(back.scenario() == "bank: two lines");
   CHECK(back == s);
-  CHECK_THROWS_AS(weft::Schedule::parse("weft-schedule 1\nt0\nscenario late\n"),
+  CHECK_THROWS_AS(weft::Schedule::parse("weft-schedule 2\nt0\nscenario late\n"),
                   weft::ScheduleError);
-  CHECK_THROWS_AS(weft::Schedule::parse("weft-schedule 1\nscenario\nt0\n"), weft::ScheduleError);
+  CHECK_THROWS_AS(weft::Schedule::parse("weft-schedule 2\nscenario\nt0\n"), weft::ScheduleError);
 }
 
 TEST_CASE("a_schedule_carries_its_body_fingerprint") {
@@ -143,12 +153,12 @@ TEST_CASE("a_schedule_carries_its_body_fingerprint") {
   const std::string text = s.to_string();
   CHECK(text.find("body 00c0ffee12345678\n") != std::string::npos);
   CHECK(Schedule::parse(text).body() == 0x00c0ffee12345678ull);
-  CHECK(Schedule::parse("weft-schedule 1\nt0\n").body() == 0);
-  CHECK(std::string(parse_error("weft-schedule 1\nbody 12\nt0\n").what())
+  CHECK(Schedule::parse("weft-schedule 2\nt0\n").body() == 0);
+  CHECK(std::string(parse_error("weft-schedule 2\nbody 12\nt0\n").what())
             .find("bad body value '12' (16 hex digits)") != std::string::npos);
-  CHECK(parse_error("weft-schedule 1\nbody 0000000000000000\n").line() == 2);
-  CHECK(parse_error("weft-schedule 1\nbody 00000000000000zz\n").column() > 0);
-  CHECK(std::string(parse_error("weft-schedule 1\nt0\nbody 00c0ffee12345678\n").what())
+  CHECK(parse_error("weft-schedule 2\nbody 0000000000000000\n").line() == 2);
+  CHECK(parse_error("weft-schedule 2\nbody 00000000000000zz\n").column() > 0);
+  CHECK(std::string(parse_error("weft-schedule 2\nt0\nbody 00c0ffee12345678\n").what())
             .find("'body' must come once, before the decisions") != std::string::npos);
 }
 
@@ -224,6 +234,20 @@ TEST_CASE("replaying_another_bodys_schedule_is_a_schedule_error") {
         std::string(e.what()).find("the schedule ends before the run does") != std::string::npos,
         e.what());
   }
+}
+
+TEST_CASE("a_schedule_records_its_shared_points") {
+  Schedule s({D{0, 0}});
+  s.set_racy_sites({"b.cpp:7", "a.cpp:12", "b.cpp:7"});
+  const std::string text = s.to_string();
+  CHECK(text.find("racy a.cpp:12\nracy b.cpp:7\n") != std::string::npos);
+  const Schedule back = Schedule::parse(text);
+  CHECK(back.racy_sites() == std::vector<std::string>{"a.cpp:12", "b.cpp:7"});
+  CHECK(!back.all_shared_points());
+  Schedule all({D{0, 0}});
+  all.set_all_shared_points(true);
+  CHECK(all.to_string().find("shared-points all\n") != std::string::npos);
+  CHECK(Schedule::parse(all.to_string()).all_shared_points());
 }
 
 TEST_SUITE_END();

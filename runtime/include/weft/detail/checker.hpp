@@ -80,6 +80,9 @@ class Checker {
   virtual std::vector<Finding> on_execution_end(const Names& names) = 0;
   // Lock-order edges of the execution that just ended (after on_execution_end).
   virtual std::vector<LockEdge> lock_edges() { return {}; }
+  // Shared<T> variables of the execution that just ended that took part in a race (reported
+  // or not): where SharedPoints::Racy makes accesses scheduling points.
+  virtual void racy_objects(std::vector<ObjectId>& out) const { (void)out; }
 };
 
 // The checkers every exploration runs (checkers/).
