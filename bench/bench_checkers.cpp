@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
        [&] { return rate(racy_iters, racy_seconds(racy_located_body, racy_iters, false)); }},
   };
   const std::uint64_t points[] = {weftbench::kSharedCounterPoints,
-                                  weftbench::kSharedCounterPoints,
+                                  weftbench::kSharedAllCounterPoints,  // no checkers: all points
                                   weftbench::kPlainCounterPoints,
                                   weftbench::kPlainCounterPoints,
                                   kRacyPoints,

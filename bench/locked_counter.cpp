@@ -43,11 +43,12 @@ void plain_body() {
 }
 
 double run(void (*body)(), std::uint64_t points, std::uint64_t iterations, const char* what,
-           bool checkers = true) {
+           bool checkers = true, weft::SharedPoints shared = weft::SharedPoints::Racy) {
   weft::Options o;
   o.strategy = weft::Strategy::Random;
   o.iterations = iterations;
   o.checkers = checkers;
+  o.shared_points = shared;
   o.max_steps = points;
   weft::Report r;
   const double s = bench::seconds([&] { r = weft::explore(body, o); });
@@ -55,27 +56,108 @@ double run(void (*body)(), std::uint64_t points, std::uint64_t iterations, const
   return s;
 }
 
-void check(void (*body)(), std::uint64_t points, const char* what) {
+void check(void (*body)(), std::uint64_t points, const char* what,
+           weft::SharedPoints shared = weft::SharedPoints::Racy) {
   weft::Options o;
   o.strategy = weft::Strategy::Random;
   o.iterations = 3;
+  o.shared_points = shared;
   o.max_steps = points - 1;
   if (!weft::explore(body, o).found(weft::BugKind::StepLimitExceeded)) {
     bench::die(std::string(what) + ": fewer scheduling points than counted");
   }
-  run(body, points, 3, what);
+  run(body, points, 3, what, true, shared);
+}
+
+void counter3_body() {
+  weft::Mutex m;
+  weft::Shared<int> counter(0);
+  auto work = [&] {
+    for (int i = 0; i < 10; ++i) {
+      std::lock_guard<weft::Mutex> g(m);
+      counter.store(counter.load() + 1);
+    }
+  };
+  weft::Thread a(work);
+  weft::Thread b(work);
+  weft::Thread c(work);
+  a.join();
+  b.join();
+  c.join();
+  WEFT_ASSERT(counter.load() == 30);
+}
+
+void buffer_body() {
+  weft::Mutex m;
+  weft::CondVar not_full;
+  weft::CondVar not_empty;
+  weft::Shared<int> count(0);
+  weft::Shared<int> taken(0);
+  auto produce = [&] {
+    for (int k = 0; k < 5; ++k) {
+      std::unique_lock<weft::Mutex> lock(m);
+      while (count.load() == 2) not_full.wait(lock);
+      count.store(count.load() + 1);
+      not_empty.notify_one();
+    }
+  };
+  auto consume = [&] {
+    for (int k = 0; k < 5; ++k) {
+      std::unique_lock<weft::Mutex> lock(m);
+      while (count.load() == 0) not_empty.wait(lock);
+      count.store(count.load() - 1);
+      taken.store(taken.load() + 1);
+      not_full.notify_one();
+    }
+  };
+  weft::Thread p1(produce);
+  weft::Thread p2(produce);
+  weft::Thread c1(consume);
+  weft::Thread c2(consume);
+  p1.join();
+  p2.join();
+  c1.join();
+  c2.join();
+  WEFT_ASSERT(count.load() == 0 && taken.load() == 10);
+}
+
+double run_program(void (*body)(), std::uint64_t iterations, weft::SharedPoints points,
+                   const char* what) {
+  weft::Options o;
+  o.strategy = weft::Strategy::Random;
+  o.iterations = iterations;
+  o.shared_points = points;
+  weft::Report r;
+  const double s = bench::seconds([&] { r = weft::explore(body, o); });
+  if (!r.ok() || r.iterations != iterations) bench::die(std::string(what) + ": " + r.summary());
+  return s;
 }
 
 }  // namespace
 
+double weft_counter3(std::uint64_t iterations, weft::SharedPoints points) {
+  return run_program(counter3_body, iterations, points, "weft 3-thread counter");
+}
+double weft_buffer(std::uint64_t iterations, weft::SharedPoints points) {
+  return run_program(buffer_body, iterations, points, "weft bounded buffer");
+}
+
 double weft_counter_shared(std::uint64_t iterations, bool checkers) {
-  return run(shared_body, kSharedCounterPoints, iterations, "weft Shared<int> counter", checkers);
+  // Without checkers every access is a point (there is no race information).
+  return run(shared_body, checkers ? kSharedCounterPoints : kSharedAllCounterPoints, iterations,
+             "weft Shared<int> counter", checkers);
+}
+double weft_counter_shared_all(std::uint64_t iterations) {
+  return run(shared_body, kSharedAllCounterPoints, iterations, "weft Shared<int> counter (All)",
+             true, weft::SharedPoints::All);
 }
 double weft_counter_plain(std::uint64_t iterations, bool checkers) {
   return run(plain_body, kPlainCounterPoints, iterations, "weft plain int counter", checkers);
 }
 void check_counter_points() {
   check(shared_body, kSharedCounterPoints, "weft Shared<int> counter");
+  check(shared_body, kSharedAllCounterPoints, "weft Shared<int> counter (All)",
+        weft::SharedPoints::All);
   check(plain_body, kPlainCounterPoints, "weft plain int counter");
 }
 

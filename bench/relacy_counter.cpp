@@ -34,6 +34,70 @@ struct LockedCounter : rl::test_suite<LockedCounter, 2> {
   void after() { RL_ASSERT(counter($) == 20); }
 };
 
+struct LockedCounter3 : rl::test_suite<LockedCounter3, 3> {
+  rl::mutex m;
+  rl::var<int> counter;
+  void before() { counter($) = 0; }
+  void thread(unsigned) {
+    for (int i = 0; i < 10; ++i) {
+      m.lock($);
+      counter($) = counter($) + 1;
+      m.unlock($);
+    }
+  }
+  void after() { RL_ASSERT(counter($) == 30); }
+};
+
+// Threads 0 and 1 produce 5 items each, 2 and 3 consume 5 each, through a buffer of 2.
+struct BoundedBuffer : rl::test_suite<BoundedBuffer, 4> {
+  rl::mutex m;
+  rl::condition_variable not_full;
+  rl::condition_variable not_empty;
+  rl::var<int> count;
+  rl::var<int> taken;
+  void before() {
+    count($) = 0;
+    taken($) = 0;
+  }
+  void thread(unsigned index) {
+    for (int k = 0; k < 5; ++k) {
+      m.lock($);
+      if (index < 2) {
+        while (count($) == 2) not_full.wait(m, $);
+        count($) = count($) + 1;
+        not_empty.notify_one($);
+      } else {
+        while (count($) == 0) not_empty.wait(m, $);
+        count($) = count($) - 1;
+        taken($) = taken($) + 1;
+        not_full.notify_one($);
+      }
+      m.unlock($);
+    }
+  }
+  void after() { RL_ASSERT(count($) == 0 && taken($) == 10); }
+};
+
+template <class Test>
+double simulate_timed(std::uint64_t iterations, const char* what) {
+  static NullBuf buf;
+  static std::ostream null(&buf);
+  rl::test_params p;
+  p.iteration_count = iterations;
+  p.search_type = rl::sched_random;
+  p.output_stream = &null;
+  p.progress_stream = &null;
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool ok = rl::simulate<Test>(p);
+  const auto t1 = std::chrono::steady_clock::now();
+  if (!ok || p.test_result != rl::test_result_success || p.stop_iteration != iterations) {
+    std::fprintf(stderr, "benchmark self-check failed: relacy %s (result %d)\n", what,
+                 static_cast<int>(p.test_result));
+    std::exit(1);
+  }
+  return std::chrono::duration<double>(t1 - t0).count();
+}
+
 // The same without the lock: Relacy must report it (a data race on rl::var).
 struct BrokenCounter : rl::test_suite<BrokenCounter, 2, rl::test_result_data_race> {
   rl::var<int> counter;
@@ -89,6 +153,14 @@ double relacy_counter(std::uint64_t iterations) {
     fail("the locked counter did not pass", p);
   }
   return std::chrono::duration<double>(t1 - t0).count();
+}
+
+double relacy_counter3(std::uint64_t iterations) {
+  return simulate_timed<LockedCounter3>(iterations, "3-thread counter");
+}
+
+double relacy_buffer(std::uint64_t iterations) {
+  return simulate_timed<BoundedBuffer>(iterations, "bounded buffer");
 }
 
 bool relacy_finds_lost_update() {

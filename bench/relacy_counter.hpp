@@ -17,6 +17,12 @@ inline constexpr std::uint64_t kRelacyCounterPoints = 41;
 // program if Relacy reports a failure or stops early.
 double relacy_counter(std::uint64_t iterations);
 
+// The 3-thread x 10-increment locked counter, and the bounded buffer (capacity 2, 2 producers
+// of 5 items, 2 consumers of 5, one mutex and two condition variables) under rl::sched_random;
+// wall seconds for `iterations` schedules. Exit the program if Relacy reports a failure.
+double relacy_counter3(std::uint64_t iterations);
+double relacy_buffer(std::uint64_t iterations);
+
 // Exits the program unless kRelacyCounterPoints is exact.
 void check_relacy_points();
 

@@ -30,12 +30,17 @@ std::uint64_t fingerprint_byte(std::uint64_t h, unsigned char b) {
   return (h ^ b) * 0x100000001b3ull;
 }
 
-std::uint64_t fingerprint_step(std::uint64_t h, OpKind kind, const Location& where) {
-  h = fingerprint_byte(h, static_cast<unsigned char>(kind));
-  for (int shift = 0; shift < 32; shift += 8) {
-    h = fingerprint_byte(h, static_cast<unsigned char>(where.line >> shift));
+std::uint64_t fingerprint_mix(std::uint64_t h, std::uint64_t v, int bytes) {
+  for (int shift = 0; shift < 8 * bytes; shift += 8) {
+    h = fingerprint_byte(h, static_cast<unsigned char>(v >> shift));
   }
-  for (const char c : base_name(where.file)) h = fingerprint_byte(h, static_cast<unsigned char>(c));
+  return h;
+}
+
+// The hash of a file's base name: of its text, never its address.
+std::uint64_t file_hash(const char* file) {
+  std::uint64_t h = kFingerprintSeed;
+  for (const char c : base_name(file)) h = fingerprint_byte(h, static_cast<unsigned char>(c));
   return h;
 }
 
@@ -276,11 +281,16 @@ void Execution::shared_access_unscheduled(OpKind kind, ObjectId object, const Lo
     return;
   }
   if (abandon_pending_) abandon();
-  if (++accesses_ > max_steps_) {
+  // A loop that never reaches a scheduling point still ends; the limit is generous, since a
+  // correct program may make many accesses between points.
+  constexpr std::uint64_t kAccessesPerStep = 100;
+  const std::uint64_t limit =
+      max_steps_ > UINT64_MAX / kAccessesPerStep ? UINT64_MAX : max_steps_ * kAccessesPerStep;
+  if (++accesses_ > limit) {
     fail(BugKind::StepLimitExceeded,
-         "the schedule ran past max_steps = " + std::to_string(max_steps_) +
-             " accesses to Shared<T> variables that are not scheduling points (a loop that "
-             "never ends?)");
+         "the schedule made more than " + std::to_string(limit) +
+             " accesses to Shared<T> variables that are not scheduling points (100 x "
+             "max_steps; a loop that never ends?)");
     return;
   }
   if (recording_) trace(kind, object, where, false);
@@ -333,8 +343,16 @@ void Execution::point(OpKind kind, ObjectId object, const Location& where) {
   t.pending_kind = kind;
   t.pending_object = object;
   t.pending_where = where;
-  if (steps_ < Execution::kFingerprintSteps)
-    fingerprint_ = fingerprint_step(fingerprint_, kind, where);
+  if (steps_ < Execution::kFingerprintSteps) {
+    // Consecutive operations are mostly in one file: its name is hashed once.
+    if (where.file != fingerprint_file_) {
+      fingerprint_file_ = where.file;
+      fingerprint_file_hash_ = file_hash(where.file);
+    }
+    fingerprint_ = fingerprint_mix(fingerprint_, static_cast<std::uint64_t>(kind), 1);
+    fingerprint_ = fingerprint_mix(fingerprint_, where.line, 4);
+    fingerprint_ = fingerprint_mix(fingerprint_, fingerprint_file_hash_, 8);
+  }
   if (++steps_ > max_steps_) {
     fail(BugKind::StepLimitExceeded,
          "the schedule ran past max_steps = " + std::to_string(max_steps_) +

@@ -241,6 +241,8 @@ class Execution final : public Names {
   ThreadId current_ = 0;
   std::uint64_t steps_ = 0;
   std::uint64_t fingerprint_ = 0;
+  const char* fingerprint_file_ = nullptr;  // a cache: the last file hashed, and its hash
+  std::uint64_t fingerprint_file_hash_ = 0;
   std::int64_t now_ = 0;
   bool recording_ = false;
   bool internal_steps_ = false;

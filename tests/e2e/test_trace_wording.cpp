@@ -165,7 +165,10 @@ TEST_CASE("pool_traces_fold_weft_internal_steps") {
   const weft::Bug folded = only_bug(weft::explore(pool_lost_update, with(weft::Strategy::PCT)));
   CHECK(folded.kind == BugKind::LostUpdate);
   const std::string& t = folded.trace;
-  CHECK_MESSAGE(!contains(t, "executor.hpp"), t);
+  // No row of the workers' own loop or of a future's internals (a row may still name
+  // executor.hpp where the pool's destructor joins its workers: in clang builds that frame is
+  // not inlined into the user's function).
+  CHECK_MESSAGE(!contains(t, "(work)"), t);
   CHECK(!contains(t, "future.hpp"));
   CHECK(!contains(t, "lock ThreadPoolExecutor@"));
   CHECK(contains(t, "steps inside weft's pools and futures not shown"));
