@@ -550,7 +550,7 @@ class Explorer {
       const bool buggy = !r->bugs.empty() || closes_lock_cycle(r->edges);
       if (buggy) r->decisions = ex_.decisions();
       watch.hold(true);  // a full pipe waits for the exploring process, not for the body
-      link.send(i, *r);
+      link.send(i, *r, buggy);
       watch.hold(false);
       if (buggy && options_.stop_on_first_bug) break;
     }

@@ -144,11 +144,25 @@ void WorkerLink::running(std::uint64_t i) const { slot_->iteration = i; }
 
 void WorkerLink::mark_hung() const noexcept { __atomic_store_n(&slot_->hung, 1, __ATOMIC_RELEASE); }
 
-void WorkerLink::send(std::uint64_t i, const RunResult& r) const { write_record(fd_, i, r); }
+void WorkerLink::send(std::uint64_t i, const RunResult& r, bool urgent) {
+  // Large enough that writes are rare for fast bodies; the age limit keeps the progress line
+  // moving for slow ones. (Only when outcomes arrive depends on the clock, never what they are.)
+  constexpr std::size_t kBatch = 256;
+  constexpr auto kMaxAge = std::chrono::milliseconds(100);
+  append_record(pending_, i, r);
+  const auto now = std::chrono::steady_clock::now();
+  if (pending_count_++ == 0) pending_since_ = now;
+  if (urgent || pending_count_ >= kBatch || now - pending_since_ >= kMaxAge) {
+    write_out(fd_, pending_);
+    pending_count_ = 0;
+  }
+}
 
 void WorkerLink::finish(bool exhausted, std::uint64_t ran,
-                        const std::vector<Schedule::Decision>& decisions) const {
-  write_end(fd_, exhausted, ran, decisions);
+                        const std::vector<Schedule::Decision>& decisions) {
+  append_end(pending_, exhausted, ran, decisions);
+  write_out(fd_, pending_);
+  pending_count_ = 0;
 }
 
 Workers::Workers(unsigned jobs, std::uint64_t max_steps, double hang_timeout_s,
@@ -269,6 +283,11 @@ void Workers::ended(unsigned index) {
   w.exited = true;
   const WorkerSlot* s = slot(index);
   if (w.done || s->iteration == 0 || s->iteration <= w.last) return;
+  // Its schedules between the last one it reported and the one it died in ran clean (a run
+  // with bugs is written at once): their outcome is known without their records.
+  for (std::uint64_t i = w.last == 0 ? index + 1 : w.last + jobs_; i < s->iteration; i += jobs_) {
+    ready_.emplace(i, RunResult{});
+  }
   RunResult crash;
   PendingBug b;
   if (__atomic_load_n(&s->hung, __ATOMIC_ACQUIRE) != 0) {

@@ -5,6 +5,7 @@
 // outcomes mean, is the explorer's.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -54,11 +55,14 @@ class WorkerLink {
   void running(std::uint64_t i) const;
   // The watchdog found the running schedule stuck: the worker ends, and its schedule is a Hang.
   void mark_hung() const noexcept;
-  void send(std::uint64_t i, const RunResult& r) const;
+  // Queues schedule i's outcome; it is written with the next batch, at once if `urgent` (a run
+  // with bugs: the exploring process may stop on it). A worker that dies loses only clean
+  // outcomes, which the exploring process then knows without them.
+  void send(std::uint64_t i, const RunResult& r, bool urgent);
   // The end marker: the strategy had no schedule left, the last schedule this worker ran (0:
   // none) and its decisions.
   void finish(bool exhausted, std::uint64_t ran,
-              const std::vector<Schedule::Decision>& decisions) const;
+              const std::vector<Schedule::Decision>& decisions);
 
  private:
   friend class Workers;
@@ -70,6 +74,9 @@ class WorkerLink {
   WorkerSlot* slot_;
   Schedule::Decision* decisions_;
   std::size_t capacity_;
+  std::string pending_;  // outcomes not written yet
+  std::size_t pending_count_ = 0;
+  std::chrono::steady_clock::time_point pending_since_{};
 };
 
 // `jobs` worker processes forked from this one; worker w runs the numbered schedules w+1,

@@ -26,18 +26,11 @@ class Out {
     u64(v.size());
     for (const Schedule::Decision& d : v) u64((std::uint64_t{d.bound} << 32) | d.value);
   }
-  void send(int fd) {
-    std::string framed;
+  // Appends the record, framed by its length, to `out`.
+  void frame_into(std::string& out) const {
     const std::uint64_t n = buf_.size();
-    framed.append(reinterpret_cast<const char*>(&n), sizeof n);
-    framed += buf_;
-    std::size_t done = 0;
-    while (done < framed.size()) {
-      const ssize_t w = ::write(fd, framed.data() + done, framed.size() - done);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) throw std::system_error(errno, std::generic_category(), "worker pipe");
-      done += static_cast<std::size_t>(w);
-    }
+    out.append(reinterpret_cast<const char*>(&n), sizeof n);
+    out += buf_;
   }
 
  private:
@@ -86,7 +79,7 @@ class In {
 
 }  // namespace
 
-void write_record(int fd, std::uint64_t iteration, const RunResult& r) {
+void append_record(std::string& out, std::uint64_t iteration, const RunResult& r) {
   Out o;
   o.u64(1);
   o.u64(iteration);
@@ -111,17 +104,28 @@ void write_record(int fd, std::uint64_t iteration, const RunResult& r) {
     o.str(e.to_site);
   }
   o.decisions(r.decisions);
-  o.send(fd);
+  o.frame_into(out);
 }
 
-void write_end(int fd, bool exhausted, std::uint64_t last_iteration,
-               const std::vector<Schedule::Decision>& last) {
+void append_end(std::string& out, bool exhausted, std::uint64_t last_iteration,
+                const std::vector<Schedule::Decision>& last) {
   Out o;
   o.u64(2);
   o.u64(exhausted ? 1 : 0);
   o.u64(last_iteration);
   o.decisions(last);
-  o.send(fd);
+  o.frame_into(out);
+}
+
+void write_out(int fd, std::string& bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) throw std::system_error(errno, std::generic_category(), "worker pipe");
+    done += static_cast<std::size_t>(w);
+  }
+  bytes.clear();
 }
 
 bool WireReader::fill(int fd) {

@@ -23,9 +23,13 @@ struct WireRecord {
   std::vector<Schedule::Decision> last;
 };
 
-void write_record(int fd, std::uint64_t iteration, const RunResult& r);
-void write_end(int fd, bool exhausted, std::uint64_t last_iteration,
-               const std::vector<Schedule::Decision>& last);
+// Records are appended to a buffer and written in batches: one write per schedule was a
+// system call per few microseconds of work.
+void append_record(std::string& out, std::uint64_t iteration, const RunResult& r);
+void append_end(std::string& out, bool exhausted, std::uint64_t last_iteration,
+                const std::vector<Schedule::Decision>& last);
+// Writes all of `bytes` to the pipe `fd` and empties it; throws std::system_error.
+void write_out(int fd, std::string& bytes);
 
 // Buffers a pipe's bytes and cuts them into records.
 class WireReader {
