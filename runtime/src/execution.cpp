@@ -30,13 +30,6 @@ std::uint64_t fingerprint_byte(std::uint64_t h, unsigned char b) {
   return (h ^ b) * 0x100000001b3ull;
 }
 
-std::uint64_t fingerprint_mix(std::uint64_t h, std::uint64_t v, int bytes) {
-  for (int shift = 0; shift < 8 * bytes; shift += 8) {
-    h = fingerprint_byte(h, static_cast<unsigned char>(v >> shift));
-  }
-  return h;
-}
-
 // The hash of a file's base name: of its text, never its address.
 std::uint64_t file_hash(const char* file) {
   std::uint64_t h = kFingerprintSeed;
@@ -349,9 +342,12 @@ void Execution::point(OpKind kind, ObjectId object, const Location& where) {
       fingerprint_file_ = where.file;
       fingerprint_file_hash_ = file_hash(where.file);
     }
-    fingerprint_ = fingerprint_mix(fingerprint_, static_cast<std::uint64_t>(kind), 1);
-    fingerprint_ = fingerprint_mix(fingerprint_, where.line, 4);
-    fingerprint_ = fingerprint_mix(fingerprint_, fingerprint_file_hash_, 8);
+    // One multiply per step (it is on every schedule's first steps): the operation's key,
+    // folded in with a multiplicative mix.
+    const std::uint64_t key = fingerprint_file_hash_ ^ (std::uint64_t{where.line} << 8) ^
+                              static_cast<std::uint64_t>(kind);
+    fingerprint_ = (fingerprint_ ^ key) * 0x9e3779b97f4a7c15ull;
+    fingerprint_ ^= fingerprint_ >> 29;
   }
   if (++steps_ > max_steps_) {
     fail(BugKind::StepLimitExceeded,
