@@ -84,7 +84,7 @@ void spins_without_weft() {
 void slow_but_moving() {
   weft::Atomic<int> n(0, "n");
   for (int i = 0; i < 8; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
     n.store(i);
   }
 }
@@ -132,8 +132,10 @@ TEST_CASE("proc_a_body_that_stops_reaching_weft_operations_is_a_hang_with_its_st
 }
 
 TEST_CASE("proc_a_slow_body_that_keeps_reaching_weft_operations_is_not_a_hang") {
-  weft::Options o = in_workers(1, 2);
-  o.hang_timeout_s = 0.2;  // less than the whole run, more than any pause in it
+  weft::Options o = in_workers(1, 1);
+  // Less than the whole run (1.2 s), and five times any pause in it, so that a busy machine
+  // pausing the worker is not taken for a hang.
+  o.hang_timeout_s = 0.75;
   const weft::Report r = weft::explore(slow_but_moving, o);
   CHECK_MESSAGE(r.ok(), r.summary());
 }
