@@ -88,8 +88,8 @@ TEST_CASE("cli_a_body_stuck_outside_weft_is_a_hang_with_its_trace_and_schedule")
   CHECK(has(r.out, "(scenario 'hangs: ABBA on std::mutex')"));
   CHECK(!has(r.out, "weft_scenario_"));
   // The same in worker processes, and the same from the environment.
-  const Run two = scenarios("explore " + scenario + " --strategy random --jobs 2", dir,
-                            "WEFT_HANG_TIMEOUT=1");
+  const Run two =
+      scenarios("explore " + scenario + " --strategy random --jobs 2", dir, "WEFT_HANG_TIMEOUT=1");
   CHECK(two.out == r.out);
   const Run again = scenarios("replay " + scenario +
                                   " weft-schedules/hangs-abba-on-std-mutex.schedule "
