@@ -441,14 +441,12 @@ class Explorer {
     std::vector<std::string> sites;
     if (isolated) {
       // One line per site, as each probe ends: a probe that crashes keeps what came before.
-      const detail::ChildOutput child = detail::run_in_child(
-          [&](int fd) {
-            const detail::StallWatch watch(options_.hang_timeout_s,
-                                           [] { ::_exit(detail::kHungExit); });
-            probe_racy_sites(body_, ex_, options_, [fd](const std::vector<std::string>& racy) {
-              for (const std::string& site : racy) (void)detail::write_all(fd, site + "\n");
-            });
-          });
+      const detail::ChildOutput child = detail::run_in_child([&](int fd) {
+        const detail::StallWatch watch(options_.hang_timeout_s, [] { ::_exit(detail::kHungExit); });
+        probe_racy_sites(body_, ex_, options_, [fd](const std::vector<std::string>& racy) {
+          for (const std::string& site : racy) (void)detail::write_all(fd, site + "\n");
+        });
+      });
       std::set<std::string> seen;
       std::size_t at = 0;
       for (std::size_t end; (end = child.bytes.find('\n', at)) != std::string::npos; at = end + 1) {
@@ -709,8 +707,7 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
     const bool other_body = r.fingerprint != schedule.body();
     if (detail::replay_ran_out(*replayer) && !(whole_prefix && other_body)) {
       throw ScheduleError("the schedule ends before the run does (after its " +
-                          std::to_string(schedule.size()) +
-                          " decisions): the file is cut short" +
+                          std::to_string(schedule.size()) + " decisions): the file is cut short" +
                           (other_body ? ", or it was recorded for a different body" : ""));
     }
     if (other_body) {

@@ -61,8 +61,7 @@ class WorkerLink {
   void send(std::uint64_t i, const RunResult& r, bool urgent);
   // The end marker: the strategy had no schedule left, the last schedule this worker ran (0:
   // none) and its decisions.
-  void finish(bool exhausted, std::uint64_t ran,
-              const std::vector<Schedule::Decision>& decisions);
+  void finish(bool exhausted, std::uint64_t ran, const std::vector<Schedule::Decision>& decisions);
 
  private:
   friend class Workers;
