@@ -223,15 +223,24 @@ Schedule::Decision* Workers::decisions(unsigned w) const {
 
 std::optional<RunResult> Workers::take(std::uint64_t i) {
   for (;;) {
-    if (auto it = ready_.find(i); it != ready_.end()) {
-      RunResult r = std::move(it->second);
-      ready_.erase(it);
+    // Outcomes are taken in schedule order: the front of the queue is schedule base_.
+    if (i == base_ && !ready_.empty() && ready_.front()) {
+      RunResult r = std::move(*ready_.front());
+      ready_.pop_front();
+      ++base_;
       return r;
     }
     const Worker& w = workers_[owner(i)];
     if (w.exited && w.last < i) return std::nullopt;  // it stopped: nothing more in order
     wait_for_records();
   }
+}
+
+void Workers::put(std::uint64_t i, RunResult r) {
+  if (i < base_) return;  // taken already (cannot happen: each schedule has one outcome)
+  const std::size_t k = static_cast<std::size_t>(i - base_);
+  if (k >= ready_.size()) ready_.resize(k + 1);
+  ready_[k] = std::move(r);
 }
 
 bool Workers::exhausted(std::uint64_t i) const { return workers_[owner(i)].exhausted; }
@@ -269,7 +278,7 @@ void Workers::wait_for_records() {
         continue;
       }
       w.last = rec->iteration;
-      ready_.emplace(rec->iteration, std::move(rec->result));
+      put(rec->iteration, std::move(rec->result));
     }
   }
 }
@@ -286,7 +295,7 @@ void Workers::ended(unsigned index) {
   // Its schedules between the last one it reported and the one it died in ran clean (a run
   // with bugs is written at once): their outcome is known without their records.
   for (std::uint64_t i = w.last == 0 ? index + 1 : w.last + jobs_; i < s->iteration; i += jobs_) {
-    ready_.emplace(i, RunResult{});
+    put(i, RunResult{});
   }
   RunResult crash;
   PendingBug b;
@@ -312,7 +321,7 @@ void Workers::ended(unsigned index) {
   crash.bugs.push_back(std::move(b));
   crash.decisions.assign(decisions(index), decisions(index) + n);
   w.last = s->iteration;
-  ready_.emplace(s->iteration, std::move(crash));
+  put(s->iteration, std::move(crash));
 }
 
 }  // namespace weft::detail
