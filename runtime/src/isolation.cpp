@@ -149,7 +149,11 @@ void WorkerLink::send(std::uint64_t i, const RunResult& r, bool urgent) {
   // moving for slow ones. (Only when outcomes arrive depends on the clock, never what they are.)
   constexpr std::size_t kBatch = 256;
   constexpr auto kMaxAge = std::chrono::milliseconds(100);
-  append_record(pending_, i, r);
+  if (urgent) {
+    append_record(pending_, i, r);
+  } else {
+    append_clean(pending_, i);
+  }
   const auto now = std::chrono::steady_clock::now();
   if (pending_count_++ == 0) pending_since_ = now;
   if (urgent || pending_count_ >= kBatch || now - pending_since_ >= kMaxAge) {

@@ -56,7 +56,8 @@ class WorkerLink {
   // The watchdog found the running schedule stuck: the worker ends, and its schedule is a Hang.
   void mark_hung() const noexcept;
   // Queues schedule i's outcome; it is written with the next batch, at once if `urgent` (a run
-  // with bugs: the exploring process may stop on it). A worker that dies loses only clean
+  // with bugs, or whose lock-order edges close a cycle: the exploring process may stop on it).
+  // Any other run is sent as clean, its number only. A worker that dies loses only clean
   // outcomes, which the exploring process then knows without them.
   void send(std::uint64_t i, const RunResult& r, bool urgent);
   // The end marker: the strategy had no schedule left, the last schedule this worker ran (0:

@@ -107,6 +107,13 @@ void append_record(std::string& out, std::uint64_t iteration, const RunResult& r
   o.frame_into(out);
 }
 
+void append_clean(std::string& out, std::uint64_t iteration) {
+  Out o;
+  o.u64(3);
+  o.u64(iteration);
+  o.frame_into(out);
+}
+
 void append_end(std::string& out, bool exhausted, std::uint64_t last_iteration,
                 const std::vector<Schedule::Decision>& last) {
   Out o;
@@ -151,7 +158,12 @@ std::optional<WireRecord> WireReader::next() {
     at_ = 0;
   }
   WireRecord rec;
-  if (in.u64() == 2) {
+  const std::uint64_t type = in.u64();
+  if (type == 3) {  // a clean run: nothing but its number
+    rec.iteration = in.u64();
+    return rec;
+  }
+  if (type == 2) {
     rec.end = true;
     rec.exhausted = in.u64() != 0;
     rec.iteration = in.u64();
