@@ -317,11 +317,13 @@ class Explorer {
     });
     for (std::uint64_t i = 1; i <= options_.iterations; ++i) {
       if (i > 1 && out_of_time()) break;
+      if (learning_ && epoch_begins(i)) (void)begin_epoch();
       std::optional<RunResult> r = run_one(i);
       if (!r) {
         report_.exhausted = true;
         break;
       }
+      if (learning_) note_racy(r->racy);
       if (!absorb(i, std::move(*r), /*decisions_at_hand=*/true)) break;
     }
     // Without bugs nothing ran after the last schedule: its decisions are still at hand.
@@ -456,7 +458,34 @@ class Explorer {
     } else {
       sites = probe_racy_sites(body_, ex_, options_);
     }
-    ex_.set_shared_points(false, std::move(sites));
+    learnt_.insert(sites.begin(), sites.end());
+    // DFS's schedules depend on the ones before: its points must not change under it.
+    learning_ = options_.strategy != Strategy::DFS;
+    ex_.set_shared_points(false, std::move(sites), learning_);
+  }
+
+  // Sites are learnt in epochs of kEpoch schedules: schedule i makes points of the sites learnt
+  // before its epoch began, whichever process ran the schedules that found them, so a report is
+  // the same for any --jobs.
+  static constexpr std::uint64_t kEpoch = 512;
+  static bool epoch_begins(std::uint64_t i) { return i > 1 && (i - 1) % kEpoch == 0; }
+
+  // Keeps a run's racy sites that are new, for the next epoch.
+  void note_racy(const std::vector<std::string>& racy) {
+    for (const std::string& site : racy) {
+      if (!learnt_.contains(site)) fresh_sites_.insert(site);
+    }
+  }
+
+  // At an epoch's start: the sites found in the last one join the points. Returns them.
+  std::vector<std::string> begin_epoch() {
+    std::vector<std::string> added(fresh_sites_.begin(), fresh_sites_.end());
+    if (!added.empty()) {
+      learnt_.insert(added.begin(), added.end());
+      ex_.set_shared_points(false, {learnt_.begin(), learnt_.end()}, true);
+    }
+    fresh_sites_.clear();
+    return added;
   }
 
   // --- worker processes
@@ -482,6 +511,13 @@ class Explorer {
     detail::Workers workers(jobs, options_.max_steps, options_.hang_timeout_s,
                             [&](detail::WorkerLink& link) { worker_main(link, jobs); });
     for (std::uint64_t next = 1; next <= options_.iterations; ++next) {
+      if (learning_ && epoch_begins(next)) {
+        // Every schedule of the last epoch is in: the workers, waiting at its end, hear what
+        // it found (one line per site, perhaps none).
+        std::string message;
+        for (const std::string& site : begin_epoch()) message += site + "\n";
+        workers.tell(message);
+      }
       std::optional<RunResult> r = workers.take(next);
       if (!r) {
         // Its worker stopped (time budget, or the strategy had no schedule left): nothing more
@@ -489,6 +525,7 @@ class Explorer {
         if (workers.exhausted(next)) report_.exhausted = true;
         break;
       }
+      if (learning_) note_racy(r->racy);
       const bool lost = !r->bugs.empty() && (r->bugs.back().kind == BugKind::Crash ||
                                              r->bugs.back().kind == BugKind::Hang);
       // A crashed or stuck run's decisions up to there are its schedule: running it again here
@@ -534,8 +571,22 @@ class Explorer {
     });
     bool exhausted = false;
     std::uint64_t ran = 0;
+    std::uint64_t epoch = 0;
     for (std::uint64_t i = w + 1; i <= options_.iterations; i += jobs) {
       if (i > w + 1 && out_of_time()) break;
+      // Each epoch begins with what the exploring process learnt from the one before, from
+      // every worker's schedules.
+      while (learning_ && (i - 1) / kEpoch > epoch) {
+        watch.hold(true);
+        const std::string message = link.receive();
+        watch.hold(false);
+        ++epoch;
+        for (std::size_t at = 0, end; (end = message.find('\n', at)) != std::string::npos;
+             at = end + 1) {
+          fresh_sites_.insert(message.substr(at, end - at));
+        }
+        (void)begin_epoch();
+      }
       link.running(i);
       std::optional<RunResult> r = run_one(i);
       if (!r) {
@@ -547,8 +598,10 @@ class Explorer {
       // worker looks for one too, so that such a run also carries its schedule.
       const bool buggy = !r->bugs.empty() || closes_lock_cycle(r->edges);
       if (buggy) r->decisions = ex_.decisions();
+      // Only sites new to this epoch's points are news for the exploring process.
+      std::erase_if(r->racy, [&](const std::string& site) { return learnt_.contains(site); });
       watch.hold(true);  // a full pipe waits for the exploring process, not for the body
-      link.send(i, *r, buggy);
+      link.send(i, *r, buggy || !r->racy.empty());
       watch.hold(false);
       if (buggy && options_.stop_on_first_bug) break;
     }
@@ -564,6 +617,11 @@ class Explorer {
   std::unique_ptr<detail::Scheduler> scheduler_;
   Checkers checkers_;
   std::set<std::pair<BugKind, std::string>> seen_;
+  // SharedPoints::Racy, learnt in schedule order: the racy sites in force (the probes', then
+  // those of every earlier epoch), and those seen in the current epoch.
+  bool learning_ = false;
+  std::set<std::string> learnt_;
+  std::set<std::string> fresh_sites_;
   Report report_;
   std::chrono::steady_clock::time_point start_;
 };

@@ -1,6 +1,7 @@
 #include "isolation.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@ struct WorkerSlot {
 struct Workers::Worker {
   pid_t pid = -1;
   int fd = -1;
+  int control = -1;  // messages to it (Workers::tell)
   WireReader in;
   bool done = false;  // sent its end marker
   bool exited = false;
@@ -162,6 +164,47 @@ void WorkerLink::send(std::uint64_t i, const RunResult& r, bool urgent) {
   }
 }
 
+void WorkerLink::flush() {
+  if (!pending_.empty()) write_out(fd_, pending_);
+  pending_count_ = 0;
+}
+
+std::string WorkerLink::receive() {
+  flush();  // the exploring process may be waiting for these before it says anything
+  std::uint64_t n = 0;
+  std::string out;
+  auto read_exactly = [this](char* into, std::size_t size) {
+    std::size_t got = 0;
+    while (got < size) {
+      const ssize_t r = ::read(control_, into + got, size - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) throw std::system_error(errno, std::generic_category(), "worker control");
+      got += static_cast<std::size_t>(r);
+    }
+  };
+  read_exactly(reinterpret_cast<char*>(&n), sizeof n);
+  out.resize(static_cast<std::size_t>(n));
+  read_exactly(out.data(), out.size());
+  return out;
+}
+
+void Workers::tell(const std::string& message) {
+  std::string framed;
+  const std::uint64_t n = message.size();
+  framed.append(reinterpret_cast<const char*>(&n), sizeof n);
+  framed += message;
+  for (Worker& w : workers_) {
+    if (w.exited) continue;
+    std::string_view rest = framed;
+    while (!rest.empty()) {
+      const ssize_t k = ::send(w.control, rest.data(), rest.size(), MSG_NOSIGNAL);
+      if (k < 0 && errno == EINTR) continue;
+      if (k <= 0) break;  // it has ended: nothing to tell it
+      rest.remove_prefix(static_cast<std::size_t>(k));
+    }
+  }
+}
+
 void WorkerLink::finish(bool exhausted, std::uint64_t ran,
                         const std::vector<Schedule::Decision>& decisions) {
   append_end(pending_, exhausted, ran, decisions);
@@ -181,14 +224,25 @@ Workers::Workers(unsigned jobs, std::uint64_t max_steps, double hang_timeout_s,
   for (unsigned w = 0; w < jobs; ++w) {
     int fds[2];
     if (::pipe(fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+    // The other way, a socket: a message to a worker that has ended must not raise SIGPIPE in
+    // this process (send's MSG_NOSIGNAL; a pipe has no such flag).
+    int control[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, control) != 0) {
+      throw std::system_error(errno, std::generic_category(), "socketpair");
+    }
     const pid_t pid = ::fork();
     if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
     if (pid == 0) {
       ::close(fds[0]);
-      for (unsigned o = 0; o < w; ++o) ::close(workers_[o].fd);
+      ::close(control[0]);
+      for (unsigned o = 0; o < w; ++o) {
+        ::close(workers_[o].fd);
+        ::close(workers_[o].control);
+      }
       int code = 0;
       try {
         WorkerLink link(w, fds[1], slot(w), decisions(w), capacity_);
+        link.control_ = control[1];
         work(link);
       } catch (...) {
         code = 3;
@@ -197,8 +251,10 @@ Workers::Workers(unsigned jobs, std::uint64_t max_steps, double hang_timeout_s,
       ::_exit(code);
     }
     ::close(fds[1]);
+    ::close(control[1]);
     workers_[w].pid = pid;
     workers_[w].fd = fds[0];
+    workers_[w].control = control[0];
   }
 }
 
@@ -213,6 +269,7 @@ void Workers::stop() {
       wait_child(w.pid, nullptr);
     }
     ::close(w.fd);
+    ::close(w.control);
   }
 }
 

@@ -63,6 +63,11 @@ class WorkerLink {
   // The end marker: the strategy had no schedule left, the last schedule this worker ran (0:
   // none) and its decisions.
   void finish(bool exhausted, std::uint64_t ran, const std::vector<Schedule::Decision>& decisions);
+  // Writes the queued outcomes now.
+  void flush();
+  // Waits for the exploring process's next message (Workers::tell), after writing the queued
+  // outcomes, which it may be waiting for.
+  std::string receive();
 
  private:
   friend class Workers;
@@ -74,6 +79,7 @@ class WorkerLink {
   WorkerSlot* slot_;
   Schedule::Decision* decisions_;
   std::size_t capacity_;
+  int control_ = -1;      // messages from the exploring process
   std::string pending_;  // outcomes not written yet
   std::size_t pending_count_ = 0;
   std::chrono::steady_clock::time_point pending_since_{};
@@ -103,6 +109,8 @@ class Workers {
   const std::vector<Schedule::Decision>* last_decisions(std::uint64_t i) const;
   // Kills the workers still running and reaps them.
   void stop();
+  // Sends `message` to every worker still running (WorkerLink::receive).
+  void tell(const std::string& message);
 
  private:
   struct Worker;

@@ -104,6 +104,7 @@ void append_record(std::string& out, std::uint64_t iteration, const RunResult& r
     o.str(e.to_site);
   }
   o.decisions(r.decisions);
+  o.strs(r.racy);
   o.frame_into(out);
 }
 
@@ -192,6 +193,7 @@ std::optional<WireRecord> WireReader::next() {
     e.to_site = in.str();
   }
   rec.result.decisions = in.decisions();
+  rec.result.racy = in.strs();
   return rec;
 }
 

@@ -151,6 +151,57 @@ TEST_CASE("a_saved_schedule_carries_its_racy_sites_and_replays_from_the_file") {
   CHECK(!weft::replay([] { lost_update(2, 1); }, bare).found(BugKind::AssertionFailure));
 }
 
+namespace {
+
+// A race only in a rare interleaving: main must see the gate at 0, 1, 2, 3 in turn (T1 and main
+// in lockstep) before it reads `rare_data` twice, which T1 writes after its last increment. The
+// two reads differ only if T1's write can come between them: once `rare_data` is a point.
+void rare_race() {
+  weft::Atomic<int> gate(0, "gate");
+  weft::Shared<int> data(0, "rare_data");
+  weft::Thread t([&] {
+    for (int k = 0; k < 4; ++k) gate.fetch_add(1);
+    data.store(1);
+  });
+  bool lockstep = true;
+  for (int k = 0; k < 4 && lockstep; ++k) lockstep = gate.load() == k;
+  if (lockstep) {
+    const int a = data.load();
+    const int b = data.load();
+    WEFT_ASSERT(a == b);
+  }
+  t.join();
+}
+
+}  // namespace
+
+// Sites the probes miss are learnt in schedule order, in epochs of 512 schedules: once the race
+// was seen, its variable's accesses are points, and the assertion that needs T1's write between
+// main's two reads becomes reachable. The same for any --jobs.
+TEST_CASE("proc_racy_sites_are_learnt_in_schedule_order_too") {
+  weft::Options o = with(Strategy::Random, 2000);
+  o.stop_on_first_bug = false;
+  const weft::Report here = weft::explore(rare_race, o);
+  REQUIRE(here.found(BugKind::DataRace));
+  REQUIRE_MESSAGE(here.found(BugKind::AssertionFailure), here.summary());
+  const weft::Bug& race = here.bugs[0];
+  CHECK(race.kind == BugKind::DataRace);
+  CHECK(race.iteration > 16);
+  CHECK_MESSAGE(race.schedule.racy_sites().empty(), "the probes saw the rare race");
+  for (const weft::Bug& b : here.bugs) {
+    if (b.kind != BugKind::AssertionFailure) continue;
+    CHECK(b.iteration > 512);  // not before the epoch after the race was seen
+    CHECK(b.schedule.racy_sites() == std::vector<std::string>{"test_shared_points.cpp:161"});
+    CHECK(weft::replay(rare_race, b.schedule).found(BugKind::AssertionFailure));
+  }
+  o.jobs = 2;
+  const weft::Report two = weft::explore(rare_race, o);
+  CHECK(two.summary() == here.summary());
+  o.jobs = 1;
+  o.isolate = true;
+  CHECK(weft::explore(rare_race, o).summary() == here.summary());
+}
+
 TEST_CASE("shared_points_must_be_a_shared_points_value") {
   weft::Options o;
   o.shared_points = static_cast<SharedPoints>(7);
