@@ -79,7 +79,7 @@ class WorkerLink {
   WorkerSlot* slot_;
   Schedule::Decision* decisions_;
   std::size_t capacity_;
-  int control_ = -1;      // messages from the exploring process
+  int control_ = -1;     // messages from the exploring process
   std::string pending_;  // outcomes not written yet
   std::size_t pending_count_ = 0;
   std::chrono::steady_clock::time_point pending_since_{};
