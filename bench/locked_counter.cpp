@@ -2,6 +2,7 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <weft/weft.hpp>
 
@@ -10,7 +11,9 @@
 namespace weftbench {
 namespace {
 
-void shared_body() {
+// `Threads` threads x 10 locked increments of a Shared<int>.
+template <int Threads>
+void shared_counter_body() {
   weft::Mutex m;
   weft::Shared<int> counter(0);
   auto work = [&] {
@@ -19,12 +22,13 @@ void shared_body() {
       counter.store(counter.load() + 1);
     }
   };
-  weft::Thread a(work);
-  weft::Thread b(work);
-  a.join();
-  b.join();
-  WEFT_ASSERT(counter.load() == 20);
+  std::vector<weft::Thread> threads;
+  threads.reserve(Threads);
+  for (int t = 0; t < Threads; ++t) threads.emplace_back(work);
+  for (weft::Thread& t : threads) t.join();
+  WEFT_ASSERT(counter.load() == 10 * Threads);
 }
+void shared_body() { shared_counter_body<2>(); }
 
 void plain_body() {
   weft::Mutex m;
@@ -67,24 +71,6 @@ void check(void (*body)(), std::uint64_t points, const char* what,
     bench::die(std::string(what) + ": fewer scheduling points than counted");
   }
   run(body, points, 3, what, true, shared);
-}
-
-void counter3_body() {
-  weft::Mutex m;
-  weft::Shared<int> counter(0);
-  auto work = [&] {
-    for (int i = 0; i < 10; ++i) {
-      std::lock_guard<weft::Mutex> g(m);
-      counter.store(counter.load() + 1);
-    }
-  };
-  weft::Thread a(work);
-  weft::Thread b(work);
-  weft::Thread c(work);
-  a.join();
-  b.join();
-  c.join();
-  WEFT_ASSERT(counter.load() == 30);
 }
 
 void buffer_body() {
@@ -136,7 +122,7 @@ double run_program(void (*body)(), std::uint64_t iterations, weft::SharedPoints 
 }  // namespace
 
 double weft_counter3(std::uint64_t iterations, weft::SharedPoints points) {
-  return run_program(counter3_body, iterations, points, "weft 3-thread counter");
+  return run_program(shared_counter_body<3>, iterations, points, "weft 3-thread counter");
 }
 double weft_buffer(std::uint64_t iterations, weft::SharedPoints points) {
   return run_program(buffer_body, iterations, points, "weft bounded buffer");

@@ -20,7 +20,9 @@ struct NullBuf : std::streambuf {
   int overflow(int c) override { return c; }
 };
 
-struct LockedCounter : rl::test_suite<LockedCounter, 2> {
+// `Threads` threads x 10 locked increments.
+template <unsigned Threads>
+struct LockedCounterOf : rl::test_suite<LockedCounterOf<Threads>, Threads> {
   rl::mutex m;
   rl::var<int> counter;
   void before() { counter($) = 0; }
@@ -31,22 +33,10 @@ struct LockedCounter : rl::test_suite<LockedCounter, 2> {
       m.unlock($);
     }
   }
-  void after() { RL_ASSERT(counter($) == 20); }
+  void after() { RL_ASSERT(counter($) == static_cast<int>(10 * Threads)); }
 };
-
-struct LockedCounter3 : rl::test_suite<LockedCounter3, 3> {
-  rl::mutex m;
-  rl::var<int> counter;
-  void before() { counter($) = 0; }
-  void thread(unsigned) {
-    for (int i = 0; i < 10; ++i) {
-      m.lock($);
-      counter($) = counter($) + 1;
-      m.unlock($);
-    }
-  }
-  void after() { RL_ASSERT(counter($) == 30); }
-};
+using LockedCounter = LockedCounterOf<2>;
+using LockedCounter3 = LockedCounterOf<3>;
 
 // Threads 0 and 1 produce 5 items each, 2 and 3 consume 5 each, through a buffer of 2.
 struct BoundedBuffer : rl::test_suite<BoundedBuffer, 4> {

@@ -249,10 +249,7 @@ ObjectId Execution::register_object(ObjectKind kind, const Location& declared) {
   o.declared = declared;
   o.creator = threads_.empty() ? 0 : current_;
   if (kind == ObjectKind::Shared) saw_shared_ = true;
-  if (kind == ObjectKind::Shared && !all_shared_points_) {
-    o.point = !racy_sites_.empty() &&
-              std::binary_search(racy_sites_.begin(), racy_sites_.end(), site_of(declared));
-  }
+  if (kind == ObjectKind::Shared && !all_shared_points_) o.point = racy_site(declared);
   return static_cast<ObjectId>(objects_.size() - 1);
 }
 
@@ -260,7 +257,20 @@ std::string Execution::site_of(const Location& declared) {
   return std::string(base_name(declared.file)) + ":" + std::to_string(declared.line);
 }
 
+bool Execution::racy_site(const Location& declared) {
+  if (racy_sites_.empty()) return false;
+  // Every schedule creates its variables again at the same declarations: the answer is kept
+  // by the declaration's address (the same within this process), not rebuilt as a string.
+  for (const SiteAnswer& a : site_answers_) {
+    if (a.file == declared.file && a.line == declared.line) return a.racy;
+  }
+  const bool racy = std::binary_search(racy_sites_.begin(), racy_sites_.end(), site_of(declared));
+  site_answers_.push_back(SiteAnswer{declared.file, declared.line, racy});
+  return racy;
+}
+
 void Execution::set_shared_points(bool all, std::vector<std::string> racy_sites, bool learn) {
+  site_answers_.clear();
   all_shared_points_ = all;
   racy_sites_ = std::move(racy_sites);
   std::sort(racy_sites_.begin(), racy_sites_.end());

@@ -249,7 +249,14 @@ class Execution final : public Names {
   bool all_shared_points_ = true;
   bool learn_racy_ = false;
   std::vector<std::string> racy_sites_;  // sorted
-  std::uint64_t accesses_ = 0;           // unscheduled Shared<T> accesses of this run
+  struct SiteAnswer {
+    const char* file;
+    unsigned line;
+    bool racy;
+  };
+  std::vector<SiteAnswer> site_answers_;  // racy_site's answers so far, for racy_sites_
+  bool racy_site(const Location& declared);
+  std::uint64_t accesses_ = 0;  // unscheduled Shared<T> accesses of this run
   bool saw_shared_ = false;
   bool unwinding_ = false;
   bool abandon_pending_ = false;
