@@ -21,21 +21,26 @@
 //     still checked for races then, as classic DPOR checks every thread's next operation. An
 //     Event's wait is an event: it notes the sets so far when it begins;
 //   - a blocking lock cannot run while another thread holds it, so it races with the previous
-//     acquisition, whose reversal can run, not with the steps inside that critical section;
-//     a join after the thread's end, a wake-up after a wait and a spawn order steps without being
-//     races, since they cannot be reversed;
+//     acquisition, whose reversal can run, not with the steps inside that critical section (as
+//     classic DPOR's co-enabledness has it); re-entering a recursive mutex is invisible to others;
+//   - a timeout fires only when no thread can run: it races with other timeouts only, and what a
+//     thread does after one cannot come before it. A join after the thread's end, a wake-up after
+//     a wait and a spawn order steps without being races either, since they cannot be reversed;
 //   - where no initial of a race can run at its decision (its lock is held, or it yields there),
 //     every thread that can is tried there, as classic DPOR (Flanagan, Godefroid 2005) does.
 // Plain DFS makes a yielding thread let another go first (so that spin loops end). Which thread
 // that is, even one whose step touches nothing, decides what the yielding thread can do next, and
-// traces do not capture it: a yield depends on every step, and sleep sets prune nothing where a
-// thread yields. Sleeping and jumps of virtual time depend on every step too.
+// traces do not capture it: the step that reaches a yield and the yield itself depend on every
+// step, and sleep sets prune nothing where a thread yields. Sleeping and jumps of virtual time
+// depend on every step too.
 //
 // With a preemption bound, switching away from a thread that could go on counts against it. The
-// bound makes otherwise independent steps dependent, so where the reversal of a race would need a
-// preemption over the bound, its thread is tried at the last context switch before instead (the
-// conservative point of Coons, Musuvathi, McKinley, "Bounded partial-order reduction", OOPSLA
-// 2013). The search deepens iteratively: every schedule within 0 preemptions, then within 1, and
+// bound makes otherwise independent steps dependent: the branch where a race is reversed may lack
+// the preemptions the races found in it need. So each race's thread is also tried at the last
+// context switch before it (the conservative point of Coons, Musuvathi, McKinley, "Bounded
+// partial-order reduction", OOPSLA 2013), where it costs no more than what ran there, and sleep
+// sets are off (a sleeping thread's branch may not reach, within the bound, what they would leave
+// to it). The search deepens iteratively: every schedule within 0 preemptions, then within 1, and
 // so on up to the bound, so that a bug that needs few preemptions is found (and shown) with few.
 //
 // Each schedule depends on the one before, so DFS schedules are never split among worker
@@ -146,8 +151,10 @@ struct Event {
   ThreadId thread;
   std::uint32_t node;   // the decision that chose it
   std::uint32_t index;  // its number among its thread's events, from 1
+  std::uint32_t prev;   // its thread's event before it
   std::uint32_t clock_at, clock_n;
   std::uint32_t held_at, held_n;  // the mutexes its thread held when it began
+  bool jump;                      // a timeout: virtual time jumped to its thread's deadline
 };
 
 // What the analysis knows about a thread during a run.
@@ -397,7 +404,7 @@ class DfsScheduler final : public Scheduler {
   // itself blocked, or one whose step touches nothing) decides what the yielding thread can do
   // next: traces do not capture that, so sleep sets prune nothing there.
   static bool yield_rule(const Node& n) { return n.yielding && n.options > 1; }
-  static bool asleep_here(const Node& n, ThreadId t) { return !yield_rule(n) && asleep(n, t); }
+  bool asleep_here(const Node& n, ThreadId t) const { return !yield_rule(n) && asleep(n, t); }
   const Candidate* candidate(const Node& n, ThreadId t) const {
     for (std::uint32_t i = 0; i < n.options; ++i) {
       if (candidates_[n.candidates + i].thread == t) return &candidates_[n.candidates + i];
@@ -580,11 +587,16 @@ class DfsScheduler final : public Scheduler {
       return;
     }
     effects_footprint(fp);
+    // A step that ends where its thread yields decides, with the yield itself, which steps of
+    // other threads can come between them (see the top of this file).
+    if (s.pending_kind == OpKind::Yield) fp.global = true;
     Event e{};
     e.thread = t;
     e.node = step_node_;
     e.index = info_[t].events + 1;
-    analyse(t, fp, fresh ? step_lock_wait_ : kNoObject, fresh);
+    e.prev = info_[t].last;
+    e.jump = step_jump_;
+    analyse(t, fp, fresh ? step_lock_wait_ : kNoObject, fresh, step_jump_);
     e.clock_at = static_cast<std::uint32_t>(clocks_.size());
     e.clock_n = static_cast<std::uint32_t>(base_.size());
     clocks_.insert(clocks_.end(), base_.begin(), base_.end());
@@ -598,8 +610,15 @@ class DfsScheduler final : public Scheduler {
     ti.events = e.index;
     ti.waker = kNone;
     for (const Touch& touch : fp.touches) {
-      if (history_.size() <= touch.object) history_.resize(touch.object + 1);
-      history_[touch.object].push_back(HistoryEntry{id, touch.access});
+      // Re-entering a recursive mutex, or leaving it but once, changes nothing another thread
+      // can see: only the outermost acquisition and release are in its history.
+      const auto depth = std::count(ti.held.begin(), ti.held.end(), touch.object);
+      const bool nested = (touch.access == Access::Acquire && depth > 0) ||
+                          (touch.access == Access::Release && depth > 1);
+      if (!nested) {
+        if (history_.size() <= touch.object) history_.resize(touch.object + 1);
+        history_[touch.object].push_back(HistoryEntry{id, touch.access});
+      }
       if (touch.access == Access::Acquire) {
         ti.held.push_back(touch.object);
       } else if (touch.access == Access::Release) {
@@ -618,7 +637,9 @@ class DfsScheduler final : public Scheduler {
   void carry_sleep(const Footprint& fp) {
     next_sleep_.clear();
     const Node& n = path_[step_node_];
-    if (n.dead || redundant_) return;
+    // Under a preemption bound a thread's branch may not reach, within the bound, what a sleep
+    // set would leave to it: no sleep sets there.
+    if (n.dead || redundant_ || round_ >= 0) return;
     for (const Sleeper& s : n.sleep) {
       // (A sleeping thread runs only where a yield needed it.)
       if (s.thread != step_thread_ && !path_[s.node].explored_fp[s.slot].conflicts(fp)) {
@@ -674,13 +695,24 @@ class DfsScheduler final : public Scheduler {
     return false;
   }
 
+  // Whether a step (see analyse) cannot have run right before event `d`: it waits for a lock
+  // that d's thread holds, or it is a timeout and d an ordinary step.
+  bool not_coenabled(std::uint32_t d, ObjectId lock, bool jump) const {
+    return (jump && !events_[d].jump) || (lock != kNoObject && holds(d, lock));
+  }
+
   // The earlier events a step with footprint `fp` depends on.
-  void dependences(const Footprint& fp, std::vector<Dependence>& out) const {
+  void dependences(const Footprint& fp, ObjectId lock, bool jump,
+                   std::vector<Dependence>& out) const {
     out.clear();
     if (fp.global) {
-      // Every step; each thread's last stands for those before it.
+      // Every step: each thread's last stands for those before it, except for the race, which
+      // is with the last one the step could have run right before.
       for (const ThreadInfo& ti : info_) {
-        if (ti.last != kNone) out.push_back(Dependence{ti.last, false});
+        for (std::uint32_t d = ti.last; d != kNone; d = events_[d].prev) {
+          out.push_back(Dependence{d, false});
+          if (!not_coenabled(d, lock, jump)) break;
+        }
       }
       std::sort(out.begin(), out.end(),
                 [](const Dependence& a, const Dependence& b) { return a.event > b.event; });
@@ -722,7 +754,8 @@ class DfsScheduler final : public Scheduler {
   // begins by waiting for it) and adds their backtrack points; leaves the step's vector clock in
   // base_. `races`: look for races at all (not for steps replayed as they ran before, whose
   // races are known).
-  void analyse(ThreadId t, const Footprint& fp, ObjectId lock, bool races = true) {
+  void analyse(ThreadId t, const Footprint& fp, ObjectId lock, bool races = true,
+               bool jump = false) {
     const ThreadInfo& ti = info_[t];
     std::vector<std::uint32_t>& c = base_;
     c.assign(info_.size(), 0);
@@ -732,20 +765,24 @@ class DfsScheduler final : public Scheduler {
       join(c, ti.parent);
     }
     if (ti.waker != kNone) join(c, ti.waker);
-    dependences(fp, deps_);
+    dependences(fp, lock, jump, deps_);
     races_.clear();
     if (races && !redundant_) {
       std::vector<std::uint32_t>& r = race_clock_;
       r = c;
       for (const Dependence& d : deps_) {
-        if (events_[d.event].thread == t || d.order_only) {
+        // A timeout fires only when no thread can run: it is not co-enabled with an ordinary
+        // step (another timeout can fire instead), and what a woken thread does after one
+        // cannot come before it.
+        const bool timeout = events_[d.event].jump;
+        if (events_[d.event].thread == t || d.order_only || (!jump && timeout)) {
           join(r, d.event);
           continue;
         }
-        if (before(d.event, r)) continue;
         // A thread waiting for a lock cannot run while another holds it: no race with that
         // thread's steps inside its critical section (the one with its acquisition is the race).
-        if (lock != kNoObject && holds(d.event, lock)) continue;
+        if (not_coenabled(d.event, lock, jump)) continue;
+        if (before(d.event, r)) continue;
         races_.push_back(d.event);
         join(r, d.event);
       }
@@ -802,6 +839,9 @@ class DfsScheduler final : public Scheduler {
       const Candidate* c = candidate(n, u);
       if (c != nullptr && c->eligible && c->enabled) {
         n.backtrack.push_back(u);
+        // Under a bound, the branch from here may lack the preemptions that the races found in
+        // it need; from the last context switch before, it has one more to spend.
+        if (round_ >= 0) conservative(at, u);
         return;
       }
     }

@@ -24,7 +24,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-weft::Options dfs(std::uint64_t iterations = 100000) { return with(Strategy::DFS, iterations); }
+// Without the checkers, so that no probe run (SharedPoints::Racy's, which schedule at random)
+// adds to what a test sees the body do.
+weft::Options dfs(std::uint64_t iterations = 100000) {
+  return strategy_only(Strategy::DFS, iterations);
+}
 
 // Exhausted, in at least `classes` schedules (one per trace) and at most 1.5 times as many.
 void check_count(const weft::Report& r, std::uint64_t classes) {
@@ -118,22 +122,27 @@ TEST_CASE("dpor_two_writers_and_a_reader_need_six") {
 }
 
 TEST_CASE("dpor_three_locked_sections_need_three_factorial") {
+  // With the checkers on: the counter is not racy, so its accesses are no points; with
+  // SharedPoints::All (no probe runs) they are.
   for (const weft::SharedPoints points : {weft::SharedPoints::Racy, weft::SharedPoints::All}) {
     CAPTURE(static_cast<int>(points));
     seen.clear();
-    weft::Options o = dfs();
+    weft::Options o = with(Strategy::DFS, 100000);
     o.shared_points = points;
     const weft::Report r = weft::explore(three_sections, o);
     check_count(r, factorial(3));
-    CHECK(seen.size() == factorial(3));
+    if (points == weft::SharedPoints::All) CHECK(seen.size() == factorial(3));
   }
+  seen.clear();
+  check_count(weft::explore(three_sections, dfs()), factorial(3));
+  CHECK(seen.size() == factorial(3));
 }
 
 TEST_CASE("dpor_locked_counter_needs_one_schedule_per_order_of_its_sections") {
   // 2 threads x 2 sections: C(4, 2) orders; 3 x 3: 9! / (3!)^3. The Shared<int> accesses inside
   // the sections add nothing, whether they are scheduling points or not.
   for (const weft::SharedPoints points : {weft::SharedPoints::Racy, weft::SharedPoints::All}) {
-    weft::Options o = dfs();
+    weft::Options o = with(Strategy::DFS, 100000);
     o.shared_points = points;
     check_count(weft::explore([] { locked_counter(2, 2); }, o), 6);
     check_count(weft::explore([] { locked_counter(3, 3); }, o), 1680);
@@ -148,7 +157,7 @@ TEST_CASE("dfs_still_finds_the_lost_update") {
   const weft::Report again = weft::replay([] { lost_update(2, 1); }, r.bugs[0].schedule);
   CHECK(again.found(BugKind::AssertionFailure));
   // With the checkers on, the race itself is found too.
-  weft::Options o = dfs();
+  weft::Options o = with(Strategy::DFS, 100000);
   o.stop_on_first_bug = false;
   const weft::Report all = weft::explore([] { lost_update(2, 1); }, o);
   CHECK(all.found(BugKind::LostUpdate));
@@ -215,7 +224,8 @@ TEST_CASE("dfs_still_finds_an_assertion_that_needs_one_interleaving_of_atomics")
 }
 
 TEST_CASE("dfs_exhausts_a_correct_program_without_a_bug") {
-  const weft::Report r = weft::explore([] { locked_counter(3, 2); }, dfs());
+  // The checkers too find nothing.
+  const weft::Report r = weft::explore([] { locked_counter(3, 2); }, with(Strategy::DFS, 100000));
   CHECK_MESSAGE(r.ok(), r.summary());
   CHECK(r.exhausted);
   CHECK(r.iterations == 90);  // 6! / (2!)^3 orders of the six sections
@@ -316,6 +326,81 @@ TEST_CASE("dfs_sees_every_outcome_of_timeouts_and_waits") {
   CHECK(seen == std::set<std::vector<int>>{{0}, {1}});
 }
 
+TEST_CASE("dfs_sees_past_a_reentered_recursive_mutex") {
+  // Re-entering the mutex is invisible to T1: its section must still be tried before main's.
+  seen.clear();
+  auto body = [] {
+    weft::RecursiveMutex rm("rm");
+    weft::Atomic<int> a(0, "a");
+    weft::Thread t([&] {
+      {
+        std::lock_guard outer(rm);
+        std::lock_guard inner(rm);
+      }
+      a.fetch_add(1);
+    });
+    int read = -1;
+    {
+      std::lock_guard outer(rm);
+      std::lock_guard inner(rm);
+      read = a.load();
+    }
+    t.join();
+    seen.insert({read});
+  };
+  const weft::Report r = weft::explore(body, dfs());
+  CHECK_MESSAGE(r.ok(), r.summary());
+  CHECK(r.exhausted);
+  CHECK(seen == std::set<std::vector<int>>{{0}, {1}});
+}
+
+TEST_CASE("dfs_tries_every_order_of_timeouts_at_one_instant") {
+  // Both sleeps end at 1 ms: which thread goes on first is a decision of its own.
+  seen.clear();
+  auto body = [] {
+    weft::Semaphore sem(0, "sem");
+    int got = -1;
+    weft::Thread a([&] {
+      weft::this_thread::sleep_for(1ms);
+      got = sem.try_acquire() ? 1 : 0;
+    });
+    weft::Thread b([&] {
+      weft::this_thread::sleep_for(1ms);
+      sem.release();
+    });
+    a.join();
+    b.join();
+    seen.insert({got});
+  };
+  const weft::Report r = weft::explore(body, dfs());
+  CHECK_MESSAGE(r.ok(), r.summary());
+  CHECK(r.exhausted);
+  CHECK(seen == std::set<std::vector<int>>{{0}, {1}});
+}
+
+TEST_CASE("dfs_lets_a_yield_be_answered_by_a_step_that_touches_nothing") {
+  // T2 yields first thing; the thread that goes first meanwhile may be T1 just starting, so
+  // T2 can see the event before anyone sets it.
+  seen.clear();
+  auto body = [] {
+    weft::Event ev("ev");
+    int was_set = -1;
+    weft::Thread t1([&] { ev.set(); });
+    weft::Thread t2([&] {
+      weft::this_thread::yield();
+      was_set = ev.is_set() ? 1 : 0;
+    });
+    ev.set();
+    t1.join();
+    t2.join();
+    seen.insert({was_set});
+  };
+  const weft::Report r = weft::explore(body, dfs());
+  CHECK_MESSAGE(r.ok(), r.summary());
+  CHECK(r.exhausted);
+  CHECK(seen == std::set<std::vector<int>>{{0}, {1}});
+}
+
 TEST_CASE("dfs_preemption_bound_deepens_iteratively") {
   weft::Options o = strategy_only(Strategy::DFS, 100000);
   o.preemption_bound = 0;
@@ -332,6 +417,23 @@ TEST_CASE("dfs_preemption_bound_deepens_iteratively") {
   REQUIRE(three.found(BugKind::AssertionFailure));
   CHECK(three.bugs[0].iteration == one.bugs[0].iteration);
   CHECK(three.bugs[0].schedule.to_string() == one.bugs[0].schedule.to_string());
+  // The clear must come between T2's set and its wait: one preemption.
+  auto lost_set = [] {
+    weft::Event ev("ev");
+    weft::Thread t1([&] { ev.clear(); });
+    weft::Thread t2([&] {
+      ev.set();
+      ev.wait();
+    });
+    t1.join();
+    t2.join();
+  };
+  o.preemption_bound = 0;
+  const weft::Report zero = weft::explore(lost_set, o);
+  CHECK(zero.ok());
+  CHECK(zero.exhausted);
+  o.preemption_bound = 1;
+  CHECK(weft::explore(lost_set, o).found(BugKind::Deadlock));
   // A correct program is exhausted within the bound, each round of the deepening included.
   o.preemption_bound = 2;
   const weft::Report clean = weft::explore([] { locked_counter(2, 2); }, o);
