@@ -46,6 +46,8 @@
 // Each schedule depends on the one before, so DFS schedules are never split among worker
 // processes; nothing here depends on addresses.
 #include <algorithm>
+#include <array>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -75,36 +77,54 @@ bool conflict(Access a, Access b) {
   return a != b;  // Test against Release
 }
 
-// What a step touched; `global`: it depends on every step (sleeping, time jumps).
-struct Footprint {
+// What a step touched; `global`: it depends on every step (yields, time jumps).
+class Footprint {
+ public:
   bool global = false;
-  std::vector<Touch> touches;
 
+  std::span<const Touch> touches() const {
+    return more_.empty() ? std::span<const Touch>(small_.data(), n_)
+                         : std::span<const Touch>(more_);
+  }
   void add(ObjectId object, Access access) {
-    for (Touch& t : touches) {
-      if (t.object != object) continue;
-      if (t.access == access) return;
-      if ((t.access == Access::Read && access == Access::Write) ||
-          (t.access == Access::Write && access == Access::Read)) {
-        t.access = Access::Write;
+    const bool inline_ = more_.empty();
+    Touch* const first = inline_ ? small_.data() : more_.data();
+    const std::size_t n = inline_ ? n_ : more_.size();
+    for (Touch* t = first; t != first + n; ++t) {
+      if (t->object != object) continue;
+      if (t->access == access) return;
+      if ((t->access == Access::Read && access == Access::Write) ||
+          (t->access == Access::Write && access == Access::Read)) {
+        t->access = Access::Write;
         return;
       }
     }
-    touches.push_back(Touch{object, access});
+    if (inline_ && n_ < small_.size()) {
+      small_[n_++] = Touch{object, access};
+      return;
+    }
+    if (inline_) more_.assign(small_.begin(), small_.begin() + n_);
+    more_.push_back(Touch{object, access});
   }
   void merge(const Footprint& other) {
     global = global || other.global;
-    for (const Touch& t : other.touches) add(t.object, t.access);
+    for (const Touch& t : other.touches()) add(t.object, t.access);
   }
   bool conflicts(const Footprint& other) const {
     if (global || other.global) return true;
-    for (const Touch& a : touches) {
-      for (const Touch& b : other.touches) {
+    for (const Touch& a : touches()) {
+      for (const Touch& b : other.touches()) {
         if (a.object == b.object && conflict(a.access, b.access)) return true;
       }
     }
     return false;
   }
+
+ private:
+  // Most steps touch one to three objects: they stay here, and a step allocates nothing.
+  std::array<Touch, 3> small_{};
+  std::uint8_t n_ = 0;
+  std::vector<Touch> more_;
 };
 
 bool is_mutex(ObjectKind k) { return k == ObjectKind::Mutex || k == ObjectKind::RecursiveMutex; }
@@ -164,7 +184,6 @@ struct ThreadInfo {
   std::uint32_t waker = kNone;   // the event that woke it from its last wait, until it runs
   std::uint32_t events = 0;
   ThreadStatus status = ThreadStatus::Runnable;  // at the last decision
-  std::vector<ObjectId> held;                    // mutexes, once per acquisition
 };
 
 struct HistoryEntry {
@@ -473,6 +492,7 @@ class DfsScheduler final : public Scheduler {
     clocks_.clear();
     held_.clear();
     info_.clear();
+    for (std::vector<ObjectId>& h : held_by_) h.clear();
     for (std::vector<HistoryEntry>& h : history_) h.clear();
     last_global_ = kNone;
     last_event_ = kNone;
@@ -502,8 +522,11 @@ class DfsScheduler final : public Scheduler {
       case OpKind::Start:
       case OpKind::Spawn:
         return;
-      case OpKind::Yield:  // see the top of this file
       case OpKind::Sleep:
+        // It only blocks its thread until now + d, and `now` moves only when no thread can run:
+        // the timeout that ends it is the step that matters (it depends on every step).
+        return;
+      case OpKind::Yield:  // see the top of this file
         fp.global = true;
         return;
       default:
@@ -601,18 +624,19 @@ class DfsScheduler final : public Scheduler {
     e.clock_n = static_cast<std::uint32_t>(base_.size());
     clocks_.insert(clocks_.end(), base_.begin(), base_.end());
     ThreadInfo& ti = info_[t];
+    std::vector<ObjectId>& held = held_by_[t];
     e.held_at = static_cast<std::uint32_t>(held_.size());
-    e.held_n = static_cast<std::uint32_t>(ti.held.size());
-    held_.insert(held_.end(), ti.held.begin(), ti.held.end());
+    e.held_n = static_cast<std::uint32_t>(held.size());
+    held_.insert(held_.end(), held.begin(), held.end());
     const auto id = static_cast<std::uint32_t>(events_.size());
     events_.push_back(e);
     ti.last = id;
     ti.events = e.index;
     ti.waker = kNone;
-    for (const Touch& touch : fp.touches) {
+    for (const Touch& touch : fp.touches()) {
       // Re-entering a recursive mutex, or leaving it but once, changes nothing another thread
       // can see: only the outermost acquisition and release are in its history.
-      const auto depth = std::count(ti.held.begin(), ti.held.end(), touch.object);
+      const auto depth = std::count(held.begin(), held.end(), touch.object);
       const bool nested = (touch.access == Access::Acquire && depth > 0) ||
                           (touch.access == Access::Release && depth > 1);
       if (!nested) {
@@ -620,10 +644,10 @@ class DfsScheduler final : public Scheduler {
         history_[touch.object].push_back(HistoryEntry{id, touch.access});
       }
       if (touch.access == Access::Acquire) {
-        ti.held.push_back(touch.object);
+        held.push_back(touch.object);
       } else if (touch.access == Access::Release) {
-        const auto it = std::find(ti.held.rbegin(), ti.held.rend(), touch.object);
-        if (it != ti.held.rend()) ti.held.erase(std::next(it).base());
+        const auto it = std::find(held.rbegin(), held.rend(), touch.object);
+        if (it != held.rend()) held.erase(std::next(it).base());
       }
     }
     if (fp.global) last_global_ = id;
@@ -658,6 +682,7 @@ class DfsScheduler final : public Scheduler {
     const std::vector<ThreadState>& threads = ex_->threads();
     const std::size_t before = info_.size();
     if (before < threads.size()) info_.resize(threads.size());
+    if (held_by_.size() < threads.size()) held_by_.resize(threads.size());
     for (std::size_t t = 0; t < threads.size(); ++t) {
       ThreadInfo& ti = info_[t];
       const ThreadStatus now = threads[t].status;
@@ -720,7 +745,7 @@ class DfsScheduler final : public Scheduler {
     }
     if (last_global_ != kNone) out.push_back(Dependence{last_global_, false});
     const std::vector<ObjectState>& objects = ex_->objects();
-    for (const Touch& touch : fp.touches) {
+    for (const Touch& touch : fp.touches()) {
       if (touch.object >= history_.size()) continue;
       const bool order_only = objects[touch.object].kind == ObjectKind::Thread;
       const std::vector<HistoryEntry>& h = history_[touch.object];
@@ -921,6 +946,7 @@ class DfsScheduler final : public Scheduler {
   std::vector<std::uint32_t> clocks_;
   std::vector<ObjectId> held_;
   std::vector<ThreadInfo> info_;
+  std::vector<std::vector<ObjectId>> held_by_;  // by thread: the mutexes it holds, per acquisition
   std::vector<std::vector<HistoryEntry>> history_;  // by object
   std::uint32_t last_global_ = kNone;
   std::uint32_t last_event_ = kNone;
