@@ -45,6 +45,8 @@ std::string_view to_string(Strategy s) {
       return "pos";
     case Strategy::DFS:
       return "dfs";
+    case Strategy::Portfolio:
+      return "portfolio";
   }
   return "?";
 }
@@ -272,7 +274,7 @@ class Explorer {
     const bool parallel = options_.strategy != Strategy::DFS && options_.jobs > 1;
     // Before anything else runs the body: PCT's step estimate counts the points they make.
     choose_shared_points(parallel || options_.isolate);
-    if (options_.strategy == Strategy::PCT) {
+    if (options_.strategy == Strategy::PCT || options_.strategy == Strategy::Portfolio) {
       // The probes run the body too: where schedules run in worker processes, so do they (a
       // body that crashes must not take this process with it).
       scheduler_->set_step_estimate(parallel || options_.isolate
@@ -334,7 +336,10 @@ class Explorer {
 
   // A found schedule's comment: how to find it again.
   std::string found_by(std::uint64_t i, BugKind kind) const {
-    return "found by " + report_.strategy + " (seed " + std::to_string(options_.seed) +
+    const std::string member = options_.strategy == Strategy::Portfolio
+                                   ? "; it ran " + detail::portfolio_member(options_.seed, i)
+                                   : std::string();
+    return "found by " + report_.strategy + " (seed " + std::to_string(options_.seed) + member +
            "), schedule " + std::to_string(i) + ": " + std::string(to_string(kind));
   }
 

@@ -43,6 +43,8 @@ std::unique_ptr<Scheduler> make_replay_scheduler(const Schedule& schedule);
 // the others release theirs.
 std::unique_ptr<Scheduler> make_witness_scheduler(std::uint64_t seed,
                                                   std::vector<std::string> locks);
+// Which member of Strategy::Portfolio runs schedule `iteration` ("random", "pos", "pct, depth 2").
+std::string portfolio_member(std::uint64_t seed, std::uint64_t iteration);
 // For a scheduler made by make_replay_scheduler: decisions the run did not use.
 std::size_t replay_unused(const Scheduler& replay);
 // For a scheduler made by make_replay_scheduler: the run needed more decisions than it has.

@@ -170,8 +170,13 @@ TEST_CASE("cli_warns_about_flags_the_strategy_does_not_read") {
       dir);
   CHECK(r.status == 0);
   CHECK_MESSAGE(has(r.err, "--pct-depth applies to --strategy pct only"), r.err);
-  const Run pct = scenarios("explore 'clean: locked counter' --pct-depth 5 --iterations 10", dir);
+  const Run pct = scenarios(
+      "explore 'clean: locked counter' --strategy pct --pct-depth 5 --iterations 10", dir);
   CHECK_FALSE(has(pct.err, "warning"));
+  // The default portfolio runs depths 1 to 5 itself.
+  const Run portfolio =
+      scenarios("explore 'clean: locked counter' --pct-depth 5 --iterations 10", dir);
+  CHECK_MESSAGE(has(portfolio.err, "the portfolio runs depths 1 to 5"), portfolio.err);
 }
 
 TEST_CASE("cli_replay_refuses_a_schedule_recorded_for_another_scenario") {

@@ -71,11 +71,12 @@ int parse_preemption_bound(std::string_view flag, std::string_view text) {
 }
 
 Strategy parse_strategy(std::string_view where, std::string_view v) {
+  if (v == "portfolio") return Strategy::Portfolio;
   if (v == "random") return Strategy::Random;
   if (v == "pct") return Strategy::PCT;
   if (v == "pos") return Strategy::POS;
   if (v == "dfs") return Strategy::DFS;
-  throw UsageFailure{std::string(where) + " expects random, pct, pos or dfs, got '" +
+  throw UsageFailure{std::string(where) + " expects portfolio, random, pct, pos or dfs, got '" +
                      std::string(v) + "'"};
 }
 
@@ -199,7 +200,8 @@ void warn_on_unused_flags(const ExploreArgs& out, const std::vector<std::string_
   const Strategy st = out.options.strategy;
   for (const std::string_view flag : given) {
     if (flag == "--pct-depth" && st != Strategy::PCT) {
-      std::cerr << "weft: warning: --pct-depth applies to --strategy pct only; ignored\n";
+      std::cerr << "weft: warning: --pct-depth applies to --strategy pct only (the portfolio runs "
+                   "depths 1 to 5); ignored\n";
     } else if (flag == "--preemption-bound" && st != Strategy::DFS) {
       std::cerr << "weft: warning: --preemption-bound applies to --strategy dfs only; ignored\n";
     } else if (flag == "--jobs" && st == Strategy::DFS && out.options.jobs > 1) {

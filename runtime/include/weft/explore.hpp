@@ -12,8 +12,10 @@
 
 namespace weft {
 
-enum class Strategy { Random, PCT, POS, DFS };
-std::string_view to_string(Strategy);  // "random", "pct", "pos", "dfs"
+// Portfolio (the default): schedule i runs Random, PCT at a depth from 1 to 5, or POS, chosen
+// from (seed, i), so that a bug any one of them finds soon is found soon. DFS: exhaustive.
+enum class Strategy { Random, PCT, POS, DFS, Portfolio };
+std::string_view to_string(Strategy);  // "random", "pct", "pos", "dfs", "portfolio"
 
 // Which Shared<T> accesses are scheduling points. Racy: only those of variables the race
 // checker saw race in probe runs before the exploration (every access is still observed by the
@@ -22,10 +24,10 @@ std::string_view to_string(Strategy);  // "random", "pct", "pos", "dfs"
 enum class SharedPoints { Racy, All };
 
 struct Options {
-  Strategy strategy = Strategy::PCT;
+  Strategy strategy = Strategy::Portfolio;
   std::uint64_t iterations = 1000;   // schedules to run at most
   std::uint64_t seed = 0;            // fixed default: runs are reproducible
-  int pct_depth = 3;                 // PCT bug depth d
+  int pct_depth = 3;                 // PCT bug depth d (Strategy::PCT; the portfolio runs 1-5)
   int preemption_bound = -1;         // DFS: -1 = unbounded
   std::uint64_t max_steps = 100000;  // per schedule; beyond it: StepLimitExceeded
   double time_budget_s = 0;          // 0 = no time limit
