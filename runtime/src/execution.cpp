@@ -51,6 +51,7 @@ void Execution::reset() {
   bug_.reset();
   current_ = 0;
   steps_ = 0;
+  preemptions_ = 0;
   accesses_ = 0;
   saw_shared_ = false;
   fingerprint_ = kFingerprintSeed;
@@ -122,6 +123,7 @@ RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler
   if (bug_) result.bugs.push_back(std::move(*bug_));
   bug_.reset();
   result.steps = steps_;
+  result.preemptions = preemptions_;
   result.fingerprint = fingerprint_;
   result.saw_shared = saw_shared_;
   if (record) result.trace = format_trace(trace_, *this, internal_steps_);
@@ -210,6 +212,10 @@ ThreadId Execution::pick_next(bool yielding) {
                                          : threads_[next].status == ThreadStatus::Runnable);
   if (!valid) {
     diverged();
+  }
+  if (next != current_ && !yielding && !jumping && current_ < n &&
+      threads_[current_].status == ThreadStatus::Runnable) {
+    ++preemptions_;
   }
   record(Schedule::Decision{next, 0});
   ThreadState& t = threads_[next];

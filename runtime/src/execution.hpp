@@ -59,6 +59,8 @@ struct RunResult {
   // The checkers' findings first (usually the cause), then what ended the run, if anything.
   std::vector<PendingBug> bugs;
   std::uint64_t steps = 0;
+  // Switches away from a thread that could have gone on and did not yield (Bug::preemptions).
+  std::uint32_t preemptions = 0;
   std::string trace;              // only when recording
   std::uint64_t fingerprint = 0;  // of the run's first operations (Schedule::body)
   std::vector<LockEdge> edges;    // lock-order edges, for the exploration's LockGraph
@@ -240,6 +242,7 @@ class Execution final : public Names {
   std::optional<PendingBug> bug_;
   ThreadId current_ = 0;
   std::uint64_t steps_ = 0;
+  std::uint32_t preemptions_ = 0;
   std::uint64_t fingerprint_ = 0;
   const char* fingerprint_file_ = nullptr;  // a cache: the last file hashed, and its hash
   std::uint64_t fingerprint_file_hash_ = 0;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "fiber.hpp"
 #include "isolation.hpp"
 #include "scheduler.hpp"
+#include "shrink.hpp"
 
 namespace weft {
 namespace {
@@ -150,12 +152,17 @@ Bug confirm(const PendingBug& found, const RunResult& again, const Schedule& sch
   bug.iteration = iteration;
   bug.schedule = schedule;
   bug.trace = again.trace;
-  for (const PendingBug& b : again.bugs) {
-    if (identity(b) == identity(found)) {
-      bug.kind = b.kind;
-      bug.message = b.message;
-      bug.trace += b.details;
-      return bug;
+  bug.preemptions = again.preemptions;
+  for (int exact = 1; exact >= 0; --exact) {
+    for (const PendingBug& b : again.bugs) {
+      // A shrunk schedule may fail the same assertion with other values: its own message is
+      // the one true of it.
+      if (exact ? identity(b) == identity(found) : detail::same_bug(b, found)) {
+        bug.kind = b.kind;
+        bug.message = b.message;
+        bug.trace += b.details;
+        return bug;
+      }
     }
   }
   if (found.kind == BugKind::LockOrderInversion) {
@@ -273,7 +280,8 @@ class Explorer {
   Report run() {
     const bool parallel = options_.strategy != Strategy::DFS && options_.jobs > 1;
     // Before anything else runs the body: PCT's step estimate counts the points they make.
-    choose_shared_points(parallel || options_.isolate);
+    isolated_ = parallel || options_.isolate;
+    choose_shared_points(isolated_);
     if (options_.strategy == Strategy::PCT || options_.strategy == Strategy::Portfolio) {
       // The probes run the body too: where schedules run in worker processes, so do they (a
       // body that crashes must not take this process with it).
@@ -372,9 +380,35 @@ class Explorer {
 
   void absorb_bugs(std::uint64_t i, const std::vector<PendingBug>& fresh,
                    const Schedule& schedule) {
-    const RunResult again = rerun(body_, ex_, schedule, options_.checkers);
+    // The re-run of `schedule`, shared by its bugs, and its length as its trace numbers steps.
+    std::optional<RunResult> found_again;
+    std::size_t found_rows = 0;
+    auto rerun_found = [&]() -> const RunResult& {
+      if (!found_again) {
+        found_again = rerun(body_, ex_, schedule, options_.checkers);
+        found_rows = ex_.recorded_trace().size();
+      }
+      return *found_again;
+    };
     for (const PendingBug& b : fresh) {
-      report_.bugs.push_back(confirm(b, again, schedule, i));
+      std::optional<detail::Shrunk> s;
+      if (options_.shrink && detail::shrinkable(b.kind)) s = shrink(schedule, b);
+      if (!s) {
+        report_.bugs.push_back(confirm(b, rerun_found(), schedule, i));
+      } else {
+        (void)rerun_found();
+        // Its trace first, then the comment that tells its length.
+        const Schedule draft = schedule_of(ex_, s->decisions, options_, {}, s->fingerprint);
+        const RunResult again = rerun(body_, ex_, draft, options_.checkers);
+        const std::string note = "shrunk from " + std::to_string(found_rows) + " to " +
+                                 std::to_string(ex_.recorded_trace().size()) + " steps, " +
+                                 plural(again.preemptions, "preemption") + " (" +
+                                 std::to_string(s->preemptions_before) + " before)";
+        const Schedule shrunk = schedule_of(ex_, s->decisions, options_,
+                                            schedule.comment() + "; " + note, s->fingerprint);
+        report_.bugs.push_back(confirm(b, again, shrunk, i));
+        report_.bugs.back().shrunk = note;
+      }
       if (b.kind != BugKind::LockOrderInversion || b.locks.empty()) continue;
       const bool deadlocked = std::any_of(fresh.begin(), fresh.end(), [](const PendingBug& d) {
         return d.kind == BugKind::Deadlock;
@@ -436,6 +470,46 @@ class Explorer {
     return "  (no trace: the re-run that makes it " +
            std::string(child.timed_out ? "did not end either" : "ended before writing one") +
            "; the schedule holds every decision made up to the end)\n";
+  }
+
+  static std::string plural(std::uint64_t n, const std::string& what) {
+    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+  }
+
+  // Options::shrink: the bug's schedule minimised. Where schedules run in worker processes, so
+  // does the shrinking (a candidate may crash where the found schedule did not); a child that
+  // does not come back leaves the schedule as found.
+  std::optional<detail::Shrunk> shrink(const Schedule& schedule, const PendingBug& b) {
+    if (!isolated_) return detail::shrink_schedule(body_, ex_, schedule.decisions(), b);
+    const double limit = options_.hang_timeout_s > 0 ? 4 * options_.hang_timeout_s : 0;
+    const detail::ChildOutput child = detail::run_in_child(
+        [&](int fd) {
+          const detail::StallWatch watch(options_.hang_timeout_s,
+                                         [] { ::_exit(detail::kHungExit); });
+          const std::optional<detail::Shrunk> s =
+              detail::shrink_schedule(body_, ex_, schedule.decisions(), b);
+          if (!s) return;
+          std::string out = std::to_string(s->steps_before) + " " + std::to_string(s->steps_after) +
+                            " " + std::to_string(s->preemptions_before) + " " +
+                            std::to_string(s->preemptions_after) + " " +
+                            std::to_string(s->fingerprint) + "\n";
+          out += Schedule(s->decisions).to_string();
+          (void)detail::write_all(fd, out);
+        },
+        limit);
+    if (!child.clean || child.bytes.empty()) return std::nullopt;
+    try {
+      const std::size_t eol = child.bytes.find('\n');
+      std::istringstream head(child.bytes.substr(0, eol));
+      detail::Shrunk s;
+      head >> s.steps_before >> s.steps_after >> s.preemptions_before >> s.preemptions_after >>
+          s.fingerprint;
+      if (!head || eol == std::string::npos) return std::nullopt;
+      s.decisions = Schedule::parse(child.bytes.substr(eol + 1)).decisions();
+      return s;
+    } catch (const ScheduleError&) {
+      return std::nullopt;
+    }
   }
 
   // Every Shared<T> access a point (SharedPoints::All; without checkers there is no race
@@ -628,6 +702,7 @@ class Explorer {
   std::set<std::string> learnt_;
   std::set<std::string> fresh_sites_;
   Report report_;
+  bool isolated_ = false;  // schedules run in worker processes
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -638,6 +713,64 @@ Report explore(std::function<void()> body, const Options& options) {
   if (!body) throw UsageError("weft::explore needs a body to run");
   if (options.jobs == 0) throw UsageError("Options::jobs must be at least 1");
   return Explorer(body, options).run();
+}
+
+Report replay_continue(std::function<void()> body, const Schedule& schedule,
+                       const Options& options) {
+  validate(options);
+  if (!body) throw UsageError("weft::replay_continue needs a body to run");
+  Options strategy = options;
+  // DFS's next schedule depends on the last one's: it cannot take over in the middle of a run.
+  if (strategy.strategy == Strategy::DFS) strategy.strategy = Strategy::Random;
+  Report report;
+  report.strategy = "replay --continue, then " + std::string(to_string(strategy.strategy));
+  report.seed = options.seed;
+  detail::Fibers fibers(options.stack_size);
+  Execution ex(fibers, options.max_steps, options.spurious_wakeups || schedule.spurious_wakeups());
+  ex.set_internal_steps(options.internal_steps);
+  ex.set_shared_points_of(schedule);
+  Checkers checkers = options.checkers ? detail::make_default_checkers() : Checkers{};
+  // An edit can shift the body's steps so that later decisions still fit but mean something
+  // else, and the run ends before the plan does: the first run follows all that fits, the next
+  // ones follow ever shorter prefixes of that (the longest first, then cycling), so that the
+  // strategy takes over at every point of the old schedule in turn.
+  std::size_t fits = schedule.size();
+  for (std::uint64_t k = 1; k <= options.iterations; ++k) {
+    const std::size_t cut = k == 1 ? schedule.size() : fits - (k - 2) % (fits + 1);
+    auto after = detail::make_scheduler(strategy);
+    after->set_step_estimate(std::max<std::size_t>(schedule.size(), 1));
+    auto guided = detail::make_guided_scheduler(
+        {schedule.decisions().begin(),
+         schedule.decisions().begin() + static_cast<std::ptrdiff_t>(cut)},
+        std::move(after));
+    guided->begin_execution(k);
+    ex.set_checkers(&checkers);
+    RunResult r = ex.run(body, *guided, /*record=*/false);
+    ex.set_checkers(nullptr);
+    if (!r.edges.empty()) add_lock_findings(r, *detail::make_lock_graph());
+    report.iterations = k;
+    const std::size_t followed = detail::guided_followed(*guided);
+    if (k == 1) fits = followed;
+    const bool whole = followed == schedule.size() && ex.decisions().size() == schedule.size();
+    if (!r.bugs.empty()) {
+      const std::string how =
+          "continued from a schedule: " + std::to_string(followed) + " of its " +
+          std::to_string(schedule.size()) + " decisions followed, then " +
+          std::string(to_string(strategy.strategy)) + " (seed " + std::to_string(options.seed) +
+          "), run " + std::to_string(k) + ": " + std::string(to_string(r.bugs.front().kind));
+      const Schedule found = schedule_of(ex, strategy, how);
+      const RunResult again = rerun(body, ex, found, options.checkers);
+      std::set<std::pair<BugKind, std::string>> seen;
+      for (const PendingBug& b : r.bugs) {
+        if (seen.insert(identity(b)).second) report.bugs.push_back(confirm(b, again, found, k));
+      }
+      break;
+    }
+    // The schedule fitted the body whole and the run needed nothing more: it is a replay, and
+    // one without the bug the schedule was saved for.
+    if (k == 1 && whole) break;
+  }
+  return report;
 }
 
 namespace {
@@ -751,6 +884,7 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
     Bug bug;
     bug.iteration = 1;
     bug.schedule = schedule;
+    bug.preemptions = r.preemptions;
     bug.kind = b.kind;
     bug.message = std::move(b.message);
     bug.trace = r.trace + b.details;

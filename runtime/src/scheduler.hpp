@@ -43,6 +43,14 @@ std::unique_ptr<Scheduler> make_replay_scheduler(const Schedule& schedule);
 // the others release theirs.
 std::unique_ptr<Scheduler> make_witness_scheduler(std::uint64_t seed,
                                                   std::vector<std::string> locks);
+// Follows `plan` while it fits the run (each decision a thread that can run there, or a choice
+// of the same range), then lets `after` decide; without `after`, a decision that does not fit is
+// skipped and the running thread goes on (choices take 0), which adds no preemption.
+std::unique_ptr<Scheduler> make_guided_scheduler(std::vector<Schedule::Decision> plan,
+                                                 std::unique_ptr<Scheduler> after = nullptr);
+// For a scheduler made by make_guided_scheduler: the plan's decisions followed before the first
+// that did not fit.
+std::size_t guided_followed(const Scheduler& guided);
 // Which member of Strategy::Portfolio runs schedule `iteration` ("random", "pos", "pct, depth 2").
 std::string portfolio_member(std::uint64_t seed, std::uint64_t iteration);
 // For a scheduler made by make_replay_scheduler: decisions the run did not use.

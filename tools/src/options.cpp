@@ -155,6 +155,10 @@ constexpr Setting kSettings[] = {
      [](ExploreArgs& a, std::string_view n, std::string_view v) {
        a.options.checkers = !parse_bool(n, v);
      }},
+    {"--no-shrink", "WEFT_NO_SHRINK", false,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.shrink = !parse_bool(n, v);
+     }},
     {"--shared-points", "WEFT_SHARED_POINTS", true,
      [](ExploreArgs& a, std::string_view n, std::string_view v) {
        a.options.shared_points = parse_shared_points(n, v);
@@ -273,6 +277,10 @@ ReplayArgs parse_replay_args(Args args) {
   ReplayArgs out;
   if (const auto at = std::find(args.begin(), args.end(), "--in-process"); at != args.end()) {
     out.in_process = true;
+    args.erase(at);
+  }
+  if (const auto at = std::find(args.begin(), args.end(), "--continue"); at != args.end()) {
+    out.continue_run = true;
     args.erase(at);
   }
   if (const char* v = std::getenv("WEFT_INTERNAL_STEPS"); v != nullptr && *v != '\0') {

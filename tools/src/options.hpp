@@ -41,6 +41,10 @@ struct ReplayArgs {
   double hang_timeout_s = Options{}.hang_timeout_s;
   // Traces show the steps inside weft's pools and futures too.
   bool internal_steps = false;
+  // Follow the schedule while it fits the body, then explore on (weft::replay_continue): a
+  // schedule recorded before an edit of the body still leads to its bug.
+  bool continue_run = false;
+  const char* argv0 = "";  // for the replay command printed
 };
 ReplayArgs parse_replay_args(Args args);
 

@@ -34,6 +34,11 @@ struct Options {
   bool stop_on_first_bug = true;
   unsigned jobs = 1;  // parallel worker processes; results identical for any value
   SharedPoints shared_points = SharedPoints::Racy;
+  // Minimise each bug's schedule before reporting it: fewest preemptions first, then fewest
+  // steps, each candidate replayed (deterministic, bounded). The trace then ends with "shrunk
+  // from A to B steps, P preemptions". Not for Crash, Hang, StepLimitExceeded,
+  // LockOrderInversion and Nondeterminism, whose schedules are reported as found.
+  bool shrink = true;
   // Stack size of each model thread. Stacks are pooled across schedules.
   std::size_t stack_size = 256 * 1024;
   // Let CondVar::wait return without a notify (as real condition variables may),
@@ -81,6 +86,12 @@ struct Bug {
   std::string trace;            // the interleaving up to the failure, with source locations
   Schedule schedule;            // replay reproduces this bug
   std::uint64_t iteration = 0;  // 1-based index of the schedule that first hit it
+  // Preemptive context switches in `schedule` (after shrinking): switches away from a thread
+  // that could have gone on and did not yield. 0 for Crash and Hang (not re-run here).
+  std::uint32_t preemptions = 0;
+  // Extension: "shrunk from A to B steps, P preemptions (Q before)" when Options::shrink
+  // minimised `schedule` (A: the steps of the schedule as found); empty otherwise.
+  std::string shrunk;
 };
 
 struct Report {
@@ -103,6 +114,13 @@ struct Report {
 Report explore(std::function<void()> body, const Options& options = {});
 // Re-runs one recorded schedule exactly; the report's bugs carry full traces.
 Report replay(std::function<void()> body, const Schedule& schedule);
+// Extension (the CLI's `replay --continue`): a schedule that survives small edits of the body.
+// Each run follows `schedule` while its decisions fit the body and, from the first one that
+// does not (or once they run out), lets options.strategy decide; up to options.iterations
+// runs, each continuing differently, stop at the first with a bug. The bugs' schedules are the
+// runs' own, so they replay exactly on the body as it is now. Random continues for DFS.
+Report replay_continue(std::function<void()> body, const Schedule& schedule,
+                       const Options& options = {});
 #else
 // WEFT_PRODUCTION_ONLY compiles the model out of the code that includes this: the objects it
 // makes are the real primitives even inside an exploration, which would then run without a
@@ -123,6 +141,10 @@ template <class = void>
 template <class = void>
 [[noreturn]] Report replay(std::function<void()>, const Schedule&) {
   detail::model_compiled_out("replay");
+}
+template <class = void>
+[[noreturn]] Report replay_continue(std::function<void()>, const Schedule&, const Options& = {}) {
+  detail::model_compiled_out("replay_continue");
 }
 #endif
 

@@ -60,6 +60,49 @@ void report_lost_replay(const Scenario& scenario, const ReplayArgs& args, int to
   });
 }
 
+// "bug.schedule" -> "bug.continued.schedule": where replay --continue saves what it found.
+std::string continued_path(const std::string& file) {
+  std::filesystem::path p(file);
+  const std::string ext = p.extension().string();
+  p.replace_extension();
+  return p.string() + ".continued" + (ext.empty() ? ".schedule" : ext);
+}
+
+// replay --continue: prints the bugs of the first continuation that has any, with the new
+// schedule saved beside the old one. Returns the exit status.
+int continue_and_report(const Scenario& scenario, const Schedule& schedule,
+                        const ReplayArgs& args) {
+  Options o;
+  o.hang_timeout_s = args.hang_timeout_s;
+  o.internal_steps = args.internal_steps;
+  if (schedule.max_steps() != 0) o.max_steps = schedule.max_steps();
+  const Report r = replay_continue(scenario.body, schedule, o);
+  if (r.ok()) {
+    std::cout << "ok    " << scenario.name << "  (no bug in " << r.iterations
+              << (r.iterations == 1 ? " run" : " runs") << " continuing the schedule's "
+              << schedule.size() << " decisions)\n";
+    return 0;
+  }
+  std::cout << "BUG   " << scenario.name << "  (" << r.bugs.front().schedule.comment() << ")\n";
+  for (const Bug& bug : r.bugs) print_bug(bug);
+  Schedule found = r.bugs.front().schedule;
+  found.set_scenario(scenario.name);
+  const std::string path = continued_path(args.schedule_file);
+  try {
+    found.save(path);
+  } catch (const std::exception& e) {
+    throw UsageFailure{std::string("could not save the continued schedule: ") + e.what() +
+                       " (the report above is complete)"};
+  }
+  std::cout << "  replay: " << replay_command(args.argv0, scenario.name, path) << "\n";
+  if (!args.chrome_trace.empty()) {
+    const std::string error = write_file(
+        args.chrome_trace, chrome_trace_json(scenario.name, trace_steps(scenario.body, found)));
+    if (!error.empty()) throw UsageFailure{error + " (the report above is complete)"};
+  }
+  return 1;
+}
+
 // The child's side: replays, prints the report, writes the trace; its exit status is the
 // command's. `told` (>= 0 in a child): see report_lost_replay.
 [[noreturn]] void replay_and_exit(const Scenario& scenario, const Schedule& schedule,
@@ -73,6 +116,12 @@ void report_lost_replay(const Scenario& scenario, const ReplayArgs& args, int to
                   detail::kSettleSeconds);
   }
   try {
+    if (args.continue_run) {
+      code = continue_and_report(scenario, schedule, args);
+      std::cout.flush();
+      std::fflush(nullptr);
+      ::_exit(code);
+    }
     const Report r = replay(scenario.body, schedule);
     if (r.ok()) {
       std::cout << "ok    " << scenario.name << "  (replayed " << schedule.size()
@@ -107,7 +156,8 @@ void report_lost_replay(const Scenario& scenario, const ReplayArgs& args, int to
 }  // namespace
 
 int cmd_replay(const char* argv0, const Args& arguments) {
-  const ReplayArgs args = parse_replay_args(arguments);
+  ReplayArgs args = parse_replay_args(arguments);
+  args.argv0 = argv0;
   detail::set_internal_steps_default(args.internal_steps);
   const Scenario& scenario = scenario_named(args.scenario);
   refuse_production_only(scenario, "replayed");
