@@ -160,8 +160,8 @@ int main(int argc, char** argv) {
   table.print();
 
   std::printf(
-      "\nper strategy: programs found (median defined, i.e. by at least half the seeds) "
-      "| found by at least one seed | missed by every seed | time\n\n");
+      "\nper strategy: programs found by at least half the seeds (median defined) and by at "
+      "least one seed; the programs not found by half the seeds; seconds of wall time\n\n");
   bench::Table totals({"strategy", "found (≥ half the seeds)", "found (≥ 1 seed)",
                        "not found by half the seeds", "seconds"});
   for (std::size_t s = 0; s < strategies.size(); ++s) {
