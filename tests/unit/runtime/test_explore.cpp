@@ -275,6 +275,24 @@ TEST_CASE("yield_spin_loops_do_not_starve_under_any_strategy") {
         },
         o);
     CHECK_MESSAGE(r.ok(), r.summary());
+    // Two threads that yield: the setter yields before it sets, so the spinner's yields must
+    // not keep it waiting (POS once gave every yield the same lowest priority, and the lower
+    // thread id won every tie).
+    const weft::Report both = weft::explore(
+        [] {
+          weft::Atomic<bool> ready(false);
+          weft::Thread spinner([&] {
+            while (!ready.load()) weft::this_thread::yield();
+          });
+          weft::Thread setter([&] {
+            weft::this_thread::yield();
+            ready.store(true);
+          });
+          spinner.join();
+          setter.join();
+        },
+        o);
+    CHECK_MESSAGE(both.ok(), both.summary());
   }
 }
 
