@@ -44,6 +44,9 @@ struct ObjectState {
   ThreadId creator = 0;   // the thread that constructed it
   bool internal = false;  // weft's own (see mark_internal)
   bool point = true;      // Shared<T>: its accesses are scheduling points (SharedPoints)
+  // Interleaving coverage: the site (hash) and thread of the last operation that changed it.
+  std::uint32_t cov_site = 0;
+  ThreadId cov_thread = kNoThread;
   std::string name;
 };
 
@@ -68,6 +71,9 @@ struct RunResult {
   // part in a race, sorted.
   std::vector<std::string> racy;
   bool saw_shared = false;  // a Shared<T> was created
+  // With coverage on: the run's interleaving coverage (reads-from pairs of sites, lock and
+  // event hand-offs, preemptions at a site), hashed, sorted, without repeats.
+  std::vector<std::uint64_t> coverage;
   // Filled by worker processes for a run with bugs: its schedule, which the exploring process
   // could not regenerate for a strategy whose schedules depend on the ones before (DFS).
   std::vector<Schedule::Decision> decisions;
@@ -80,6 +86,9 @@ class Execution final : public Names {
   Execution& operator=(const Execution&) = delete;
 
   RunResult run(const std::function<void()>& body, Scheduler& scheduler, bool record);
+  // Collect interleaving coverage (RunResult::coverage) in the following runs: the feedback of
+  // Strategy::Fuzz. Off, it costs one test per step.
+  void set_coverage(bool on) noexcept { coverage_on_ = on; }
   // Also writes every decision into `buffer` (shared with a parent process), so that the
   // schedule survives a crash of this process. `count` is reset by run().
   void set_mirror(Schedule::Decision* buffer, std::size_t capacity, std::uint64_t* count) {
@@ -228,6 +237,8 @@ class Execution final : public Names {
   // Every thread is blocked: fails the run with the diagnosed deadlock (deadlock_snapshot.cpp).
   void deadlocked();
   void trace(OpKind kind, ObjectId object, const Location& where, bool blocked);
+  void cover(OpKind kind, ObjectId object, const Location& where);
+  std::uint32_t site_hash(const Location& where);
 
   Fibers& fibers_;
   Scheduler* scheduler_ = nullptr;
@@ -251,6 +262,8 @@ class Execution final : public Names {
   bool internal_steps_ = false;
   bool all_shared_points_ = true;
   bool learn_racy_ = false;
+  bool coverage_on_ = false;
+  std::vector<std::uint64_t> coverage_;
   std::vector<std::string> racy_sites_;  // sorted
   struct SiteAnswer {
     const char* file;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -47,6 +48,8 @@ std::string_view to_string(Strategy s) {
       return "pos";
     case Strategy::DFS:
       return "dfs";
+    case Strategy::Fuzz:
+      return "fuzz";
     case Strategy::Portfolio:
       return "portfolio";
   }
@@ -281,8 +284,12 @@ class Explorer {
     const bool parallel = options_.strategy != Strategy::DFS && options_.jobs > 1;
     // Before anything else runs the body: PCT's step estimate counts the points they make.
     isolated_ = parallel || options_.isolate;
+    fuzzing_ = scheduler_->feeds_back();
+    ex_.set_coverage(fuzzing_);
+    epoch_ = fuzzing_ ? kFuzzEpoch : kEpoch;
     choose_shared_points(isolated_);
-    if (options_.strategy == Strategy::PCT || options_.strategy == Strategy::Portfolio) {
+    if (options_.strategy == Strategy::PCT || options_.strategy == Strategy::Portfolio ||
+        options_.strategy == Strategy::Fuzz) {
       // The probes run the body too: where schedules run in worker processes, so do they (a
       // body that crashes must not take this process with it).
       scheduler_->set_step_estimate(parallel || options_.isolate
@@ -327,13 +334,14 @@ class Explorer {
     });
     for (std::uint64_t i = 1; i <= options_.iterations; ++i) {
       if (i > 1 && out_of_time()) break;
-      if (learning_ && epoch_begins(i)) (void)begin_epoch();
+      if (syncing() && epoch_begins(i)) (void)begin_epoch();
       std::optional<RunResult> r = run_one(i);
       if (!r) {
         report_.exhausted = true;
         break;
       }
       if (learning_) note_racy(r->racy);
+      if (fuzzing_) note_coverage(i, r->coverage);
       if (!absorb(i, std::move(*r), /*decisions_at_hand=*/true)) break;
     }
     // Without bugs nothing ran after the last schedule: its decisions are still at hand.
@@ -546,8 +554,20 @@ class Explorer {
   // Sites are learnt in epochs of kEpoch schedules: schedule i makes points of the sites learnt
   // before its epoch began, whichever process ran the schedules that found them, so a report is
   // the same for any --jobs.
+  // With the fuzzer's feedback, epochs are shorter: its corpus grows only between them.
   static constexpr std::uint64_t kEpoch = 512;
-  static bool epoch_begins(std::uint64_t i) { return i > 1 && (i - 1) % kEpoch == 0; }
+  static constexpr std::uint64_t kFuzzEpoch = 128;
+  bool epoch_begins(std::uint64_t i) const { return i > 1 && (i - 1) % epoch_ == 0; }
+  // Whether anything is learnt in epochs (racy sites, the fuzzer's corpus).
+  bool syncing() const { return learning_ || fuzzing_; }
+
+  // Keeps a fuzz run that showed new interleaving coverage, for the corpus of the next epoch.
+  void note_coverage(std::uint64_t i, const std::vector<std::uint64_t>& coverage) {
+    if (!scheduler_->is_fuzz_run(i)) return;
+    bool fresh = false;
+    for (const std::uint64_t h : coverage) fresh |= covered_.insert(h).second;
+    if (fresh) admitted_.push_back(i);
+  }
 
   // Keeps a run's racy sites that are new, for the next epoch.
   void note_racy(const std::vector<std::string>& racy) {
@@ -556,8 +576,14 @@ class Explorer {
     }
   }
 
-  // At an epoch's start: the sites found in the last one join the points. Returns them.
-  std::vector<std::string> begin_epoch() {
+  // At an epoch's start: the sites found in the last one join the points, and its fuzz runs
+  // with new coverage the fuzzer's corpus. Returns the sites, and moves the runs to `admitted`.
+  std::vector<std::string> begin_epoch(std::vector<std::uint64_t>* admitted = nullptr) {
+    if (!admitted_.empty()) {
+      scheduler_->admit(admitted_);
+      if (admitted != nullptr) *admitted = admitted_;
+      admitted_.clear();
+    }
     std::vector<std::string> added(fresh_sites_.begin(), fresh_sites_.end());
     if (!added.empty()) {
       learnt_.insert(added.begin(), added.end());
@@ -590,11 +616,13 @@ class Explorer {
     detail::Workers workers(jobs, options_.max_steps, options_.hang_timeout_s,
                             [&](detail::WorkerLink& link) { worker_main(link, jobs); });
     for (std::uint64_t next = 1; next <= options_.iterations; ++next) {
-      if (learning_ && epoch_begins(next)) {
+      if (syncing() && epoch_begins(next)) {
         // Every schedule of the last epoch is in: the workers, waiting at its end, hear what
-        // it found (one line per site, perhaps none).
+        // it found (one line per site, one "#N" per fuzz run admitted; perhaps none).
+        std::vector<std::uint64_t> admitted;
         std::string message;
-        for (const std::string& site : begin_epoch()) message += site + "\n";
+        for (const std::string& site : begin_epoch(&admitted)) message += site + "\n";
+        for (const std::uint64_t i : admitted) message += "#" + std::to_string(i) + "\n";
         workers.tell(message);
       }
       std::optional<RunResult> r = workers.take(next);
@@ -605,6 +633,7 @@ class Explorer {
         break;
       }
       if (learning_) note_racy(r->racy);
+      if (fuzzing_) note_coverage(next, r->coverage);
       const bool lost = !r->bugs.empty() && (r->bugs.back().kind == BugKind::Crash ||
                                              r->bugs.back().kind == BugKind::Hang);
       // A crashed or stuck run's decisions up to there are its schedule: running it again here
@@ -655,14 +684,18 @@ class Explorer {
       if (i > w + 1 && out_of_time()) break;
       // Each epoch begins with what the exploring process learnt from the one before, from
       // every worker's schedules.
-      while (learning_ && (i - 1) / kEpoch > epoch) {
+      while (syncing() && (i - 1) / epoch_ > epoch) {
         watch.hold(true);
         const std::string message = link.receive();
         watch.hold(false);
         ++epoch;
         for (std::size_t at = 0, end; (end = message.find('\n', at)) != std::string::npos;
              at = end + 1) {
-          fresh_sites_.insert(message.substr(at, end - at));
+          if (message[at] == '#') {
+            admitted_.push_back(std::stoull(message.substr(at + 1, end - at - 1)));
+          } else {
+            fresh_sites_.insert(message.substr(at, end - at));
+          }
         }
         (void)begin_epoch();
       }
@@ -679,8 +712,16 @@ class Explorer {
       if (buggy) r->decisions = ex_.decisions();
       // Only sites new to this epoch's points are news for the exploring process.
       std::erase_if(r->racy, [&](const std::string& site) { return learnt_.contains(site); });
+      // Coverage this worker sent before is in the exploring process's set already (it took
+      // that run first): only the rest can make this run new.
+      if (fuzzing_ && scheduler_->is_fuzz_run(i)) {
+        std::erase_if(r->coverage, [&](std::uint64_t h) { return !covered_.insert(h).second; });
+      } else {
+        r->coverage.clear();
+      }
       watch.hold(true);  // a full pipe waits for the exploring process, not for the body
-      link.send(i, *r, buggy || !r->racy.empty());
+      const bool urgent = buggy || !r->racy.empty();
+      link.send(i, *r, urgent, !r->coverage.empty());
       watch.hold(false);
       if (buggy && options_.stop_on_first_bug) break;
     }
@@ -703,6 +744,12 @@ class Explorer {
   std::set<std::string> fresh_sites_;
   Report report_;
   bool isolated_ = false;  // schedules run in worker processes
+  // The fuzzer's feedback: coverage seen so far (in a worker: what it sent), fuzz runs of this
+  // epoch with new coverage, and the epoch length.
+  bool fuzzing_ = false;
+  std::unordered_set<std::uint64_t> covered_;
+  std::vector<std::uint64_t> admitted_;
+  std::uint64_t epoch_ = kEpoch;
   std::chrono::steady_clock::time_point start_;
 };
 

@@ -31,6 +31,12 @@ class Scheduler {
   virtual void end_execution(std::uint64_t /*steps*/) {}
   // How many scheduling decisions an execution of the body takes (PCT's k).
   virtual void set_step_estimate(std::uint64_t /*steps*/) {}
+  // Feedback (Strategy::Fuzz, alone or in the portfolio): the strategy learns from the runs'
+  // interleaving coverage. is_fuzz_run(i): schedule i is one of the fuzzer's; admit(): these
+  // fuzz schedules showed new coverage and join the corpus (called between batches, in order).
+  virtual bool feeds_back() const { return false; }
+  virtual bool is_fuzz_run(std::uint64_t /*iteration*/) const { return false; }
+  virtual void admit(const std::vector<std::uint64_t>& /*iterations*/) {}
   // Why the run diverged from its recording (for Nondeterminism bugs).
   virtual std::string divergence() const { return {}; }
   virtual std::string name() const = 0;

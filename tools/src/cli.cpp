@@ -18,7 +18,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  list                     list the scenarios of this binary\n"
     "  explore [GLOB] [options] explore every scenario matching GLOB (default: all)\n"
-    "      --strategy S                    portfolio (default), random, pct, pos or dfs\n"
+    "      --strategy S                    portfolio (default), random, pct, pos, dfs or fuzz\n"
     "      --iterations N                  schedules per scenario (default 1000; up to 10^18)\n"
     "      --seed S                        (default 0)\n"
     "      --pct-depth D                   PCT only (default 3; up to 1000)\n"

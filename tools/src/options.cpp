@@ -72,12 +72,14 @@ int parse_preemption_bound(std::string_view flag, std::string_view text) {
 
 Strategy parse_strategy(std::string_view where, std::string_view v) {
   if (v == "portfolio") return Strategy::Portfolio;
+  if (v == "fuzz") return Strategy::Fuzz;
   if (v == "random") return Strategy::Random;
   if (v == "pct") return Strategy::PCT;
   if (v == "pos") return Strategy::POS;
   if (v == "dfs") return Strategy::DFS;
-  throw UsageFailure{std::string(where) + " expects portfolio, random, pct, pos or dfs, got '" +
-                     std::string(v) + "'"};
+  throw UsageFailure{std::string(where) +
+                     " expects portfolio, random, pct, pos, dfs or fuzz, got '" + std::string(v) +
+                     "'"};
 }
 
 SharedPoints parse_shared_points(std::string_view where, std::string_view v) {

@@ -12,10 +12,12 @@
 
 namespace weft {
 
-// Portfolio (the default): schedule i runs Random, PCT at a depth from 1 to 5, or POS, chosen
-// from (seed, i), so that a bug any one of them finds soon is found soon. DFS: exhaustive.
-enum class Strategy { Random, PCT, POS, DFS, Portfolio };
-std::string_view to_string(Strategy);  // "random", "pct", "pos", "dfs", "portfolio"
+// Portfolio (the default): schedule i runs Random, PCT at a depth from 1 to 5, POS or Fuzz,
+// chosen from (seed, i), so that a bug any one of them finds soon is found soon. DFS:
+// exhaustive. Fuzz: greybox search over abstract schedules (preemption points) with
+// interleaving feedback (reads-from pairs of sites, lock and event hand-offs).
+enum class Strategy { Random, PCT, POS, DFS, Fuzz, Portfolio };
+std::string_view to_string(Strategy);  // "random", "pct", "pos", "dfs", "fuzz", "portfolio"
 
 // Which Shared<T> accesses are scheduling points. Racy: only those of variables the race
 // checker saw race in probe runs before the exploration (every access is still observed by the

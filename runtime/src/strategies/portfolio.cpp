@@ -1,6 +1,7 @@
 // The default strategy. No single strategy finds every kind of bug soonest: PCT at depth d needs
 // exactly d-1 priority changes (depth 3 cannot put four threads inside a Semaphore(4)), Random
-// finds shallow bugs among many threads, POS samples partial orders evenly. A portfolio runs
+// finds shallow bugs among many threads, POS samples partial orders evenly, Fuzz finds the
+// bugs of many threads that need one well-placed switch. A portfolio runs
 // each of them on a share of the schedules, so a bug any of them finds quickly is found within a
 // small multiple of that. Which member runs schedule i is a function of (seed, i) alone, as each
 // member's schedule is, so the report is the same for any number of worker processes.
@@ -14,12 +15,12 @@
 namespace weft::detail {
 namespace {
 
-// The members, in slot order. Random and POS take two slots each: the five PCT depths are
-// variations of one idea, and the many-thread bugs that PCT's few change points miss are the
-// ones Random and POS find.
-enum class Member { Random, Pos, Pct1, Pct2, Pct3, Pct4, Pct5 };
-constexpr std::array kSlots = {Member::Random, Member::Pct1, Member::Pos,
-                               Member::Pct2,   Member::Pct3, Member::Random,
+// The members, in slot order. Random, POS and Fuzz take two slots each: the five PCT depths
+// are variations of one idea, and the bugs that PCT's few change points miss are the ones the
+// others find.
+enum class Member { Random, Pos, Fuzz, Pct1, Pct2, Pct3, Pct4, Pct5 };
+constexpr std::array kSlots = {Member::Random, Member::Pct1, Member::Fuzz,   Member::Pos,
+                               Member::Pct2,   Member::Pct3, Member::Random, Member::Fuzz,
                                Member::Pct4,   Member::Pos,  Member::Pct5};
 
 Member member_of(std::uint64_t seed, std::uint64_t iteration) {
@@ -32,7 +33,10 @@ Member member_of(std::uint64_t seed, std::uint64_t iteration) {
 class PortfolioScheduler final : public Scheduler {
  public:
   explicit PortfolioScheduler(std::uint64_t seed)
-      : seed_(seed), random_(make_random_scheduler(seed)), pos_(make_pos_scheduler(seed)) {
+      : seed_(seed),
+        random_(make_random_scheduler(seed)),
+        pos_(make_pos_scheduler(seed)),
+        fuzz_(make_fuzz_scheduler(seed)) {
     for (int d = 1; d <= 5; ++d) pct_[d - 1] = make_pct_scheduler(seed, d);
   }
   bool begin_execution(std::uint64_t iteration) override {
@@ -49,7 +53,13 @@ class PortfolioScheduler final : public Scheduler {
   void end_execution(std::uint64_t steps) override { current_->end_execution(steps); }
   void set_step_estimate(std::uint64_t steps) override {
     for (auto& p : pct_) p->set_step_estimate(steps);
+    fuzz_->set_step_estimate(steps);
   }
+  bool feeds_back() const override { return true; }
+  bool is_fuzz_run(std::uint64_t iteration) const override {
+    return member_of(seed_, iteration) == Member::Fuzz;
+  }
+  void admit(const std::vector<std::uint64_t>& iterations) override { fuzz_->admit(iterations); }
   std::string name() const override { return "portfolio"; }
 
  private:
@@ -59,6 +69,8 @@ class PortfolioScheduler final : public Scheduler {
         return *random_;
       case Member::Pos:
         return *pos_;
+      case Member::Fuzz:
+        return *fuzz_;
       default:
         return *pct_[static_cast<int>(m) - static_cast<int>(Member::Pct1)];
     }
@@ -66,6 +78,7 @@ class PortfolioScheduler final : public Scheduler {
   std::uint64_t seed_;
   std::unique_ptr<Scheduler> random_;
   std::unique_ptr<Scheduler> pos_;
+  std::unique_ptr<Scheduler> fuzz_;
   std::array<std::unique_ptr<Scheduler>, 5> pct_;
   Scheduler* current_ = nullptr;
 };
@@ -83,6 +96,8 @@ std::string portfolio_member(std::uint64_t seed, std::uint64_t iteration) {
       return "random";
     case Member::Pos:
       return "pos";
+    case Member::Fuzz:
+      return "fuzz";
     default:
       return "pct, depth " +
              std::to_string(static_cast<int>(m) - static_cast<int>(Member::Pct1) + 1);
