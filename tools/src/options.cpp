@@ -179,6 +179,8 @@ constexpr Setting kSettings[] = {
      [](ExploreArgs& a, std::string_view, std::string_view v) { a.junit = v; }},
     {"--chrome-trace", nullptr, true,
      [](ExploreArgs& a, std::string_view, std::string_view v) { a.chrome_trace = v; }},
+    {"--json", nullptr, true,
+     [](ExploreArgs& a, std::string_view, std::string_view v) { a.json = v; }},
 };
 
 void apply_environment(ExploreArgs& out) {
@@ -296,13 +298,15 @@ ReplayArgs parse_replay_args(Args args) {
     out.hang_timeout_s = parse_seconds("WEFT_HANG_TIMEOUT", v, /*zero_allowed=*/true);
   }
   for (std::size_t i = 0; i < args.size();) {
-    if (args[i] != "--chrome-trace" && args[i] != "--hang-timeout") {
+    if (args[i] != "--chrome-trace" && args[i] != "--json" && args[i] != "--hang-timeout") {
       ++i;
       continue;
     }
     if (i + 1 >= args.size()) throw UsageFailure{std::string(args[i]) + " needs a value"};
     if (args[i] == "--chrome-trace") {
       out.chrome_trace = args[i + 1];
+    } else if (args[i] == "--json") {
+      out.json = args[i + 1];
     } else {
       out.hang_timeout_s = parse_seconds(args[i], args[i + 1], /*zero_allowed=*/true);
     }
@@ -370,6 +374,7 @@ void check_output_paths(const ExploreArgs& args) {
   check_schedule_dir(args.schedule_dir);
   if (!args.junit.empty()) check_output_file("--junit", args.junit);
   if (!args.chrome_trace.empty()) check_output_file("--chrome-trace", args.chrome_trace);
+  if (!args.json.empty()) check_output_file("--json", args.json);
 }
 
 void check_output_file(std::string_view flag, const std::string& path) {
