@@ -10,10 +10,11 @@ cd "$(dirname "$0")"
 
 # clang-14 with its sanitizer runtimes (libclang-rt-14-dev, not pulled in without recommends)
 # and llvm-14 (llvm-symbolizer-14, for files and lines in sanitizer reports): the build-mode
-# tests build weft with clang and under ASan + UBSan (tests/build_modes).
+# tests build weft with clang and under ASan + UBSan (tests/build_modes). libgtest-dev: the tests
+# of <weft/gtest.hpp> (weft itself never links GoogleTest).
 packages=(cmake ninja-build g++ pkg-config libboost-context-dev libdw-dev doctest-dev
-          libpugixml-dev nlohmann-json3-dev valgrind relacy-dev libtbb-dev libconcurrentqueue-dev
-          libthread-pool-dev python3 clang-14 libclang-rt-14-dev llvm-14)
+          libpugixml-dev nlohmann-json3-dev libgtest-dev valgrind relacy-dev libtbb-dev
+          libconcurrentqueue-dev libthread-pool-dev python3 clang-14 libclang-rt-14-dev llvm-14)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -51,6 +51,8 @@ void Execution::reset() {
   bug_.reset();
   current_ = 0;
   steps_ = 0;
+  preemptions_ = 0;
+  coverage_.clear();
   accesses_ = 0;
   saw_shared_ = false;
   fingerprint_ = kFingerprintSeed;
@@ -124,6 +126,13 @@ RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler
   if (bug_) result.bugs.push_back(std::move(*bug_));
   bug_.reset();
   result.steps = steps_;
+  result.preemptions = preemptions_;
+  if (coverage_on_) {
+    std::sort(coverage_.begin(), coverage_.end());
+    coverage_.erase(std::unique(coverage_.begin(), coverage_.end()), coverage_.end());
+    result.coverage = std::move(coverage_);
+    coverage_.clear();
+  }
   result.fingerprint = fingerprint_;
   result.saw_shared = saw_shared_;
   if (record) result.trace = format_trace(trace_, *this, internal_steps_);
@@ -214,6 +223,18 @@ ThreadId Execution::pick_next(bool yielding) {
   if (!valid) {
     diverged();
   }
+  if (next != current_ && !yielding && !jumping && current_ < n &&
+      threads_[current_].status == ThreadStatus::Runnable) {
+    ++preemptions_;
+    if (coverage_on_) {
+      // Where a thread was stopped: a preemption at a new place is a new interleaving. (Not
+      // which thread: a hundred threads running one function are one place, and counting each
+      // would fill the fuzzer's corpus with copies.)
+      const std::uint64_t h =
+          (std::uint64_t{3} << 62) | site_hash(threads_[current_].pending_where);
+      coverage_.push_back(h);
+    }
+  }
   record(Schedule::Decision{next, 0});
   ThreadState& t = threads_[next];
   if (t.status == ThreadStatus::Blocked) {  // its deadline passed: time moves on to it
@@ -287,6 +308,7 @@ void Execution::shared_access_unscheduled(OpKind kind, ObjectId object, const Lo
     return;
   }
   if (abandon_pending_) abandon();
+  if (coverage_on_) cover(kind, object, where);
   // A loop that never reaches a scheduling point still ends; the limit is generous, since a
   // correct program may make many accesses between points.
   constexpr std::uint64_t kAccessesPerStep = 100;
@@ -371,7 +393,69 @@ void Execution::point(OpKind kind, ObjectId object, const Location& where) {
   }
   const ThreadId next = pick_next(kind == OpKind::Yield);
   if (next != current_) switch_to(next);
+  if (coverage_on_) cover(kind, object, where);
   if (recording_) trace(kind, object, where, false);
+}
+
+std::uint32_t Execution::site_hash(const Location& where) {
+  if (where.file != fingerprint_file_) {
+    fingerprint_file_ = where.file;
+    fingerprint_file_hash_ = where.file != nullptr ? file_hash(where.file) : 0;
+  }
+  const std::uint64_t h = (fingerprint_file_hash_ ^ where.line) * 0x9e3779b97f4a7c15ull;
+  return static_cast<std::uint32_t>(h >> 32);
+}
+
+// An operation that observes an object is paired with the site (and sameness of thread) of the
+// last one that changed it: the reads-from pairs of RFF (Wolff et al., ASPLOS 2024) for Shared
+// and Atomic, and the hand-offs of locks, events, queues and semaphores. An operation that
+// both observes and changes (an RMW, a lock) counts as both.
+void Execution::cover(OpKind kind, ObjectId object, const Location& where) {
+  if (object == kNoObject || object >= objects_.size() || unwinding_) return;
+  bool observes = false;
+  bool changes = false;
+  switch (kind) {
+    case OpKind::Load:
+    case OpKind::IsSet:
+    case OpKind::Size:
+    case OpKind::Join:
+    case OpKind::Wait:
+      observes = true;
+      break;
+    case OpKind::Store:
+    case OpKind::Unlock:
+    case OpKind::Release:
+    case OpKind::Notify:
+    case OpKind::NotifyAll:
+    case OpKind::Set:
+    case OpKind::Clear:
+    case OpKind::Done:
+    case OpKind::TaskDone:
+    case OpKind::Shutdown:
+      changes = true;
+      break;
+    case OpKind::Rmw:
+    case OpKind::Lock:
+    case OpKind::TryLock:
+    case OpKind::Acquire:
+    case OpKind::Put:
+    case OpKind::Get:
+      observes = changes = true;
+      break;
+    default:
+      return;
+  }
+  ObjectState& o = objects_[object];
+  const std::uint32_t site = site_hash(where);
+  if (observes) {
+    const std::uint64_t same = o.cov_thread == current_ ? 1 : 0;
+    coverage_.push_back((std::uint64_t{1} << 62) | (same << 61) |
+                        (std::uint64_t{o.cov_site & 0x1fffffffu} << 32) | site);
+  }
+  if (changes) {
+    o.cov_site = site;
+    o.cov_thread = current_;
+  }
 }
 
 void Execution::unscheduled(OpKind kind, ObjectId object, const Location& where) {

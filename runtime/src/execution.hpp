@@ -44,6 +44,9 @@ struct ObjectState {
   ThreadId creator = 0;   // the thread that constructed it
   bool internal = false;  // weft's own (see mark_internal)
   bool point = true;      // Shared<T>: its accesses are scheduling points (SharedPoints)
+  // Interleaving coverage: the site (hash) and thread of the last operation that changed it.
+  std::uint32_t cov_site = 0;
+  ThreadId cov_thread = kNoThread;
   std::string name;
 };
 
@@ -70,6 +73,8 @@ struct RunResult {
   // The checkers' findings first (usually the cause), then what ended the run, if anything.
   std::vector<PendingBug> bugs;
   std::uint64_t steps = 0;
+  // Switches away from a thread that could have gone on and did not yield (Bug::preemptions).
+  std::uint32_t preemptions = 0;
   std::string trace;              // only when recording
   std::uint64_t fingerprint = 0;  // of the run's first operations (Schedule::body)
   std::vector<LockEdge> edges;    // lock-order edges, for the exploration's LockGraph
@@ -77,6 +82,9 @@ struct RunResult {
   // part in a race, sorted.
   std::vector<std::string> racy;
   bool saw_shared = false;  // a Shared<T> was created
+  // With coverage on: the run's interleaving coverage (reads-from pairs of sites, lock and
+  // event hand-offs, preemptions at a site), hashed, sorted, without repeats.
+  std::vector<std::uint64_t> coverage;
   // Filled by worker processes for a run with bugs: its schedule, which the exploring process
   // could not regenerate for a strategy whose schedules depend on the ones before (DFS).
   std::vector<Schedule::Decision> decisions;
@@ -89,6 +97,9 @@ class Execution final : public Names {
   Execution& operator=(const Execution&) = delete;
 
   RunResult run(const std::function<void()>& body, Scheduler& scheduler, bool record);
+  // Collect interleaving coverage (RunResult::coverage) in the following runs: the feedback of
+  // Strategy::Fuzz. Off, it costs one test per step.
+  void set_coverage(bool on) noexcept { coverage_on_ = on; }
   // Also writes every decision into `buffer` (shared with a parent process), so that the
   // schedule survives a crash of this process. `count` is reset by run().
   void set_mirror(Schedule::Decision* buffer, std::size_t capacity, std::uint64_t* count) {
@@ -245,6 +256,8 @@ class Execution final : public Names {
   void note_effect(StepEffect::What what, OpKind op, ObjectId object) {
     if (track_effects_ && !unwinding_) effects_.push_back(StepEffect{what, op, object});
   }
+  void cover(OpKind kind, ObjectId object, const Location& where);
+  std::uint32_t site_hash(const Location& where);
 
   Fibers& fibers_;
   Scheduler* scheduler_ = nullptr;
@@ -259,6 +272,7 @@ class Execution final : public Names {
   std::optional<PendingBug> bug_;
   ThreadId current_ = 0;
   std::uint64_t steps_ = 0;
+  std::uint32_t preemptions_ = 0;
   std::uint64_t fingerprint_ = 0;
   const char* fingerprint_file_ = nullptr;  // a cache: the last file hashed, and its hash
   std::uint64_t fingerprint_file_hash_ = 0;
@@ -269,6 +283,8 @@ class Execution final : public Names {
   bool internal_steps_ = false;
   bool all_shared_points_ = true;
   bool learn_racy_ = false;
+  bool coverage_on_ = false;
+  std::vector<std::uint64_t> coverage_;
   std::vector<std::string> racy_sites_;  // sorted
   struct SiteAnswer {
     const char* file;

@@ -11,6 +11,8 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <sstream>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -24,6 +26,7 @@
 #include "fiber.hpp"
 #include "isolation.hpp"
 #include "scheduler.hpp"
+#include "shrink.hpp"
 
 namespace weft {
 namespace {
@@ -45,6 +48,10 @@ std::string_view to_string(Strategy s) {
       return "pos";
     case Strategy::DFS:
       return "dfs";
+    case Strategy::Fuzz:
+      return "fuzz";
+    case Strategy::Portfolio:
+      return "portfolio";
   }
   return "?";
 }
@@ -148,12 +155,17 @@ Bug confirm(const PendingBug& found, const RunResult& again, const Schedule& sch
   bug.iteration = iteration;
   bug.schedule = schedule;
   bug.trace = again.trace;
-  for (const PendingBug& b : again.bugs) {
-    if (identity(b) == identity(found)) {
-      bug.kind = b.kind;
-      bug.message = b.message;
-      bug.trace += b.details;
-      return bug;
+  bug.preemptions = again.preemptions;
+  for (int exact = 1; exact >= 0; --exact) {
+    for (const PendingBug& b : again.bugs) {
+      // A shrunk schedule may fail the same assertion with other values: its own message is
+      // the one true of it.
+      if (exact ? identity(b) == identity(found) : detail::same_bug(b, found)) {
+        bug.kind = b.kind;
+        bug.message = b.message;
+        bug.trace += b.details;
+        return bug;
+      }
     }
   }
   if (found.kind == BugKind::LockOrderInversion) {
@@ -271,8 +283,13 @@ class Explorer {
   Report run() {
     const bool parallel = options_.strategy != Strategy::DFS && options_.jobs > 1;
     // Before anything else runs the body: PCT's step estimate counts the points they make.
-    choose_shared_points(parallel || options_.isolate);
-    if (options_.strategy == Strategy::PCT) {
+    isolated_ = parallel || options_.isolate;
+    fuzzing_ = scheduler_->feeds_back();
+    ex_.set_coverage(fuzzing_);
+    epoch_ = fuzzing_ ? kFuzzEpoch : kEpoch;
+    choose_shared_points(isolated_);
+    if (options_.strategy == Strategy::PCT || options_.strategy == Strategy::Portfolio ||
+        options_.strategy == Strategy::Fuzz) {
       // The probes run the body too: where schedules run in worker processes, so do they (a
       // body that crashes must not take this process with it).
       scheduler_->set_step_estimate(parallel || options_.isolate
@@ -317,13 +334,14 @@ class Explorer {
     });
     for (std::uint64_t i = 1; i <= options_.iterations; ++i) {
       if (i > 1 && out_of_time()) break;
-      if (learning_ && epoch_begins(i)) (void)begin_epoch();
+      if (syncing() && epoch_begins(i)) (void)begin_epoch();
       std::optional<RunResult> r = run_one(i);
       if (!r) {
         report_.exhausted = true;
         break;
       }
       if (learning_) note_racy(r->racy);
+      if (fuzzing_) note_coverage(i, r->coverage);
       if (!absorb(i, std::move(*r), /*decisions_at_hand=*/true)) break;
     }
     // Without bugs nothing ran after the last schedule: its decisions are still at hand.
@@ -334,7 +352,10 @@ class Explorer {
 
   // A found schedule's comment: how to find it again.
   std::string found_by(std::uint64_t i, BugKind kind) const {
-    return "found by " + report_.strategy + " (seed " + std::to_string(options_.seed) +
+    const std::string member = options_.strategy == Strategy::Portfolio
+                                   ? "; it ran " + detail::portfolio_member(options_.seed, i)
+                                   : std::string();
+    return "found by " + report_.strategy + " (seed " + std::to_string(options_.seed) + member +
            "), schedule " + std::to_string(i) + ": " + std::string(to_string(kind));
   }
 
@@ -367,9 +388,35 @@ class Explorer {
 
   void absorb_bugs(std::uint64_t i, const std::vector<PendingBug>& fresh,
                    const Schedule& schedule) {
-    const RunResult again = rerun(body_, ex_, schedule, options_.checkers);
+    // The re-run of `schedule`, shared by its bugs, and its length as its trace numbers steps.
+    std::optional<RunResult> found_again;
+    std::size_t found_rows = 0;
+    auto rerun_found = [&]() -> const RunResult& {
+      if (!found_again) {
+        found_again = rerun(body_, ex_, schedule, options_.checkers);
+        found_rows = ex_.recorded_trace().size();
+      }
+      return *found_again;
+    };
     for (const PendingBug& b : fresh) {
-      report_.bugs.push_back(confirm(b, again, schedule, i));
+      std::optional<detail::Shrunk> s;
+      if (options_.shrink && detail::shrinkable(b.kind)) s = shrink(schedule, b);
+      if (!s) {
+        report_.bugs.push_back(confirm(b, rerun_found(), schedule, i));
+      } else {
+        (void)rerun_found();
+        // Its trace first, then the comment that tells its length.
+        const Schedule draft = schedule_of(ex_, s->decisions, options_, {}, s->fingerprint);
+        const RunResult again = rerun(body_, ex_, draft, options_.checkers);
+        const std::string note = "shrunk from " + std::to_string(found_rows) + " to " +
+                                 std::to_string(ex_.recorded_trace().size()) + " steps, " +
+                                 plural(again.preemptions, "preemption") + " (" +
+                                 std::to_string(s->preemptions_before) + " before)";
+        const Schedule shrunk = schedule_of(ex_, s->decisions, options_,
+                                            schedule.comment() + "; " + note, s->fingerprint);
+        report_.bugs.push_back(confirm(b, again, shrunk, i));
+        report_.bugs.back().shrunk = note;
+      }
       if (b.kind != BugKind::LockOrderInversion || b.locks.empty()) continue;
       const bool deadlocked = std::any_of(fresh.begin(), fresh.end(), [](const PendingBug& d) {
         return d.kind == BugKind::Deadlock;
@@ -433,6 +480,46 @@ class Explorer {
            "; the schedule holds every decision made up to the end)\n";
   }
 
+  static std::string plural(std::uint64_t n, const std::string& what) {
+    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+  }
+
+  // Options::shrink: the bug's schedule minimised. Where schedules run in worker processes, so
+  // does the shrinking (a candidate may crash where the found schedule did not); a child that
+  // does not come back leaves the schedule as found.
+  std::optional<detail::Shrunk> shrink(const Schedule& schedule, const PendingBug& b) {
+    if (!isolated_) return detail::shrink_schedule(body_, ex_, schedule.decisions(), b);
+    const double limit = options_.hang_timeout_s > 0 ? 4 * options_.hang_timeout_s : 0;
+    const detail::ChildOutput child = detail::run_in_child(
+        [&](int fd) {
+          const detail::StallWatch watch(options_.hang_timeout_s,
+                                         [] { ::_exit(detail::kHungExit); });
+          const std::optional<detail::Shrunk> s =
+              detail::shrink_schedule(body_, ex_, schedule.decisions(), b);
+          if (!s) return;
+          std::string out = std::to_string(s->steps_before) + " " + std::to_string(s->steps_after) +
+                            " " + std::to_string(s->preemptions_before) + " " +
+                            std::to_string(s->preemptions_after) + " " +
+                            std::to_string(s->fingerprint) + "\n";
+          out += Schedule(s->decisions).to_string();
+          (void)detail::write_all(fd, out);
+        },
+        limit);
+    if (!child.clean || child.bytes.empty()) return std::nullopt;
+    try {
+      const std::size_t eol = child.bytes.find('\n');
+      std::istringstream head(child.bytes.substr(0, eol));
+      detail::Shrunk s;
+      head >> s.steps_before >> s.steps_after >> s.preemptions_before >> s.preemptions_after >>
+          s.fingerprint;
+      if (!head || eol == std::string::npos) return std::nullopt;
+      s.decisions = Schedule::parse(child.bytes.substr(eol + 1)).decisions();
+      return s;
+    } catch (const ScheduleError&) {
+      return std::nullopt;
+    }
+  }
+
   // Every Shared<T> access a point (SharedPoints::All; without checkers there is no race
   // information), or those at the sites the probes saw race.
   void choose_shared_points(bool isolated) {
@@ -467,8 +554,20 @@ class Explorer {
   // Sites are learnt in epochs of kEpoch schedules: schedule i makes points of the sites learnt
   // before its epoch began, whichever process ran the schedules that found them, so a report is
   // the same for any --jobs.
+  // With the fuzzer's feedback, epochs are shorter: its corpus grows only between them.
   static constexpr std::uint64_t kEpoch = 512;
-  static bool epoch_begins(std::uint64_t i) { return i > 1 && (i - 1) % kEpoch == 0; }
+  static constexpr std::uint64_t kFuzzEpoch = 128;
+  bool epoch_begins(std::uint64_t i) const { return i > 1 && (i - 1) % epoch_ == 0; }
+  // Whether anything is learnt in epochs (racy sites, the fuzzer's corpus).
+  bool syncing() const { return learning_ || fuzzing_; }
+
+  // Keeps a fuzz run that showed new interleaving coverage, for the corpus of the next epoch.
+  void note_coverage(std::uint64_t i, const std::vector<std::uint64_t>& coverage) {
+    if (!scheduler_->is_fuzz_run(i)) return;
+    bool fresh = false;
+    for (const std::uint64_t h : coverage) fresh |= covered_.insert(h).second;
+    if (fresh) admitted_.push_back(i);
+  }
 
   // Keeps a run's racy sites that are new, for the next epoch.
   void note_racy(const std::vector<std::string>& racy) {
@@ -477,8 +576,14 @@ class Explorer {
     }
   }
 
-  // At an epoch's start: the sites found in the last one join the points. Returns them.
-  std::vector<std::string> begin_epoch() {
+  // At an epoch's start: the sites found in the last one join the points, and its fuzz runs
+  // with new coverage the fuzzer's corpus. Returns the sites, and moves the runs to `admitted`.
+  std::vector<std::string> begin_epoch(std::vector<std::uint64_t>* admitted = nullptr) {
+    if (!admitted_.empty()) {
+      scheduler_->admit(admitted_);
+      if (admitted != nullptr) *admitted = admitted_;
+      admitted_.clear();
+    }
     std::vector<std::string> added(fresh_sites_.begin(), fresh_sites_.end());
     if (!added.empty()) {
       learnt_.insert(added.begin(), added.end());
@@ -511,11 +616,13 @@ class Explorer {
     detail::Workers workers(jobs, options_.max_steps, options_.hang_timeout_s,
                             [&](detail::WorkerLink& link) { worker_main(link, jobs); });
     for (std::uint64_t next = 1; next <= options_.iterations; ++next) {
-      if (learning_ && epoch_begins(next)) {
+      if (syncing() && epoch_begins(next)) {
         // Every schedule of the last epoch is in: the workers, waiting at its end, hear what
-        // it found (one line per site, perhaps none).
+        // it found (one line per site, one "#N" per fuzz run admitted; perhaps none).
+        std::vector<std::uint64_t> admitted;
         std::string message;
-        for (const std::string& site : begin_epoch()) message += site + "\n";
+        for (const std::string& site : begin_epoch(&admitted)) message += site + "\n";
+        for (const std::uint64_t i : admitted) message += "#" + std::to_string(i) + "\n";
         workers.tell(message);
       }
       std::optional<RunResult> r = workers.take(next);
@@ -526,6 +633,7 @@ class Explorer {
         break;
       }
       if (learning_) note_racy(r->racy);
+      if (fuzzing_) note_coverage(next, r->coverage);
       const bool lost = !r->bugs.empty() && (r->bugs.back().kind == BugKind::Crash ||
                                              r->bugs.back().kind == BugKind::Hang);
       // A crashed or stuck run's decisions up to there are its schedule: running it again here
@@ -576,14 +684,18 @@ class Explorer {
       if (i > w + 1 && out_of_time()) break;
       // Each epoch begins with what the exploring process learnt from the one before, from
       // every worker's schedules.
-      while (learning_ && (i - 1) / kEpoch > epoch) {
+      while (syncing() && (i - 1) / epoch_ > epoch) {
         watch.hold(true);
         const std::string message = link.receive();
         watch.hold(false);
         ++epoch;
         for (std::size_t at = 0, end; (end = message.find('\n', at)) != std::string::npos;
              at = end + 1) {
-          fresh_sites_.insert(message.substr(at, end - at));
+          if (message[at] == '#') {
+            admitted_.push_back(std::stoull(message.substr(at + 1, end - at - 1)));
+          } else {
+            fresh_sites_.insert(message.substr(at, end - at));
+          }
         }
         (void)begin_epoch();
       }
@@ -600,8 +712,16 @@ class Explorer {
       if (buggy) r->decisions = ex_.decisions();
       // Only sites new to this epoch's points are news for the exploring process.
       std::erase_if(r->racy, [&](const std::string& site) { return learnt_.contains(site); });
+      // Coverage this worker sent before is in the exploring process's set already (it took
+      // that run first): only the rest can make this run new.
+      if (fuzzing_ && scheduler_->is_fuzz_run(i)) {
+        std::erase_if(r->coverage, [&](std::uint64_t h) { return !covered_.insert(h).second; });
+      } else {
+        r->coverage.clear();
+      }
       watch.hold(true);  // a full pipe waits for the exploring process, not for the body
-      link.send(i, *r, buggy || !r->racy.empty());
+      const bool urgent = buggy || !r->racy.empty();
+      link.send(i, *r, urgent, !r->coverage.empty());
       watch.hold(false);
       if (buggy && options_.stop_on_first_bug) break;
     }
@@ -623,6 +743,13 @@ class Explorer {
   std::set<std::string> learnt_;
   std::set<std::string> fresh_sites_;
   Report report_;
+  bool isolated_ = false;  // schedules run in worker processes
+  // The fuzzer's feedback: coverage seen so far (in a worker: what it sent), fuzz runs of this
+  // epoch with new coverage, and the epoch length.
+  bool fuzzing_ = false;
+  std::unordered_set<std::uint64_t> covered_;
+  std::vector<std::uint64_t> admitted_;
+  std::uint64_t epoch_ = kEpoch;
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -633,6 +760,64 @@ Report explore(std::function<void()> body, const Options& options) {
   if (!body) throw UsageError("weft::explore needs a body to run");
   if (options.jobs == 0) throw UsageError("Options::jobs must be at least 1");
   return Explorer(body, options).run();
+}
+
+Report replay_continue(std::function<void()> body, const Schedule& schedule,
+                       const Options& options) {
+  validate(options);
+  if (!body) throw UsageError("weft::replay_continue needs a body to run");
+  Options strategy = options;
+  // DFS's next schedule depends on the last one's: it cannot take over in the middle of a run.
+  if (strategy.strategy == Strategy::DFS) strategy.strategy = Strategy::Random;
+  Report report;
+  report.strategy = "replay --continue, then " + std::string(to_string(strategy.strategy));
+  report.seed = options.seed;
+  detail::Fibers fibers(options.stack_size);
+  Execution ex(fibers, options.max_steps, options.spurious_wakeups || schedule.spurious_wakeups());
+  ex.set_internal_steps(options.internal_steps);
+  ex.set_shared_points_of(schedule);
+  Checkers checkers = options.checkers ? detail::make_default_checkers() : Checkers{};
+  // An edit can shift the body's steps so that later decisions still fit but mean something
+  // else, and the run ends before the plan does: the first run follows all that fits, the next
+  // ones follow ever shorter prefixes of that (the longest first, then cycling), so that the
+  // strategy takes over at every point of the old schedule in turn.
+  std::size_t fits = schedule.size();
+  for (std::uint64_t k = 1; k <= options.iterations; ++k) {
+    const std::size_t cut = k == 1 ? schedule.size() : fits - (k - 2) % (fits + 1);
+    auto after = detail::make_scheduler(strategy);
+    after->set_step_estimate(std::max<std::size_t>(schedule.size(), 1));
+    auto guided = detail::make_guided_scheduler(
+        {schedule.decisions().begin(),
+         schedule.decisions().begin() + static_cast<std::ptrdiff_t>(cut)},
+        std::move(after));
+    guided->begin_execution(k);
+    ex.set_checkers(&checkers);
+    RunResult r = ex.run(body, *guided, /*record=*/false);
+    ex.set_checkers(nullptr);
+    if (!r.edges.empty()) add_lock_findings(r, *detail::make_lock_graph());
+    report.iterations = k;
+    const std::size_t followed = detail::guided_followed(*guided);
+    if (k == 1) fits = followed;
+    const bool whole = followed == schedule.size() && ex.decisions().size() == schedule.size();
+    if (!r.bugs.empty()) {
+      const std::string how =
+          "continued from a schedule: " + std::to_string(followed) + " of its " +
+          std::to_string(schedule.size()) + " decisions followed, then " +
+          std::string(to_string(strategy.strategy)) + " (seed " + std::to_string(options.seed) +
+          "), run " + std::to_string(k) + ": " + std::string(to_string(r.bugs.front().kind));
+      const Schedule found = schedule_of(ex, strategy, how);
+      const RunResult again = rerun(body, ex, found, options.checkers);
+      std::set<std::pair<BugKind, std::string>> seen;
+      for (const PendingBug& b : r.bugs) {
+        if (seen.insert(identity(b)).second) report.bugs.push_back(confirm(b, again, found, k));
+      }
+      break;
+    }
+    // The schedule fitted the body whole and the run needed nothing more: it is a replay, and
+    // one without the bug the schedule was saved for.
+    if (k == 1 && whole) break;
+  }
+  return report;
 }
 
 namespace {
@@ -746,6 +931,7 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
     Bug bug;
     bug.iteration = 1;
     bug.schedule = schedule;
+    bug.preemptions = r.preemptions;
     bug.kind = b.kind;
     bug.message = std::move(b.message);
     bug.trace = r.trace + b.details;

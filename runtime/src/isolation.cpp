@@ -146,12 +146,12 @@ void WorkerLink::running(std::uint64_t i) const { slot_->iteration = i; }
 
 void WorkerLink::mark_hung() const noexcept { __atomic_store_n(&slot_->hung, 1, __ATOMIC_RELEASE); }
 
-void WorkerLink::send(std::uint64_t i, const RunResult& r, bool urgent) {
+void WorkerLink::send(std::uint64_t i, const RunResult& r, bool urgent, bool full) {
   // Large enough that writes are rare for fast bodies; the age limit keeps the progress line
   // moving for slow ones. (Only when outcomes arrive depends on the clock, never what they are.)
   constexpr std::size_t kBatch = 256;
   constexpr auto kMaxAge = std::chrono::milliseconds(100);
-  if (urgent) {
+  if (urgent || full) {
     append_record(pending_, i, r);
   } else {
     append_clean(pending_, i);

@@ -59,7 +59,8 @@ class WorkerLink {
   // with bugs, or whose lock-order edges close a cycle: the exploring process may stop on it).
   // Any other run is sent as clean, its number only. A worker that dies loses only clean
   // outcomes, which the exploring process then knows without them.
-  void send(std::uint64_t i, const RunResult& r, bool urgent);
+  // `full`: the whole record even when not urgent (a run whose coverage the fuzzer needs).
+  void send(std::uint64_t i, const RunResult& r, bool urgent, bool full = false);
   // The end marker: the strategy had no schedule left, the last schedule this worker ran (0:
   // none) and its decisions.
   void finish(bool exhausted, std::uint64_t ran, const std::vector<Schedule::Decision>& decisions);

@@ -62,6 +62,7 @@ std::string Report::summary() const {
   const Bug& first = bugs.front();
   out << "\nfirst bug: " << to_string(first.kind) << ": " << first.message << "\n";
   out << "trace (the interleaving that led to it):\n" << first.trace;
+  if (!first.shrunk.empty()) out << "  (" << first.shrunk << ")\n";
   out << "\nto replay it: save the schedule below to a file, then run\n"
       << "  weft::replay(body, weft::Schedule::load(\"bug.schedule\"))\n"
       << "or, for a scenario binary, `<program> replay <scenario> bug.schedule`.\n"

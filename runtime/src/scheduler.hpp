@@ -31,6 +31,12 @@ class Scheduler {
   virtual void end_execution(std::uint64_t /*steps*/) {}
   // How many scheduling decisions an execution of the body takes (PCT's k).
   virtual void set_step_estimate(std::uint64_t /*steps*/) {}
+  // Feedback (Strategy::Fuzz, alone or in the portfolio): the strategy learns from the runs'
+  // interleaving coverage. is_fuzz_run(i): schedule i is one of the fuzzer's; admit(): these
+  // fuzz schedules showed new coverage and join the corpus (called between batches, in order).
+  virtual bool feeds_back() const { return false; }
+  virtual bool is_fuzz_run(std::uint64_t /*iteration*/) const { return false; }
+  virtual void admit(const std::vector<std::uint64_t>& /*iterations*/) {}
   // Why the run diverged from its recording (for Nondeterminism bugs).
   virtual std::string divergence() const { return {}; }
   virtual std::string name() const = 0;
@@ -45,6 +51,16 @@ std::unique_ptr<Scheduler> make_replay_scheduler(const Schedule& schedule);
 // the others release theirs.
 std::unique_ptr<Scheduler> make_witness_scheduler(std::uint64_t seed,
                                                   std::vector<std::string> locks);
+// Follows `plan` while it fits the run (each decision a thread that can run there, or a choice
+// of the same range), then lets `after` decide; without `after`, a decision that does not fit is
+// skipped and the running thread goes on (choices take 0), which adds no preemption.
+std::unique_ptr<Scheduler> make_guided_scheduler(std::vector<Schedule::Decision> plan,
+                                                 std::unique_ptr<Scheduler> after = nullptr);
+// For a scheduler made by make_guided_scheduler: the plan's decisions followed before the first
+// that did not fit.
+std::size_t guided_followed(const Scheduler& guided);
+// Which member of Strategy::Portfolio runs schedule `iteration` ("random", "pos", "pct, depth 2").
+std::string portfolio_member(std::uint64_t seed, std::uint64_t iteration);
 // For a scheduler made by make_replay_scheduler: decisions the run did not use.
 std::size_t replay_unused(const Scheduler& replay);
 // For a scheduler made by make_replay_scheduler: the run needed more decisions than it has.

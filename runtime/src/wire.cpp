@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -105,6 +106,8 @@ void append_record(std::string& out, std::uint64_t iteration, const RunResult& r
   }
   o.decisions(r.decisions);
   o.strs(r.racy);
+  o.u64(r.coverage.size());
+  for (const std::uint64_t h : r.coverage) o.u64(h);
   o.frame_into(out);
 }
 
@@ -194,6 +197,9 @@ std::optional<WireRecord> WireReader::next() {
   }
   rec.result.decisions = in.decisions();
   rec.result.racy = in.strs();
+  const std::uint64_t covered = in.u64();
+  rec.result.coverage.reserve(std::min<std::uint64_t>(covered, n / sizeof covered));
+  for (std::uint64_t k = 0; k < covered; ++k) rec.result.coverage.push_back(in.u64());
   return rec;
 }
 

@@ -310,12 +310,13 @@ TEST_CASE("cli_every_numeric_flag_refuses_zero_negative_junk_and_huge_values") {
     CHECK(slurp(dir / "out.txt").empty());
   }
   // The edges of each range are accepted.
-  for (const char* args : {"run 'seed: locked counter' --timeout 30.5",
-                           "explore 'seed: locked counter' --iterations 2 --time-budget 0 "
-                           "--pct-depth 1000 --seed 18446744073709551615 --max-steps 1",
-                           "explore 'seed: locked counter' --iterations 2 --strategy dfs "
-                           "--preemption-bound -1 --max-steps 1000000000000000000",
-                           "explore 'seed: locked counter' --iterations 2 --time-budget 1e-3"}) {
+  for (const char* args :
+       {"run 'seed: locked counter' --timeout 30.5",
+        "explore 'seed: locked counter' --iterations 2 --time-budget 0 "
+        "--strategy pct --pct-depth 1000 --seed 18446744073709551615 --max-steps 1",
+        "explore 'seed: locked counter' --iterations 2 --strategy dfs "
+        "--preemption-bound -1 --max-steps 1000000000000000000",
+        "explore 'seed: locked counter' --iterations 2 --time-budget 1e-3"}) {
     CAPTURE(args);
     const Run r = cli(args, dir);
     CHECK(r.status != 2);

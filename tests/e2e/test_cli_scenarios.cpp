@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "run_binary.hpp"
@@ -170,8 +172,13 @@ TEST_CASE("cli_warns_about_flags_the_strategy_does_not_read") {
       dir);
   CHECK(r.status == 0);
   CHECK_MESSAGE(has(r.err, "--pct-depth applies to --strategy pct only"), r.err);
-  const Run pct = scenarios("explore 'clean: locked counter' --pct-depth 5 --iterations 10", dir);
+  const Run pct = scenarios(
+      "explore 'clean: locked counter' --strategy pct --pct-depth 5 --iterations 10", dir);
   CHECK_FALSE(has(pct.err, "warning"));
+  // The default portfolio runs depths 1 to 5 itself.
+  const Run portfolio =
+      scenarios("explore 'clean: locked counter' --pct-depth 5 --iterations 10", dir);
+  CHECK_MESSAGE(has(portfolio.err, "the portfolio runs depths 1 to 5"), portfolio.err);
 }
 
 TEST_CASE("cli_replay_refuses_a_schedule_recorded_for_another_scenario") {
@@ -189,6 +196,49 @@ TEST_CASE("cli_replay_refuses_a_schedule_recorded_for_another_scenario") {
                     "locked counter'"),
                 other.err);
   CHECK(std::count(other.err.begin(), other.err.end(), '\n') == 1);
+}
+
+TEST_CASE("cli_replay_continue_explores_on_where_the_schedule_no_longer_fits") {
+  const fs::path dir = scratch("continue");
+  const Run found = scenarios("explore 'buggy: lost update'", dir);
+  REQUIRE(found.status == 1);
+  // What an edit of the body leaves of a schedule: no fingerprint, and decisions that stop
+  // fitting after the first few.
+  std::string text;
+  std::istringstream saved(slurp(dir / "weft-schedules/buggy-lost-update.schedule"));
+  for (std::string line; std::getline(saved, line);) {
+    if (line.starts_with("body ")) continue;
+    text += line.starts_with("t") ? "t0*2 t7 t1*40\n" : line + "\n";
+  }
+  {
+    std::ofstream out(dir / "edited.schedule");
+    out << text;
+  }
+  const Run plain = scenarios("replay 'buggy: lost update' edited.schedule", dir);
+  CHECK(has(plain.out, "Nondeterminism"));
+  const Run r = scenarios("replay 'buggy: lost update' edited.schedule --continue", dir);
+  CHECK_MESSAGE(r.status == 1, (r.out + r.err));
+  CHECK_MESSAGE(has(r.out, "continued from a schedule: 2 of its "), r.out);
+  CHECK_FALSE(has(r.out, "Nondeterminism"));
+  CHECK(has(r.out, "replay: "));
+  CHECK(has(r.out, "edited.continued.schedule"));
+  // The new schedule replays exactly, without --continue.
+  const Run again = scenarios("replay 'buggy: lost update' edited.continued.schedule", dir);
+  CHECK_MESSAGE(again.status == 1, (again.out + again.err));
+  CHECK_FALSE(has(again.out, "Nondeterminism"));
+}
+
+TEST_CASE("cli_no_shrink_reports_schedules_as_found") {
+  const fs::path dir = scratch("no-shrink");
+  const Run shrunk = scenarios("explore 'buggy: lost update' --strategy random", dir);
+  CHECK(shrunk.status == 1);
+  CHECK_MESSAGE(has(shrunk.out, "(shrunk from "), shrunk.out);
+  const Run found = scenarios("explore 'buggy: lost update' --strategy random --no-shrink", dir);
+  CHECK(found.status == 1);
+  CHECK_FALSE(has(found.out, "shrunk"));
+  const Run env =
+      scenarios("explore 'buggy: lost update' --strategy random", dir, "WEFT_NO_SHRINK=1");
+  CHECK(env.out == found.out);
 }
 
 TEST_SUITE_END();

@@ -27,6 +27,7 @@ void print_bug(const Bug& bug) {
   std::cout << "  " << to_string(bug.kind) << ": " << bug.message << "\n";
   std::cout << "  trace:\n";
   print_indented(bug.trace);
+  if (!bug.shrunk.empty()) std::cout << "    (" << bug.shrunk << ")\n";
 }
 
 void print_bug_of_same_schedule(const Bug& bug) {

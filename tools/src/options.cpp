@@ -71,12 +71,15 @@ int parse_preemption_bound(std::string_view flag, std::string_view text) {
 }
 
 Strategy parse_strategy(std::string_view where, std::string_view v) {
+  if (v == "portfolio") return Strategy::Portfolio;
+  if (v == "fuzz") return Strategy::Fuzz;
   if (v == "random") return Strategy::Random;
   if (v == "pct") return Strategy::PCT;
   if (v == "pos") return Strategy::POS;
   if (v == "dfs") return Strategy::DFS;
-  throw UsageFailure{std::string(where) + " expects random, pct, pos or dfs, got '" +
-                     std::string(v) + "'"};
+  throw UsageFailure{std::string(where) +
+                     " expects portfolio, random, pct, pos, dfs or fuzz, got '" + std::string(v) +
+                     "'"};
 }
 
 SharedPoints parse_shared_points(std::string_view where, std::string_view v) {
@@ -154,6 +157,10 @@ constexpr Setting kSettings[] = {
      [](ExploreArgs& a, std::string_view n, std::string_view v) {
        a.options.checkers = !parse_bool(n, v);
      }},
+    {"--no-shrink", "WEFT_NO_SHRINK", false,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.shrink = !parse_bool(n, v);
+     }},
     {"--shared-points", "WEFT_SHARED_POINTS", true,
      [](ExploreArgs& a, std::string_view n, std::string_view v) {
        a.options.shared_points = parse_shared_points(n, v);
@@ -172,6 +179,8 @@ constexpr Setting kSettings[] = {
      [](ExploreArgs& a, std::string_view, std::string_view v) { a.junit = v; }},
     {"--chrome-trace", nullptr, true,
      [](ExploreArgs& a, std::string_view, std::string_view v) { a.chrome_trace = v; }},
+    {"--json", nullptr, true,
+     [](ExploreArgs& a, std::string_view, std::string_view v) { a.json = v; }},
 };
 
 void apply_environment(ExploreArgs& out) {
@@ -199,7 +208,8 @@ void warn_on_unused_flags(const ExploreArgs& out, const std::vector<std::string_
   const Strategy st = out.options.strategy;
   for (const std::string_view flag : given) {
     if (flag == "--pct-depth" && st != Strategy::PCT) {
-      std::cerr << "weft: warning: --pct-depth applies to --strategy pct only; ignored\n";
+      std::cerr << "weft: warning: --pct-depth applies to --strategy pct only (the portfolio runs "
+                   "depths 1 to 5); ignored\n";
     } else if (flag == "--preemption-bound" && st != Strategy::DFS) {
       std::cerr << "weft: warning: --preemption-bound applies to --strategy dfs only; ignored\n";
     } else if (flag == "--jobs" && st == Strategy::DFS && out.options.jobs > 1) {
@@ -273,6 +283,10 @@ ReplayArgs parse_replay_args(Args args) {
     out.in_process = true;
     args.erase(at);
   }
+  if (const auto at = std::find(args.begin(), args.end(), "--continue"); at != args.end()) {
+    out.continue_run = true;
+    args.erase(at);
+  }
   if (const char* v = std::getenv("WEFT_INTERNAL_STEPS"); v != nullptr && *v != '\0') {
     out.internal_steps = parse_bool("WEFT_INTERNAL_STEPS", v);
   }
@@ -284,13 +298,15 @@ ReplayArgs parse_replay_args(Args args) {
     out.hang_timeout_s = parse_seconds("WEFT_HANG_TIMEOUT", v, /*zero_allowed=*/true);
   }
   for (std::size_t i = 0; i < args.size();) {
-    if (args[i] != "--chrome-trace" && args[i] != "--hang-timeout") {
+    if (args[i] != "--chrome-trace" && args[i] != "--json" && args[i] != "--hang-timeout") {
       ++i;
       continue;
     }
     if (i + 1 >= args.size()) throw UsageFailure{std::string(args[i]) + " needs a value"};
     if (args[i] == "--chrome-trace") {
       out.chrome_trace = args[i + 1];
+    } else if (args[i] == "--json") {
+      out.json = args[i + 1];
     } else {
       out.hang_timeout_s = parse_seconds(args[i], args[i + 1], /*zero_allowed=*/true);
     }
@@ -358,6 +374,7 @@ void check_output_paths(const ExploreArgs& args) {
   check_schedule_dir(args.schedule_dir);
   if (!args.junit.empty()) check_output_file("--junit", args.junit);
   if (!args.chrome_trace.empty()) check_output_file("--chrome-trace", args.chrome_trace);
+  if (!args.json.empty()) check_output_file("--json", args.json);
 }
 
 void check_output_file(std::string_view flag, const std::string& path) {

@@ -24,6 +24,7 @@ struct ExploreArgs {
   std::string glob;  // empty: every scenario
   std::string junit;
   std::string chrome_trace;
+  std::string json;
   std::filesystem::path schedule_dir = "weft-schedules";
 };
 // Applies the WEFT_* environment first, so that flags win.
@@ -33,6 +34,7 @@ struct ReplayArgs {
   std::string scenario;
   std::string schedule_file;
   std::string chrome_trace;
+  std::string json;
   // Replay in this process instead of a child: for a debugger, which would otherwise stop in
   // the parent and show no stack of the crash.
   bool in_process = false;
@@ -41,6 +43,10 @@ struct ReplayArgs {
   double hang_timeout_s = Options{}.hang_timeout_s;
   // Traces show the steps inside weft's pools and futures too.
   bool internal_steps = false;
+  // Follow the schedule while it fits the body, then explore on (weft::replay_continue): a
+  // schedule recorded before an edit of the body still leads to its bug.
+  bool continue_run = false;
+  const char* argv0 = "";  // for the replay command printed
 };
 ReplayArgs parse_replay_args(Args args);
 

@@ -19,6 +19,7 @@
 #include <weft/process.hpp>
 #include <weft/process_pool.hpp>
 #include <weft/queue.hpp>
+#include <weft/report_json.hpp>
 #include <weft/schedule.hpp>
 #include <weft/semaphore.hpp>
 #include <weft/serialize.hpp>

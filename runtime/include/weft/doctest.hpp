@@ -16,39 +16,10 @@
 
 #include <doctest/doctest.h>
 
-#include <filesystem>
 #include <string>
-#include <string_view>
-#include <system_error>
 
+#include <weft/detail/explore_failure.hpp>
 #include <weft/explore.hpp>
-
-namespace weft::detail {
-
-// The failure message of a WEFT_*_EXPLORE: the saved schedule's path and the summary. A
-// schedule that cannot be written is said in the message; the summary still has it in full.
-inline std::string explore_failure_message(const Report& report, std::string_view file, int line) {
-  std::string message;
-  if (!report.bugs.empty()) {
-    const auto slash = file.find_last_of('/');
-    const std::string base(slash == std::string_view::npos ? file : file.substr(slash + 1));
-    const std::filesystem::path path =
-        std::filesystem::path("weft-schedules") / (base + "-" + std::to_string(line) + ".schedule");
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    try {
-      report.bugs.front().schedule.save(path);
-      message = "schedule of the first bug saved to " + path.string() +
-                "; replay it with weft::replay(body, weft::Schedule::load(\"" + path.string() +
-                "\"))\n";
-    } catch (const std::exception& e) {
-      message = std::string("could not save the first bug's schedule: ") + e.what() + "\n";
-    }
-  }
-  return message + report.summary();
-}
-
-}  // namespace weft::detail
 
 #define WEFT_DETAIL_EXPLORE_AND(assertion, body, ...)                                          \
   do {                                                                                         \

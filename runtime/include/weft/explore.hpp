@@ -12,8 +12,12 @@
 
 namespace weft {
 
-enum class Strategy { Random, PCT, POS, DFS };
-std::string_view to_string(Strategy);  // "random", "pct", "pos", "dfs"
+// Portfolio (the default): schedule i runs Random, PCT at a depth from 1 to 5, POS or Fuzz,
+// chosen from (seed, i), so that a bug any one of them finds soon is found soon. DFS:
+// exhaustive. Fuzz: greybox search over abstract schedules (preemption points) with
+// interleaving feedback (reads-from pairs of sites, lock and event hand-offs).
+enum class Strategy { Random, PCT, POS, DFS, Fuzz, Portfolio };
+std::string_view to_string(Strategy);  // "random", "pct", "pos", "dfs", "fuzz", "portfolio"
 
 // Which Shared<T> accesses are scheduling points. Racy: only those of variables the race
 // checker saw race in probe runs before the exploration (every access is still observed by the
@@ -22,16 +26,21 @@ std::string_view to_string(Strategy);  // "random", "pct", "pos", "dfs"
 enum class SharedPoints { Racy, All };
 
 struct Options {
-  Strategy strategy = Strategy::PCT;
+  Strategy strategy = Strategy::Portfolio;
   std::uint64_t iterations = 1000;   // schedules to run at most
   std::uint64_t seed = 0;            // fixed default: runs are reproducible
-  int pct_depth = 3;                 // PCT bug depth d
+  int pct_depth = 3;                 // PCT bug depth d (Strategy::PCT; the portfolio runs 1-5)
   int preemption_bound = -1;         // DFS: -1 = unbounded
   std::uint64_t max_steps = 100000;  // per schedule; beyond it: StepLimitExceeded
   double time_budget_s = 0;          // 0 = no time limit
   bool stop_on_first_bug = true;
   unsigned jobs = 1;  // parallel worker processes; results identical for any value
   SharedPoints shared_points = SharedPoints::Racy;
+  // Minimise each bug's schedule before reporting it: fewest preemptions first, then fewest
+  // steps, each candidate replayed (deterministic, bounded). The trace then ends with "shrunk
+  // from A to B steps, P preemptions". Not for Crash, Hang, StepLimitExceeded,
+  // LockOrderInversion and Nondeterminism, whose schedules are reported as found.
+  bool shrink = true;
   // Stack size of each model thread. Stacks are pooled across schedules.
   std::size_t stack_size = 256 * 1024;
   // Let CondVar::wait return without a notify (as real condition variables may),
@@ -79,6 +88,12 @@ struct Bug {
   std::string trace;            // the interleaving up to the failure, with source locations
   Schedule schedule;            // replay reproduces this bug
   std::uint64_t iteration = 0;  // 1-based index of the schedule that first hit it
+  // Preemptive context switches in `schedule` (after shrinking): switches away from a thread
+  // that could have gone on and did not yield. 0 for Crash and Hang (not re-run here).
+  std::uint32_t preemptions = 0;
+  // Extension: "shrunk from A to B steps, P preemptions (Q before)" when Options::shrink
+  // minimised `schedule` (A: the steps of the schedule as found); empty otherwise.
+  std::string shrunk;
 };
 
 struct Report {
@@ -101,6 +116,13 @@ struct Report {
 Report explore(std::function<void()> body, const Options& options = {});
 // Re-runs one recorded schedule exactly; the report's bugs carry full traces.
 Report replay(std::function<void()> body, const Schedule& schedule);
+// Extension (the CLI's `replay --continue`): a schedule that survives small edits of the body.
+// Each run follows `schedule` while its decisions fit the body and, from the first one that
+// does not (or once they run out), lets options.strategy decide; up to options.iterations
+// runs, each continuing differently, stop at the first with a bug. The bugs' schedules are the
+// runs' own, so they replay exactly on the body as it is now. Random continues for DFS.
+Report replay_continue(std::function<void()> body, const Schedule& schedule,
+                       const Options& options = {});
 #else
 // WEFT_PRODUCTION_ONLY compiles the model out of the code that includes this: the objects it
 // makes are the real primitives even inside an exploration, which would then run without a
@@ -121,6 +143,10 @@ template <class = void>
 template <class = void>
 [[noreturn]] Report replay(std::function<void()>, const Schedule&) {
   detail::model_compiled_out("replay");
+}
+template <class = void>
+[[noreturn]] Report replay_continue(std::function<void()>, const Schedule&, const Options& = {}) {
+  detail::model_compiled_out("replay_continue");
 }
 #endif
 

@@ -15,8 +15,12 @@ std::unique_ptr<Scheduler> make_scheduler(const Options& o) {
       return make_pos_scheduler(o.seed);
     case Strategy::DFS:
       return make_dfs_scheduler(o.preemption_bound);
+    case Strategy::Portfolio:
+      return make_portfolio_scheduler(o.seed);
+    case Strategy::Fuzz:
+      return make_fuzz_scheduler(o.seed);
   }
-  return make_random_scheduler(o.seed);
+  return make_portfolio_scheduler(o.seed);
 }
 
 }  // namespace weft::detail

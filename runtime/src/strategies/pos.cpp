@@ -17,15 +17,19 @@ class PosScheduler final : public SeededScheduler {
   bool begin_execution(std::uint64_t iteration) override {
     SeededScheduler::begin_execution(iteration);
     priority_.clear();
+    lowest_ = kYieldBand;
     return true;
   }
   ThreadId next_thread(const Execution& ex, std::span<const ThreadId> runnable, ThreadId current,
                        bool yielding) override {
     if (priority_.size() < ex.thread_count()) priority_.resize(ex.thread_count(), kUnset);
     for (ThreadId t : runnable) {
-      if (priority_[t] == kUnset) priority_[t] = rng_.next() >> 1;
+      if (priority_[t] == kUnset) priority_[t] = (rng_.next() >> 2) | kYieldBand;
     }
-    if (yielding && current < priority_.size()) priority_[current] = 0;
+    // A yield goes below every random priority and below every earlier yield: two threads that
+    // both spin with yield() take turns, where a shared lowest value let the lower id win every
+    // tie and the other thread's pending yield never ran.
+    if (yielding && current < priority_.size()) priority_[current] = --lowest_;
     const ThreadId best = highest_priority(runnable, priority_);
     const ObjectId object = ex.pending_object(best);
     const bool read = is_read(ex.pending_kind(best));
@@ -43,7 +47,10 @@ class PosScheduler final : public SeededScheduler {
 
  private:
   static constexpr std::uint64_t kUnset = ~0ull;
+  // Random priorities are in [2^62, 2^63); yields count down from 2^62.
+  static constexpr std::uint64_t kYieldBand = 1ull << 62;
   std::vector<std::uint64_t> priority_;
+  std::uint64_t lowest_ = kYieldBand;
 };
 
 }  // namespace

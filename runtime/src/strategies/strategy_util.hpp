@@ -19,6 +19,8 @@ std::unique_ptr<Scheduler> make_random_scheduler(std::uint64_t seed);
 std::unique_ptr<Scheduler> make_pct_scheduler(std::uint64_t seed, int depth);
 std::unique_ptr<Scheduler> make_pos_scheduler(std::uint64_t seed);
 std::unique_ptr<Scheduler> make_dfs_scheduler(int preemption_bound);
+std::unique_ptr<Scheduler> make_portfolio_scheduler(std::uint64_t seed);
+std::unique_ptr<Scheduler> make_fuzz_scheduler(std::uint64_t seed);
 
 // A strategy that decides by random numbers: one Rng, seeded afresh from (seed, iteration) when
 // each schedule begins, so that schedule i is a function of its number alone and can be

@@ -968,7 +968,11 @@ TEST_CASE("the_site_of_a_tail_position_increment_is_its_source_line") {
     t2.join();
   });
   const weft::Bug b = bug_of(r, BugKind::LostUpdate);
-  CHECK_MESSAGE(contains(b.message, "T1 (" + at_line(line) + ")"), b.message);
+  // The message names T1's site as "T1 (file:line)" or "T1 at file:line", by the shape of the
+  // lost update the first schedule happens to run (it changed with the portfolio default).
+  CHECK_MESSAGE((contains(b.message, "T1 (" + at_line(line) + ")") ||
+                 contains(b.message, "T1 at " + at_line(line))),
+                b.message);
   CHECK_MESSAGE(!contains(b.message, "(("), b.message);
 }
 

@@ -28,7 +28,8 @@ using weft::BugKind;
 using weft::Strategy;
 
 TEST_CASE("every_strategy_finds_the_seeds_lost_update") {
-  for (Strategy s : {Strategy::Random, Strategy::PCT, Strategy::POS, Strategy::DFS}) {
+  for (Strategy s :
+       {Strategy::Random, Strategy::PCT, Strategy::POS, Strategy::DFS, Strategy::Portfolio}) {
     CAPTURE(static_cast<int>(s));
     const weft::Report r = weft::explore([] { lost_update(2, 2); }, strategy_only(s));
     REQUIRE(r.bugs.size() == 1);
@@ -274,6 +275,24 @@ TEST_CASE("yield_spin_loops_do_not_starve_under_any_strategy") {
         },
         o);
     CHECK_MESSAGE(r.ok(), r.summary());
+    // Two threads that yield: the setter yields before it sets, so the spinner's yields must
+    // not keep it waiting (POS once gave every yield the same lowest priority, and the lower
+    // thread id won every tie).
+    const weft::Report both = weft::explore(
+        [] {
+          weft::Atomic<bool> ready(false);
+          weft::Thread spinner([&] {
+            while (!ready.load()) weft::this_thread::yield();
+          });
+          weft::Thread setter([&] {
+            weft::this_thread::yield();
+            ready.store(true);
+          });
+          spinner.join();
+          setter.join();
+        },
+        o);
+    CHECK_MESSAGE(both.ok(), both.summary());
   }
 }
 
@@ -480,6 +499,83 @@ TEST_CASE("proc_explore_isolated_crash_schedule_is_whole_for_any_max_steps") {
     CHECK(r.bugs[0].kind == BugKind::Crash);
     CHECK(r.bugs[0].schedule.size() > 3000);
     CHECK(!contains(r.bugs[0].message, "holds the first"));
+  }
+}
+
+namespace {
+// The seed's rate limiter with one permit too many: at most three may be inside, the semaphore
+// lets in four. Four threads are inside together only if three of them were preempted inside,
+// each by a switch of its own.
+void rate_limiter_one_permit_too_many() {
+  weft::Semaphore permits(4);
+  weft::Atomic<int> inside(0);
+  auto worker = [&] {
+    permits.acquire();
+    const int now = inside.fetch_add(1) + 1;
+    WEFT_ASSERT_MSG(now <= 3, "more than three requests at once");
+    inside.fetch_sub(1);
+    permits.release();
+  };
+  weft::Thread a(worker), b(worker), c(worker), d(worker);
+  a.join();
+  b.join();
+  c.join();
+  d.join();
+}
+}  // namespace
+
+TEST_CASE("portfolio_is_the_default_and_finds_what_pct_at_depth_3_cannot") {
+  CHECK(weft::Options{}.strategy == Strategy::Portfolio);
+  CHECK(weft::to_string(Strategy::Portfolio) == "portfolio");
+  // PCT switches away from a running thread only at its d-1 change points: with d = 3, two
+  // threads can be held inside, never three. Not a matter of luck: no schedule of it can.
+  weft::Options pct;
+  pct.strategy = Strategy::PCT;
+  pct.iterations = 3000;
+  CHECK(weft::explore(rate_limiter_one_permit_too_many, pct).ok());
+  const weft::Report r = weft::explore(rate_limiter_one_permit_too_many);
+  REQUIRE_MESSAGE(!r.ok(), r.summary());
+  CHECK(r.bugs[0].kind == BugKind::AssertionFailure);
+  CHECK(r.strategy == "portfolio");
+  // The schedule says which member found it, for whoever wants to rerun that strategy alone.
+  const std::string& comment = r.bugs[0].schedule.comment();
+  CHECK_MESSAGE((contains(comment, "found by portfolio (seed 0; it ran random)") ||
+                 contains(comment, "found by portfolio (seed 0; it ran pos)") ||
+                 contains(comment, "found by portfolio (seed 0; it ran pct, depth 4)") ||
+                 contains(comment, "found by portfolio (seed 0; it ran pct, depth 5)") ||
+                 contains(comment, "found by portfolio (seed 0; it ran fuzz)")),
+                comment);
+  // And it replays.
+  const weft::Report again = weft::replay(rate_limiter_one_permit_too_many, r.bugs[0].schedule);
+  REQUIRE(!again.ok());
+  CHECK(again.bugs[0].kind == BugKind::AssertionFailure);
+}
+
+TEST_CASE("portfolio_reports_are_byte_identical_and_the_seed_changes_them") {
+  // The seed changes which member runs which schedule, and the schedules of each.
+  weft::Options o;
+  o.iterations = 300;
+  o.stop_on_first_bug = false;
+  const weft::Report a = weft::explore([] { lost_update(2, 2); }, o);
+  const weft::Report b = weft::explore([] { lost_update(2, 2); }, o);
+  CHECK(a.summary() == b.summary());
+  REQUIRE(!a.ok());
+  o.seed = 1;
+  const weft::Report c = weft::explore([] { lost_update(2, 2); }, o);
+  CHECK(c.bugs[0].schedule.comment() != a.bugs[0].schedule.comment());
+}
+
+TEST_CASE("proc_portfolio_reports_are_identical_for_any_jobs") {
+  weft::Options o;
+  o.iterations = 600;
+  o.stop_on_first_bug = false;
+  const weft::Report one = weft::explore(rate_limiter_one_permit_too_many, o);
+  o.jobs = 2;
+  const weft::Report two = weft::explore(rate_limiter_one_permit_too_many, o);
+  CHECK(one.summary() == two.summary());
+  REQUIRE(one.bugs.size() == two.bugs.size());
+  for (std::size_t i = 0; i < one.bugs.size(); ++i) {
+    CHECK(one.bugs[i].schedule.to_string() == two.bugs[i].schedule.to_string());
   }
 }
 

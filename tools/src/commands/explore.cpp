@@ -1,17 +1,20 @@
 // explore: every matching scenario under many schedules; a line per scenario, each bug with its
-// trace and saved schedule, a summary line, and optionally JUnit and Chrome trace files.
+// trace and saved schedule, a summary line, and optionally JUnit, Chrome trace and JSON files.
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <weft/detail/model.hpp>
+#include <weft/detail/report_json.hpp>
 #include <weft/detail/watchdog.hpp>
 
 #include "bug_text.hpp"
 #include "chrome_trace_writer.hpp"
 #include "commands.hpp"
+#include "json_report_writer.hpp"
 #include "junit_writer.hpp"
 #include "progress.hpp"
 #include "schedule_files.hpp"
@@ -27,6 +30,7 @@ struct Results {
   // --chrome-trace: the first bug's schedule of every scenario with bugs, or, when none has
   // any, the last schedule of the last scenario.
   std::vector<ChromeTraceScenario> traced;
+  std::vector<JsonScenario> json;  // --json: every scenario
   // Files that could not be written after all (a full disk): the report is still printed in
   // full, but the exit status must not promise them.
   std::vector<std::string> unwritten;
@@ -37,9 +41,13 @@ void print_ok(const Scenario& s, const Report& r) {
             << (r.exhausted ? ", all of them" : "") << ")\n";
 }
 
-// Prints the bugs of `s` and saves a schedule file for each schedule that found one.
-void print_and_save_bugs(const char* argv0, const ExploreArgs& args, const Scenario& s,
-                         const Report& r, Results& results) {
+// Prints the bugs of `s` and saves a schedule file for each schedule that found one. Returns
+// where each bug's schedule was saved.
+std::vector<std::optional<std::string>> print_and_save_bugs(const char* argv0,
+                                                            const ExploreArgs& args,
+                                                            const Scenario& s, const Report& r,
+                                                            Results& results) {
+  std::vector<std::optional<std::string>> files;
   // Schedules explored, not schedules with bugs: a witness of a lock-order cycle is a steered
   // schedule of its own, so the files written below may outnumber them.
   std::cout << "BUG   " << s.name << "  (" << r.bugs.size()
@@ -50,26 +58,35 @@ void print_and_save_bugs(const char* argv0, const ExploreArgs& args, const Scena
     // Several bugs found by one schedule share its trace and its file.
     if (b > 0 && bug.schedule == r.bugs[b - 1].schedule) {
       print_bug_of_same_schedule(bug);
+      files.push_back(files.back());
       continue;
     }
     print_bug(bug);
     const SavedSchedule saved = save_schedule(args.schedule_dir, s.name, b, bug.schedule);
     if (saved.error.empty()) {
       std::cout << "  replay: " << replay_command(argv0, s.name, saved.path) << "\n";
+      files.emplace_back(saved.path.string());
     } else {
       std::cout << "  (could not save the schedule: " << saved.error << ")\n";
       results.unwritten.push_back(saved.error);
+      files.emplace_back(std::nullopt);
     }
   }
+  return files;
 }
 
-// The steps of the schedule --chrome-trace shows for scenario `s`, if any.
+// The steps of the schedule --chrome-trace shows for scenario `s`, if any. `steps`: the bugs'
+// steps when --json recorded them already (the first bug's are the ones shown).
 void trace_for_chrome(const ExploreArgs& args, const Scenario& s, const Report& r,
-                      bool last_scenario, Results& results) {
+                      bool last_scenario, const detail::BugSteps& steps, Results& results) {
   if (r.ok()) {
     if (last_scenario && results.traced.empty()) {
       results.traced.push_back({s.name, trace_steps(s.body, r.last)});
     }
+    return;
+  }
+  if (!steps.empty() && steps.front()) {
+    results.traced.push_back({s.name, *steps.front()});
     return;
   }
   const Bug& first = r.bugs.front();
@@ -81,7 +98,8 @@ void trace_for_chrome(const ExploreArgs& args, const Scenario& s, const Report& 
 }
 
 void record_scenario(const ExploreArgs& args, const Scenario& s, const Report& r,
-                     bool last_scenario, Results& results) {
+                     bool last_scenario, std::vector<std::optional<std::string>> schedule_files,
+                     Results& results) {
   results.schedules += r.iterations;
   if (!r.ok()) ++results.with_bugs;
   if (!args.junit.empty()) {
@@ -91,7 +109,13 @@ void record_scenario(const ExploreArgs& args, const Scenario& s, const Report& r
       c.failure = JunitFailure{std::string(to_string(first.kind)), first.message, r.summary()};
     }
   }
-  if (!args.chrome_trace.empty()) trace_for_chrome(args, s, r, last_scenario, results);
+  detail::BugSteps steps;
+  if (!args.json.empty()) {
+    steps = detail::bug_steps(r, s.body, args.options.hang_timeout_s);
+    results.json.push_back(
+        {s.name, detail::report_json_object(r, steps), std::move(schedule_files)});
+  }
+  if (!args.chrome_trace.empty()) trace_for_chrome(args, s, r, last_scenario, steps, results);
 }
 
 void print_summary(std::size_t scenarios, const Results& results) {
@@ -107,6 +131,10 @@ void write_report_files(const ExploreArgs& args, Results& results) {
   }
   if (!args.chrome_trace.empty()) {
     std::string error = write_file(args.chrome_trace, chrome_trace_json(results.traced));
+    if (!error.empty()) results.unwritten.push_back(std::move(error));
+  }
+  if (!args.json.empty()) {
+    std::string error = write_file(args.json, explore_report_json(args, results.json));
     if (!error.empty()) results.unwritten.push_back(std::move(error));
   }
 }
@@ -135,12 +163,13 @@ int cmd_explore(const char* argv0, const Args& arguments) {
     args.options.progress = progress.start(s->name, args.options.iterations);
     const Report r = explore(s->body, args.options);
     progress.clear();
+    std::vector<std::optional<std::string>> schedule_files;
     if (r.ok()) {
       print_ok(*s, r);
     } else {
-      print_and_save_bugs(argv0, args, *s, r, results);
+      schedule_files = print_and_save_bugs(argv0, args, *s, r, results);
     }
-    record_scenario(args, *s, r, s == chosen.back(), results);
+    record_scenario(args, *s, r, s == chosen.back(), std::move(schedule_files), results);
   }
   print_summary(chosen.size(), results);
   write_report_files(args, results);

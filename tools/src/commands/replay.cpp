@@ -1,4 +1,5 @@
-// replay: one recorded schedule of one scenario, run again, optionally as a Chrome trace.
+// replay: one recorded schedule of one scenario, run again, optionally as a Chrome trace and as
+// a JSON report.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,12 +14,14 @@
 
 #include <weft/detail/model.hpp>
 #include <weft/detail/platform.hpp>
+#include <weft/detail/report_json.hpp>
 #include <weft/detail/watchdog.hpp>
 #include <weft/errors.hpp>
 
 #include "bug_text.hpp"
 #include "chrome_trace_writer.hpp"
 #include "commands.hpp"
+#include "json_report_writer.hpp"
 #include "schedule_files.hpp"
 
 namespace weft::cli {
@@ -34,13 +37,26 @@ Schedule load_schedule(const std::string& file) {
   }
 }
 
+// The --json document of a replay: `r`'s bugs with `steps`, their schedules in `schedule_file`
+// (none: each bug's schedule is not the file's). Returns why it could not be written, or "".
+std::string write_replay_json(const ReplayArgs& args, const std::string& scenario, const Report& r,
+                              const detail::BugSteps& steps,
+                              const std::optional<std::string>& schedule_file) {
+  JsonScenario s{scenario, detail::report_json_object(r, steps), {}};
+  s.schedule_files.assign(r.bugs.size(), schedule_file);
+  return write_file(args.json, replay_report_json(args, s));
+}
+
 // In the child: a replay that crashes or stops reaching weft operations still reports the
-// steps it made, and --chrome-trace gets them. `told` receives a byte once the report is out.
-void report_lost_replay(const Scenario& scenario, const ReplayArgs& args, int told) {
+// steps it made, and --chrome-trace and --json get them. `told` receives a byte once the report
+// is out.
+void report_lost_replay(const Scenario& scenario, const Schedule& schedule, const ReplayArgs& args,
+                        int told) {
   const std::string name = scenario.name;
   const std::string chrome_trace = args.chrome_trace;
   const double limit = args.hang_timeout_s > 0 ? args.hang_timeout_s : 10;
-  detail::on_fatal_signal([name, chrome_trace, limit, told](const detail::PartialRun& run) {
+  detail::on_fatal_signal([name, chrome_trace, limit, told, &schedule,
+                           &args](const detail::PartialRun& run) {
     Bug bug;
     bug.kind = run.hung ? BugKind::Hang : BugKind::Crash;
     bug.message = run.hung ? "the replay stopped reaching weft operations (none for " +
@@ -54,10 +70,77 @@ void report_lost_replay(const Scenario& scenario, const ReplayArgs& args, int to
       const std::string error = write_file(chrome_trace, chrome_trace_json(name, run.steps));
       if (!error.empty()) std::cout << "  (" << error << ")\n";
     }
+    if (!args.json.empty()) {
+      bug.schedule = schedule;
+      bug.iteration = 1;
+      Report r;
+      r.strategy = "replay";
+      r.iterations = 1;
+      r.bugs.push_back(std::move(bug));
+      const std::string error = write_replay_json(args, name, r, {run.steps}, args.schedule_file);
+      if (!error.empty()) std::cout << "  (" << error << ")\n";
+    }
     std::cout.flush();
     (void)detail::write_all(told, "1");
     if (run.hung) ::_exit(1);
   });
+}
+
+// "bug.schedule" -> "bug.continued.schedule": where replay --continue saves what it found.
+std::string continued_path(const std::string& file) {
+  std::filesystem::path p(file);
+  const std::string ext = p.extension().string();
+  p.replace_extension();
+  return p.string() + ".continued" + (ext.empty() ? ".schedule" : ext);
+}
+
+// replay --continue: prints the bugs of the first continuation that has any, with the new
+// schedule saved beside the old one. Returns the exit status.
+int continue_and_report(const Scenario& scenario, const Schedule& schedule,
+                        const ReplayArgs& args) {
+  Options o;
+  o.hang_timeout_s = args.hang_timeout_s;
+  o.internal_steps = args.internal_steps;
+  if (schedule.max_steps() != 0) o.max_steps = schedule.max_steps();
+  const Report r = replay_continue(scenario.body, schedule, o);
+  if (r.ok()) {
+    std::cout << "ok    " << scenario.name << "  (no bug in " << r.iterations
+              << (r.iterations == 1 ? " run" : " runs") << " continuing the schedule's "
+              << schedule.size() << " decisions)\n";
+    return 0;
+  }
+  std::cout << "BUG   " << scenario.name << "  (" << r.bugs.front().schedule.comment() << ")\n";
+  for (const Bug& bug : r.bugs) print_bug(bug);
+  Schedule found = r.bugs.front().schedule;
+  found.set_scenario(scenario.name);
+  const std::string path = continued_path(args.schedule_file);
+  try {
+    found.save(path);
+  } catch (const std::exception& e) {
+    throw UsageFailure{std::string("could not save the continued schedule: ") + e.what() +
+                       " (the report above is complete)"};
+  }
+  std::cout << "  replay: " << replay_command(args.argv0, scenario.name, path) << "\n";
+  const detail::BugSteps steps = args.json.empty() && args.chrome_trace.empty()
+                                     ? detail::BugSteps{}
+                                     : detail::bug_steps(r, scenario.body, args.hang_timeout_s);
+  if (!args.chrome_trace.empty()) {
+    const std::string error = write_file(
+        args.chrome_trace,
+        chrome_trace_json(scenario.name,
+                          steps.front() ? *steps.front() : trace_steps(scenario.body, found)));
+    if (!error.empty()) throw UsageFailure{error + " (the report above is complete)"};
+  }
+  if (!args.json.empty()) {
+    JsonScenario s{scenario.name, detail::report_json_object(r, steps), {}};
+    for (const Bug& bug : r.bugs) {
+      s.schedule_files.push_back(bug.schedule == found ? std::optional<std::string>(path)
+                                                       : std::nullopt);
+    }
+    const std::string error = write_file(args.json, replay_report_json(args, s));
+    if (!error.empty()) throw UsageFailure{error + " (the report above is complete)"};
+  }
+  return 1;
 }
 
 // The child's side: replays, prints the report, writes the trace; its exit status is the
@@ -68,11 +151,17 @@ void report_lost_replay(const Scenario& scenario, const ReplayArgs& args, int to
   int code = 1;
   std::optional<detail::StallWatch> watch;
   if (told >= 0) {
-    report_lost_replay(scenario, args, told);
+    report_lost_replay(scenario, schedule, args, told);
     watch.emplace(args.hang_timeout_s, detail::interrupt_model_thread(), schedule.size(),
                   detail::kSettleSeconds);
   }
   try {
+    if (args.continue_run) {
+      code = continue_and_report(scenario, schedule, args);
+      std::cout.flush();
+      std::fflush(nullptr);
+      ::_exit(code);
+    }
     const Report r = replay(scenario.body, schedule);
     if (r.ok()) {
       std::cout << "ok    " << scenario.name << "  (replayed " << schedule.size()
@@ -83,9 +172,19 @@ void report_lost_replay(const Scenario& scenario, const ReplayArgs& args, int to
       for (const Bug& bug : r.bugs) print_bug(bug);
     }
     watch.reset();  // the replay is over: what follows is not the body's
+    // Every bug of a replay has the replayed schedule: one recording serves them all, and the
+    // Chrome trace.
+    std::optional<std::vector<TraceStep>> steps;
+    if (!chrome_trace.empty() || (!args.json.empty() && !r.ok())) {
+      steps = trace_steps(scenario.body, schedule);
+    }
     if (!chrome_trace.empty()) {
-      const std::string error = write_file(
-          chrome_trace, chrome_trace_json(scenario.name, trace_steps(scenario.body, schedule)));
+      const std::string error = write_file(chrome_trace, chrome_trace_json(scenario.name, *steps));
+      if (!error.empty()) throw UsageFailure{error + " (the report above is complete)"};
+    }
+    if (!args.json.empty()) {
+      const std::string error = write_replay_json(
+          args, scenario.name, r, detail::BugSteps(r.bugs.size(), steps), args.schedule_file);
       if (!error.empty()) throw UsageFailure{error + " (the report above is complete)"};
     }
   } catch (const UsageFailure& e) {
@@ -107,11 +206,13 @@ void report_lost_replay(const Scenario& scenario, const ReplayArgs& args, int to
 }  // namespace
 
 int cmd_replay(const char* argv0, const Args& arguments) {
-  const ReplayArgs args = parse_replay_args(arguments);
+  ReplayArgs args = parse_replay_args(arguments);
+  args.argv0 = argv0;
   detail::set_internal_steps_default(args.internal_steps);
   const Scenario& scenario = scenario_named(args.scenario);
   refuse_production_only(scenario, "replayed");
   if (!args.chrome_trace.empty()) check_output_file("--chrome-trace", args.chrome_trace);
+  if (!args.json.empty()) check_output_file("--json", args.json);
   const Schedule schedule = load_schedule(args.schedule_file);
   if (!schedule.scenario().empty() && schedule.scenario() != scenario.name) {
     throw UsageFailure{args.schedule_file + " was recorded for scenario '" + schedule.scenario() +
