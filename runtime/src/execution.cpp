@@ -59,11 +59,13 @@ void Execution::reset() {
   now_ = 0;
   unwinding_ = false;
   abandon_pending_ = false;
+  effects_.clear();
 }
 
 RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler, bool record) {
   reset();
   scheduler_ = &scheduler;
+  track_effects_ = scheduler.wants_step_effects();
   recording_ = record;
   body_ = &body;
   struct Installed {
@@ -211,6 +213,7 @@ ThreadId Execution::pick_next(bool yielding) {
   }
   const ThreadId next =
       scheduler_->next_thread(*this, std::span<const ThreadId>(out, count), current_, yielding);
+  effects_.clear();  // they were the step's that just ended
   // `next` must be one of the candidates (without searching it): a runnable thread or, when time
   // jumps, one blocked until the earliest deadline.
   const bool valid =
@@ -318,6 +321,7 @@ void Execution::shared_access_unscheduled(OpKind kind, ObjectId object, const Lo
              "max_steps; a loop that never ends?)");
     return;
   }
+  note_effect(StepEffect::What::Op, kind, object);
   if (recording_) trace(kind, object, where, false);
 }
 
@@ -455,6 +459,7 @@ void Execution::cover(OpKind kind, ObjectId object, const Location& where) {
 }
 
 void Execution::unscheduled(OpKind kind, ObjectId object, const Location& where) {
+  note_effect(StepEffect::What::Op, kind, object);
   if (recording_ && !unwinding_) trace(kind, object, where, false);
 }
 
@@ -504,6 +509,7 @@ bool Execution::block_until(ObjectId object, std::int64_t deadline) {
 }
 
 void Execution::wake_all(ObjectId object) {
+  note_effect(StepEffect::What::Wake, OpKind::Other, object);
   for (ThreadState& t : threads_) {
     if (t.status == ThreadStatus::Blocked && t.waiting_on == object && object != kNoObject) {
       t.status = ThreadStatus::Runnable;
@@ -514,6 +520,7 @@ void Execution::wake_all(ObjectId object) {
 }
 
 bool Execution::wake_one(ObjectId object) {
+  note_effect(StepEffect::What::Wake, OpKind::Other, object);
   waiters_.clear();
   for (std::size_t i = 0; i < threads_.size(); ++i) {
     const ThreadState& t = threads_[i];

@@ -50,6 +50,17 @@ struct ObjectState {
   std::string name;
 };
 
+// What a step did besides the operation of the scheduling point that began it: operations that
+// are not points of their own (an unlock, a semaphore release, a Shared<T> access at a site that
+// is not a point), happens-before edges and wake-ups. DFS's partial-order reduction must know
+// every object a step touched to tell which steps commute; the others never ask, and pay nothing.
+struct StepEffect {
+  enum class What : std::uint8_t { Op, Acquire, Release, Wake };
+  What what;
+  OpKind op;  // What::Op: the operation
+  ObjectId object;
+};
+
 struct PendingBug {
   BugKind kind;
   std::string message;
@@ -130,6 +141,8 @@ class Execution final : public Names {
     emit(ev);
   }
   void sync(ObjectId object, Sync s) {
+    note_effect(s == Sync::Acquire ? StepEffect::What::Acquire : StepEffect::What::Release,
+                OpKind::Other, object);
     ModelEvent ev{ModelEvent::Kind::Sync};
     ev.sync = s;
     ev.thread = current_;
@@ -212,6 +225,9 @@ class Execution final : public Names {
   ObjectId pending_object(ThreadId id) const { return threads_[id].pending_object; }
   std::size_t thread_count() const noexcept { return threads_.size(); }
   std::uint64_t steps() const noexcept { return steps_; }
+  // The effects of the step that ended at this decision (for a scheduler whose
+  // wants_step_effects() is true; empty for the others).
+  std::span<const StepEffect> step_effects() const noexcept { return effects_; }
   // Of the last run's first kFingerprintSteps operations: their kinds and source lines
   // (Schedule::body).
   static constexpr std::uint64_t kFingerprintSteps = 64;
@@ -237,6 +253,9 @@ class Execution final : public Names {
   // Every thread is blocked: fails the run with the diagnosed deadlock (deadlock_snapshot.cpp).
   void deadlocked();
   void trace(OpKind kind, ObjectId object, const Location& where, bool blocked);
+  void note_effect(StepEffect::What what, OpKind op, ObjectId object) {
+    if (track_effects_ && !unwinding_) effects_.push_back(StepEffect{what, op, object});
+  }
   void cover(OpKind kind, ObjectId object, const Location& where);
   std::uint32_t site_hash(const Location& where);
 
@@ -259,6 +278,8 @@ class Execution final : public Names {
   std::uint64_t fingerprint_file_hash_ = 0;
   std::int64_t now_ = 0;
   bool recording_ = false;
+  bool track_effects_ = false;  // the scheduler wants step_effects()
+  std::vector<StepEffect> effects_;
   bool internal_steps_ = false;
   bool all_shared_points_ = true;
   bool learn_racy_ = false;

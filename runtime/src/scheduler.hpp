@@ -40,6 +40,8 @@ class Scheduler {
   // Why the run diverged from its recording (for Nondeterminism bugs).
   virtual std::string divergence() const { return {}; }
   virtual std::string name() const = 0;
+  // Whether the execution should keep each step's effects (Execution::step_effects) for it.
+  virtual bool wants_step_effects() const { return false; }
 };
 
 std::unique_ptr<Scheduler> make_scheduler(const Options& options);

@@ -87,7 +87,7 @@ TEST_CASE("locked_programs_are_not_flagged_and_atomicity_violations_are_found") 
   }
 }
 
-TEST_CASE("fewer_points_make_shorter_schedules_and_a_smaller_dfs_space") {
+TEST_CASE("fewer_points_make_shorter_schedules_and_no_larger_dfs_space") {
   const weft::Report racy = weft::explore([] { locked_counter(2, 2); },
                                           options(Strategy::DFS, 100000, SharedPoints::Racy));
   const weft::Report all = weft::explore([] { locked_counter(2, 2); },
@@ -96,7 +96,7 @@ TEST_CASE("fewer_points_make_shorter_schedules_and_a_smaller_dfs_space") {
   REQUIRE(all.ok());
   CHECK(racy.exhausted);
   CHECK(all.exhausted);
-  CHECK(racy.iterations < all.iterations);
+  CHECK(racy.iterations == all.iterations);  // DPOR: accesses under the lock add no schedule
   CHECK(racy.last.size() < all.last.size());
   CHECK(all.last.all_shared_points());
 }
