@@ -44,7 +44,7 @@ std::string Report::summary() const {
   const std::string how =
       strategy.empty() ? std::string()
                        : " (strategy " + strategy +
-                             (strategy == "replay" ? "" : ", seed " + std::to_string(seed)) + ")";
+                             (strategy == "replay" || strategy == "libfuzzer" ? "" : ", seed " + std::to_string(seed)) + ")";
   const char* schedules = iterations == 1 ? " schedule" : " schedules";
   if (bugs.empty()) {
     out << "weft: no bugs in " << iterations << schedules << how;
