@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# clang-14 with its sanitizer runtimes (libclang-rt-14-dev, not pulled in without recommends)
+# clang-14 with its sanitizer runtimes and libFuzzer (libclang-rt-14-dev: libclang_rt.fuzzer,
+# not pulled in without recommends; weft_add_fuzz_target and the build_libfuzzer_clang test)
 # and llvm-14 (llvm-symbolizer-14, for files and lines in sanitizer reports): the build-mode
 # tests build weft with clang and under ASan + UBSan (tests/build_modes). libgtest-dev: the tests
 # of <weft/gtest.hpp> (weft itself never links GoogleTest).

@@ -1009,8 +1009,8 @@ Report detail::fuzz_one(const std::function<void()>& body, std::span<const std::
   // bug), which also checks that the schedule saved for it reproduces it.
   const Schedule schedule =
       schedule_of(ex, options,
-                  "libFuzzer input of " + std::to_string(bytes.size()) + " bytes: " +
-                      std::string(to_string(r.bugs.front().kind)));
+                  "libFuzzer input of " + std::to_string(bytes.size()) +
+                      " bytes: " + std::string(to_string(r.bugs.front().kind)));
   const RunResult again = rerun(body, ex, schedule, /*checkers_on=*/true);
   std::set<std::pair<BugKind, std::string>> seen;
   for (const PendingBug& b : r.bugs) {

@@ -42,12 +42,12 @@ int fuzz_input(void (*body)(), const std::uint8_t* data, std::size_t size, std::
 
 // libFuzzer reads the extra counters of every object in this ELF section and resets them before
 // each input; 4096 keeps hash collisions of a body's few hundred coverage hashes rare.
-#define WEFT_FUZZ_SCENARIO                                                                     \
-  static void weft_fuzz_body_();                                                              \
-  __attribute__((section("__libfuzzer_extra_counters"), used)) static std::uint8_t            \
-      weft_fuzz_counters_[4096];                                                              \
-  extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {         \
-    return ::weft::detail::fuzz_input(weft_fuzz_body_, data, size, weft_fuzz_counters_,       \
-                                      sizeof weft_fuzz_counters_);                            \
-  }                                                                                            \
+#define WEFT_FUZZ_SCENARIO                                                              \
+  static void weft_fuzz_body_();                                                        \
+  __attribute__((section("__libfuzzer_extra_counters"),                                 \
+                 used)) static std::uint8_t weft_fuzz_counters_[4096];                  \
+  extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {   \
+    return ::weft::detail::fuzz_input(weft_fuzz_body_, data, size, weft_fuzz_counters_, \
+                                      sizeof weft_fuzz_counters_);                      \
+  }                                                                                     \
   static void weft_fuzz_body_()
