@@ -12,7 +12,7 @@
 namespace weft::detail {
 
 int fuzz_input(void (*body)(), const std::uint8_t* data, std::size_t size, std::uint8_t* counters,
-               std::size_t counters_size) {
+               std::size_t counters_size, const char* scenario) {
   std::vector<std::uint64_t> coverage;
   Report report;
   try {
@@ -33,7 +33,15 @@ int fuzz_input(void (*body)(), const std::uint8_t* data, std::size_t size, std::
   const std::string path = out != nullptr && *out != '\0' ? out : "weft-fuzz.schedule";
   try {
     report.bugs.front().schedule.save(path);
-    std::fprintf(stderr, "weft: schedule written to %s (weft::replay takes it)\n", path.c_str());
+    if (scenario != nullptr) {
+      // The scenario CLI binary built from the same sources (weft::main) replays it.
+      std::fprintf(stderr,
+                   "weft: schedule written to %s; replay it with the scenario CLI built from the "
+                   "same sources: <binary> replay '%s' %s\n",
+                   path.c_str(), scenario, path.c_str());
+    } else {
+      std::fprintf(stderr, "weft: schedule written to %s (weft::replay takes it)\n", path.c_str());
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "weft: could not write the schedule to %s: %s\n", path.c_str(), e.what());
   }

@@ -35,8 +35,10 @@ Report fuzz_one(const std::function<void()>& body, std::span<const std::uint8_t>
 
 // What LLVMFuzzerTestOneInput does: fuzz_one, each coverage hash bumps counters[hash % size]
 // (saturating at 255), and a bug is printed, its schedule written and the process aborted.
+// `scenario`: the WEFT_SCENARIO's name when the body is one (weft::fuzz_main), for the replay
+// command printed with the schedule.
 int fuzz_input(void (*body)(), const std::uint8_t* data, std::size_t size, std::uint8_t* counters,
-               std::size_t counters_size);
+               std::size_t counters_size, const char* scenario = nullptr);
 
 }  // namespace weft::detail
 
