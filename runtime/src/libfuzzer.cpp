@@ -32,7 +32,10 @@ int fuzz_input(void (*body)(), const std::uint8_t* data, std::size_t size, std::
   const char* out = std::getenv("WEFT_SCHEDULE_OUT");
   const std::string path = out != nullptr && *out != '\0' ? out : "weft-fuzz.schedule";
   try {
-    report.bugs.front().schedule.save(path);
+    Schedule& schedule = report.bugs.front().schedule;
+    // Named as the CLI names its schedules: its replay refuses one of another scenario.
+    if (scenario != nullptr) schedule.set_scenario(scenario);
+    schedule.save(path);
     if (scenario != nullptr) {
       // The scenario CLI binary built from the same sources (weft::main) replays it.
       std::fprintf(stderr,

@@ -67,6 +67,10 @@ fuzz_until_crash "$build/examples/rate_limiter_fuzz" "--scenario=$scenario"
 expect_output "4 requests at once"
 reproduce "$build/examples/rate_limiter_fuzz" "--scenario=$scenario"
 expect_output "replay '$scenario' repro.schedule"
+if ! grep -qxF "scenario $scenario" repro.schedule; then
+  echo "FAILED: repro.schedule does not name its scenario" >&2
+  exit 1
+fi
 expect_status 1 "$build/examples/weft-examples" replay "$scenario" repro.schedule
 expect_output "BUG   $scenario"
 expect_output "4 requests at once"
