@@ -14,7 +14,9 @@
 // replay take it) and aborts, so that libFuzzer saves the input as crash-<hash>. Running the
 // target on that file does the same again. Besides code coverage, libFuzzer is fed the run's
 // interleaving coverage (reads-from pairs of sites, lock and event hand-offs, preemption sites)
-// as extra counters. Build it with weft_add_fuzz_target (CMake, clang only). See docs/GUIDE.md.
+// as extra counters. Build it with weft_add_fuzz_target (CMake, clang only). A binary's
+// WEFT_SCENARIOs need no such macro: weft_add_fuzz_target(NAME SCENARIOS SOURCES...) links them
+// with weft::fuzz_main instead, which fuzzes the one named by --scenario=NAME. See docs/GUIDE.md.
 #pragma once
 
 #include <cstddef>
