@@ -8,9 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# clang-14 with its sanitizer runtimes (libclang-rt-14-dev, not pulled in without recommends)
-# and llvm-14 (llvm-symbolizer-14, for files and lines in sanitizer reports): the build-mode
-# tests build weft with clang and under ASan + UBSan (tests/build_modes). libgtest-dev: the tests
+# clang-14 with its sanitizer runtimes and libFuzzer (libclang-rt-14-dev: libclang_rt.fuzzer,
+# not pulled in without recommends; for weft_add_fuzz_target, the examples' fuzz targets that
+# build_release_clang runs and the parser harnesses that build_sanitize_clang fuzzes) and
+# llvm-14 (llvm-symbolizer-14, for files and lines in sanitizer reports): the build-mode tests
+# build weft with clang and under ASan + UBSan (tests/build_modes). libgtest-dev: the tests
 # of <weft/gtest.hpp> (weft itself never links GoogleTest).
 packages=(cmake ninja-build g++ pkg-config libboost-context-dev libdw-dev doctest-dev
           libpugixml-dev nlohmann-json3-dev libgtest-dev valgrind relacy-dev libtbb-dev

@@ -62,13 +62,6 @@ std::int64_t steady_ns() {
       .count();
 }
 
-struct FrameHeader {
-  std::uint32_t bytes;
-  std::uint16_t fds;
-  std::uint8_t kind;
-  std::uint8_t zero;
-};
-
 }  // namespace
 
 class ProcessPoolCore final : public std::enable_shared_from_this<ProcessPoolCore>,
@@ -260,12 +253,7 @@ class ProcessPoolCore final : public std::enable_shared_from_this<ProcessPoolCor
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, w.child.fd, &ev);
   }
 
-  static bool has_frame(const std::vector<std::byte>& in) {
-    if (in.size() < kFrameHeader) return false;
-    FrameHeader h;
-    std::memcpy(&h, in.data(), sizeof h);
-    return in.size() - kFrameHeader >= h.bytes;
-  }
+  static bool has_frame(const std::vector<std::byte>& in) { return next_frame(in).has_value(); }
 
   void wake() {
     if (event_fd_ < 0) return;
@@ -481,13 +469,11 @@ class ProcessPoolCore final : public std::enable_shared_from_this<ProcessPoolCor
     Received got;
     std::size_t pos = 0;
     std::size_t nfds = 0;
-    while (w.in.size() - pos >= kFrameHeader) {
-      FrameHeader h;
-      std::memcpy(&h, w.in.data() + pos, sizeof h);
-      if (w.in.size() - pos - kFrameHeader < h.bytes) break;
-      got.frames.push_back(Received::Frame{pos + kFrameHeader, h.bytes, h.fds});
-      pos += kFrameHeader + h.bytes;
-      nfds += h.fds;
+    while (const std::optional<FrameView> f =
+               next_frame(std::span<const std::byte>(w.in).subspan(pos))) {
+      got.frames.push_back(Received::Frame{pos + kFrameHeader, f->payload.size(), f->fds});
+      pos += kFrameHeader + f->payload.size();
+      nfds += f->fds;
     }
     if (got.frames.empty()) return got;
     for (std::size_t i = 0; i < got.frames.size() && !w.in_flight.empty(); ++i) {

@@ -269,20 +269,17 @@ class WorkerLoop {
 
   int serve() {
     for (;;) {
-      while (complete_frame()) {
-        FrameHeader h;
-        std::memcpy(&h, in_.data() + pos_, sizeof h);
-        if (fds_.size() < h.fds) return kProtocolError;
-        std::vector<int> fds(fds_.begin(), fds_.begin() + h.fds);
-        fds_.erase(fds_.begin(), fds_.begin() + h.fds);
-        const std::span<const std::byte> payload(in_.data() + pos_ + kFrameHeader, h.bytes);
-        pos_ += kFrameHeader + h.bytes;
-        switch (static_cast<FrameKind>(h.kind)) {
+      while (const std::optional<FrameView> f = next_frame(unread())) {
+        if (fds_.size() < f->fds) return kProtocolError;
+        std::vector<int> fds(fds_.begin(), fds_.begin() + f->fds);
+        fds_.erase(fds_.begin(), fds_.begin() + f->fds);
+        pos_ += kFrameHeader + f->payload.size();
+        switch (static_cast<FrameKind>(f->kind)) {
           case FrameKind::Task:
-            run_task(payload, std::move(fds));
+            run_task(f->payload, std::move(fds));
             break;
           case FrameKind::RunProcess:
-            return run_process(payload, std::move(fds));
+            return run_process(f->payload, std::move(fds));
           default:
             return kProtocolError;
         }
@@ -300,12 +297,10 @@ class WorkerLoop {
   }
 
  private:
-  bool complete_frame() const {
-    if (in_.size() - pos_ < kFrameHeader) return false;
-    FrameHeader h;
-    std::memcpy(&h, in_.data() + pos_, sizeof h);
-    return in_.size() - pos_ - kFrameHeader >= h.bytes;
+  std::span<const std::byte> unread() const {
+    return std::span<const std::byte>(in_).subspan(pos_);
   }
+  bool complete_frame() const { return next_frame(unread()).has_value(); }
 
   bool flush_locked() {
     pending_since_ns_ = 0;
@@ -499,6 +494,14 @@ void write_current_exception(Writer& out) {
   out.write(&failed, 1);
   weft::serialize(out, current_exception_type());
   weft::serialize(out, what);
+}
+
+std::optional<FrameView> next_frame(std::span<const std::byte> in) {
+  if (in.size() < kFrameHeader) return std::nullopt;
+  FrameHeader h;
+  std::memcpy(&h, in.data(), sizeof h);
+  if (in.size() - kFrameHeader < h.bytes) return std::nullopt;
+  return FrameView{h.kind, h.fds, in.subspan(kFrameHeader, h.bytes)};
 }
 
 std::size_t begin_frame(Writer& w, FrameKind kind) {

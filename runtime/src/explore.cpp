@@ -21,6 +21,7 @@
 #include <weft/detail/watchdog.hpp>
 #include <weft/errors.hpp>
 #include <weft/explore.hpp>
+#include <weft/fuzz.hpp>
 
 #include "execution.hpp"
 #include "fiber.hpp"
@@ -971,6 +972,49 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
                   std::to_string(schedule.size()) +
                   " decisions unused (is the body deterministic, and is this its schedule?)";
     report.bugs.push_back(std::move(bug));
+  }
+  return report;
+}
+
+Report detail::fuzz_one(const std::function<void()>& body, std::span<const std::uint8_t> bytes,
+                        std::vector<std::uint64_t>* coverage) {
+  if (!body) throw UsageError("weft::detail::fuzz_one needs a body to run");
+  const Options options;
+  // libFuzzer calls this some thousands of times a second: the stacks and the model's tables
+  // are made once and reused, as an exploration reuses them from one schedule to the next
+  // (each run starts from a clean model state, so reuse changes no run).
+  static detail::Fibers fibers(options.stack_size);
+  static Execution ex(fibers, options.max_steps, options.spurious_wakeups);
+  ex.set_internal_steps(detail::internal_steps_default());
+  // Every Shared<T> access is a scheduling point: SharedPoints::Racy would learn its sites from
+  // random probe runs first, and an input's run must be a function of its bytes alone.
+  ex.set_shared_points(true, {});
+  ex.set_coverage(coverage != nullptr);
+  auto bytes_scheduler = detail::make_byte_scheduler(bytes);
+  bytes_scheduler->begin_execution(1);
+  Checkers checkers = detail::make_default_checkers();
+  ex.set_checkers(&checkers);
+  RunResult r = ex.run(body, *bytes_scheduler, /*record=*/false);
+  ex.set_checkers(nullptr);
+  ex.set_coverage(false);
+  // A fresh lock graph: a lock-order cycle within this one run is a bug of this input; one
+  // spread over several inputs is not a schedule libFuzzer could save.
+  if (!r.edges.empty()) add_lock_findings(r, *detail::make_lock_graph());
+  if (coverage != nullptr) *coverage = std::move(r.coverage);
+  Report report;
+  report.strategy = "libfuzzer";
+  report.iterations = 1;
+  if (r.bugs.empty()) return report;
+  // The run is re-done from its recorded decisions with the trace on (what explore does for a
+  // bug), which also checks that the schedule saved for it reproduces it.
+  const Schedule schedule =
+      schedule_of(ex, options,
+                  "libFuzzer input of " + std::to_string(bytes.size()) +
+                      " bytes: " + std::string(to_string(r.bugs.front().kind)));
+  const RunResult again = rerun(body, ex, schedule, /*checkers_on=*/true);
+  std::set<std::pair<BugKind, std::string>> seen;
+  for (const PendingBug& b : r.bugs) {
+    if (seen.insert(identity(b)).second) report.bugs.push_back(confirm(b, again, schedule, 1));
   }
   return report;
 }

@@ -41,10 +41,12 @@ bool Report::found(BugKind kind) const {
 
 std::string Report::summary() const {
   std::ostringstream out;
-  const std::string how =
-      strategy.empty() ? std::string()
-                       : " (strategy " + strategy +
-                             (strategy == "replay" ? "" : ", seed " + std::to_string(seed)) + ")";
+  const std::string how = strategy.empty() ? std::string()
+                                           : " (strategy " + strategy +
+                                                 (strategy == "replay" || strategy == "libfuzzer"
+                                                      ? ""
+                                                      : ", seed " + std::to_string(seed)) +
+                                                 ")";
   const char* schedules = iterations == 1 ? " schedule" : " schedules";
   if (bugs.empty()) {
     out << "weft: no bugs in " << iterations << schedules << how;

@@ -20,6 +20,10 @@ constexpr std::string_view kHeader = "weft-schedule";
 // mean something else.
 constexpr std::string_view kVersion = "2";
 constexpr std::size_t kTokensPerLine = 16;
+// At most this many decisions (512 MiB of them): "t0*1073741824" is 14 bytes, and a file of a
+// few such tokens must be an error, not gigabytes allocated. A run of the model makes about one
+// decision per step; 2^26 steps are hours of exploring a single schedule.
+constexpr std::uint64_t kMaxDecisions = std::uint64_t{1} << 26;
 
 // "t3", "c1/2", "t0*5": a decision and how many times in a row it was made. Appended piece by
 // piece: GCC 12 at -O3 warns (-Wrestrict, a false positive in char_traits) on the
@@ -169,6 +173,9 @@ class ScheduleReader {
     std::size_t at = 1;
     const Schedule::Decision d = decision(tok, at);
     const std::uint64_t n = repeat(tok, at);
+    if (n > kMaxDecisions - out.size()) {
+      throw error("more than " + std::to_string(kMaxDecisions) + " decisions", tok.col);
+    }
     out.insert(out.end(), n, d);
   }
 

@@ -46,6 +46,9 @@ class Scheduler {
 
 std::unique_ptr<Scheduler> make_scheduler(const Options& options);
 std::unique_ptr<Scheduler> make_replay_scheduler(const Schedule& schedule);
+// Reads every decision from `bytes` (a libFuzzer input, <weft/fuzz.hpp>), with a fixed rule once
+// they run out; `bytes` must outlive the scheduler.
+std::unique_ptr<Scheduler> make_byte_scheduler(std::span<const std::uint8_t> bytes);
 // Random, but steering toward the acquisition orders of a lock-order cycle: a thread about to
 // take a free lock of the cycle goes first, so that each thread grabs its first lock before
 // the others release theirs.

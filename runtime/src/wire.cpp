@@ -55,16 +55,22 @@ class In {
     p_ += n;
     return s;
   }
+  // A count of items that take at least `min_bytes` each: one the record cannot hold is a
+  // corrupt record, never an allocation of that many.
+  std::uint64_t count(std::size_t min_bytes) {
+    const std::uint64_t n = u64();
+    if (static_cast<std::uint64_t>(end_ - p_) / min_bytes < n) {
+      throw std::runtime_error("short record");
+    }
+    return n;
+  }
   std::vector<std::string> strs() {
-    std::vector<std::string> v(u64());
+    std::vector<std::string> v(count(sizeof(std::uint64_t)));
     for (std::string& s : v) s = str();
     return v;
   }
   std::vector<Schedule::Decision> decisions() {
-    const std::uint64_t n = u64();
-    if (static_cast<std::uint64_t>(end_ - p_) / sizeof n < n)
-      throw std::runtime_error("short record");
-    std::vector<Schedule::Decision> v(n);
+    std::vector<Schedule::Decision> v(count(sizeof(std::uint64_t)));
     for (Schedule::Decision& d : v) {
       const std::uint64_t x = u64();
       d.value = static_cast<std::uint32_t>(x);
@@ -145,7 +151,7 @@ bool WireReader::fill(int fd) {
     const ssize_t n = ::read(fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
-    buffer_.append(chunk, static_cast<std::size_t>(n));
+    feed(std::string_view(chunk, static_cast<std::size_t>(n)));
     return true;
   }
 }
@@ -177,14 +183,17 @@ std::optional<WireRecord> WireReader::next() {
   rec.iteration = in.u64();
   rec.result.steps = in.u64();
   rec.result.fingerprint = in.u64();
-  rec.result.bugs.resize(in.u64());
+  // A bug is at least its kind and three lengths; a lock-order edge, seven strings and a list.
+  rec.result.bugs.resize(in.count(4 * sizeof n));
   for (PendingBug& b : rec.result.bugs) {
-    b.kind = static_cast<BugKind>(in.u64());
+    const std::uint64_t kind = in.u64();
+    if (kind > static_cast<std::uint64_t>(BugKind::Hang)) throw std::runtime_error("bad bug kind");
+    b.kind = static_cast<BugKind>(kind);
     b.message = in.str();
     b.key = in.str();
     b.locks = in.strs();
   }
-  rec.result.edges.resize(in.u64());
+  rec.result.edges.resize(in.count(8 * sizeof n));
   for (LockEdge& e : rec.result.edges) {
     e.from = in.str();
     e.to = in.str();
@@ -197,9 +206,8 @@ std::optional<WireRecord> WireReader::next() {
   }
   rec.result.decisions = in.decisions();
   rec.result.racy = in.strs();
-  const std::uint64_t covered = in.u64();
-  rec.result.coverage.reserve(std::min<std::uint64_t>(covered, n / sizeof covered));
-  for (std::uint64_t k = 0; k < covered; ++k) rec.result.coverage.push_back(in.u64());
+  rec.result.coverage.resize(in.count(sizeof n));
+  for (std::uint64_t& h : rec.result.coverage) h = in.u64();
   return rec;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "execution.hpp"
@@ -39,6 +40,8 @@ class WireReader {
  public:
   // Reads what is available; false at end of file (or on error).
   bool fill(int fd);
+  // Appends bytes as if read (fill's buffer; the parser harness's input).
+  void feed(std::string_view bytes) { buffer_.append(bytes); }
   std::optional<WireRecord> next();
 
  private:

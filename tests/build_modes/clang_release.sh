@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build mode: weft itself, library and examples, with clang++ in Release (-O3) and its warnings
-# as errors (WEFT_WERROR), then the README's demo on that build.
+# as errors (WEFT_WERROR), then the README's demo on that build, and the examples' libFuzzer
+# targets (libfuzzer.sh), which only a clang build has.
 # Usage: clang_release.sh SOURCE_DIR SCRATCH_DIR GENERATOR MAKE_PROGRAM CXX [CXX_FLAGS]
 # (CXX_FLAGS, optional: to let one warning through while weft's code is being fixed)
 source "$(dirname "$0")/lib.sh"
@@ -16,3 +17,5 @@ cd "$scratch"
 step demo expect_status 1 ./examples/weft-examples explore
 expect_output "BUG   seed: ABBA deadlock"
 expect_output "ok    seed: locked counter"
+
+step libfuzzer bash "$(dirname "$0")/libfuzzer.sh" "$scratch"

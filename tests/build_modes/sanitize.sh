@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build mode: weft with clang++ in RelWithDebInfo under AddressSanitizer and UBSan
-# (WEFT_SANITIZE=address,undefined), then the whole weft_tests suite on that build, and a
-# probe that ASan still reports a bad access on a fiber's stack.
+# (WEFT_SANITIZE=address,undefined), then the whole weft_tests suite on that build, a probe
+# that ASan still reports a bad access on a fiber's stack, and libFuzzer on each of weft's
+# parsers of outside input (WEFT_FUZZ_PARSERS: tests/fuzz, the CTest tests labelled fuzz).
 # Usage: sanitize.sh SOURCE_DIR SCRATCH_DIR GENERATOR MAKE_PROGRAM CXX
 source "$(dirname "$0")/lib.sh"
 scratch="$2"
@@ -11,8 +12,10 @@ scratch="$2"
 # WEFT_TEST_BUILD_MODES=OFF: the scratch build has no build-mode tests of its own.
 configure "$1" "$scratch" "$3" "$4" "$5" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_SANITIZE=address,undefined -DWEFT_WERROR=OFF \
-  -DWEFT_BUILD_BENCH=OFF -DWEFT_TEST_BUILD_MODES=OFF
-step build cmake --build "$scratch" --target weft_tests weft_fiber_probe
+  -DWEFT_BUILD_BENCH=OFF -DWEFT_TEST_BUILD_MODES=OFF -DWEFT_FUZZ_PARSERS=ON
+harnesses=(fuzz_schedule_parse fuzz_cli_flags fuzz_process_frames fuzz_wire_records
+           fuzz_deserialize)
+step build cmake --build "$scratch" --target weft_tests weft_fiber_probe "${harnesses[@]}"
 
 # detect_stack_use_after_return=1: frames that can escape go to a fake stack, one per fiber,
 #   which fiber.cpp hands over at every switch; clang 15 and later turn it on by default, so it
@@ -50,3 +53,7 @@ step weft_tests ./weft_tests --test-case-exclude="$clang_symbolizer_cases" \
 step probe expect_status 1 ./build_modes/weft_fiber_probe
 expect_output "AddressSanitizer: stack-use-after-return"
 expect_output "fiber_probe.cpp"
+
+# Each harness on its seeds and regression inputs, then fuzzing for WEFT_FUZZ_SECONDS (20) each,
+# two at a time (about a minute in all).
+step fuzz ctest --test-dir "$scratch/tests/fuzz" -L fuzz -j2 --output-on-failure

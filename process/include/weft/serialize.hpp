@@ -20,7 +20,8 @@
 // still define what crossing means for it (file descriptors travel with Writer::add_fd).
 //
 // The reader trusts nothing: short input and lengths that exceed what is left throw
-// SerializationError before anything is allocated for them.
+// SerializationError before anything is allocated for them, and so does a bool that is
+// neither 0 nor 1 (a bool inside a trivially copyable struct is copied with it, unchecked).
 #pragma once
 
 #include <array>
@@ -280,6 +281,29 @@ constexpr std::size_t min_encoded_size() {
   }
 }
 
+// Whether a vector of T crosses as one block of its bytes: T is trivially copyable and its own
+// encoding is those bytes. Not a bool, nor an optional (or array) that holds one: copied bit for
+// bit, a corrupt byte there is a bool neither true nor false, which the element-wise decoding
+// rejects.
+template <class T>
+constexpr bool bit_copyable() {
+  using U = std::remove_cv_t<T>;
+  if constexpr (adl::HasUserOverloads<U> || is_address_v<U> || std::is_same_v<U, bool> ||
+                IsOptional<U>::value) {
+    return false;
+  } else if constexpr (IsArray<U>::value) {
+    return bit_copyable<typename U::value_type>();
+  } else if constexpr (IsPair<U>::value || IsTuple<U>::value) {
+    // Those that are trivially copyable (std::tuple<>, in libstdc++), element by element.
+    return std::is_trivially_copyable_v<U>&&[]<std::size_t... I>(std::index_sequence<I...>) {
+      return (bit_copyable<std::tuple_element_t<I, U>>() && ...);
+    }
+    (std::make_index_sequence<std::tuple_size_v<U>>{});
+  } else {
+    return std::is_trivially_copyable_v<U>;
+  }
+}
+
 inline std::uint64_t read_length(Reader& r, std::size_t min_element_size, const char* what) {
   std::uint64_t n = 0;
   r.read(&n, sizeof n);
@@ -322,8 +346,7 @@ void serialize(Writer& w, const T& value) {
                   "std::vector<char> or std::vector<std::uint8_t>");
     const std::uint64_t n = value.size();
     w.write(&n, sizeof n);
-    if constexpr (std::is_trivially_copyable_v<E> && !detail::adl::HasUserOverloads<E> &&
-                  !detail::is_address_v<E>) {
+    if constexpr (detail::bit_copyable<E>()) {
       w.write(value.data(), value.size() * sizeof(E));
     } else {
       for (const E& e : value) weft::serialize(w, e);
@@ -356,6 +379,16 @@ void deserialize(Reader& r, T& value) {
                 "means nothing in another process)");
   if constexpr (detail::adl::HasUserOverloads<U>) {
     detail::adl::call_deserialize(r, value);
+  } else if constexpr (std::is_same_v<U, bool>) {
+    // Copied bit for bit, a byte other than 0 or 1 would be a bool that is neither true nor
+    // false (undefined behaviour wherever it is read).
+    std::uint8_t byte = 0;
+    r.read(&byte, 1);
+    if (byte > 1) {
+      throw SerializationError("weft::deserialize: corrupt bool (byte " + std::to_string(byte) +
+                               ")");
+    }
+    value = byte == 1;
   } else if constexpr (std::is_same_v<U, std::string>) {
     const std::uint64_t n = detail::read_length(r, 1, "string");
     value.resize(n);
@@ -364,8 +397,7 @@ void deserialize(Reader& r, T& value) {
     using E = typename U::value_type;
     const std::uint64_t n = detail::read_length(r, detail::min_encoded_size<E>(), "vector");
     value.clear();
-    if constexpr (std::is_trivially_copyable_v<E> && !detail::adl::HasUserOverloads<E> &&
-                  !detail::is_address_v<E>) {
+    if constexpr (detail::bit_copyable<E>()) {
       value.resize(n);
       r.read(value.data(), n * sizeof(E));
     } else {

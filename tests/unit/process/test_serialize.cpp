@@ -332,4 +332,50 @@ TEST_CASE("reader_closes_fds_it_was_given_but_never_handed_out") {
   ::close(p[1]);
 }
 
+// Found by tests/fuzz/fuzz_deserialize (inputs in tests/fuzz/regressions/deserialize/): a bool
+// was copied bit for bit, so a byte other than 0 or 1 made a bool neither true nor false.
+TEST_CASE("deserialize_rejects_a_bool_byte_other_than_0_or_1") {
+  const std::uint8_t bytes[] = {0xf4};
+  weft::Reader r(std::as_bytes(std::span(bytes)));
+  bool b = false;
+  CHECK_THROWS_WITH_AS(weft::deserialize(r, b), doctest::Contains("corrupt bool (byte 244)"),
+                       weft::SerializationError);
+  for (const bool v : {false, true}) {
+    weft::Writer w;
+    weft::serialize(w, v);
+    REQUIRE(w.size() == 1);
+    weft::Reader back(w.bytes());
+    bool got = !v;
+    weft::deserialize(back, got);
+    CHECK(got == v);
+  }
+}
+
+// The same through a vector of trivially copyable elements that hold a bool (an optional's
+// flag, an array of bools): they were one block of bytes, and are now decoded one by one.
+TEST_CASE("a_vector_of_optionals_decodes_each_flag") {
+  std::vector<std::uint8_t> bytes = {2, 0, 0, 0, 0, 0, 0, 0};  // two elements
+  bytes.insert(bytes.end(), {1, 'a', 'b', 0xbd});  // the second's flag is neither 0 nor 1
+  weft::Reader r(std::as_bytes(std::span(bytes)));
+  std::vector<std::optional<std::array<char, 2>>> v;
+  CHECK_THROWS_WITH_AS(weft::deserialize(r, v), doctest::Contains("corrupt optional flag"),
+                       weft::SerializationError);
+
+  const std::vector<std::optional<std::array<char, 2>>> good = {std::array<char, 2>{'x', 'y'},
+                                                                std::nullopt};
+  const std::vector<std::array<bool, 2>> flags = {{true, false}, {false, true}};
+  weft::Writer w;
+  weft::serialize(w, good);
+  weft::serialize(w, flags);
+  CHECK(w.size() == 8 + 3 + 1 + 8 + 4);
+  weft::Reader back(w.bytes());
+  std::vector<std::optional<std::array<char, 2>>> got;
+  std::vector<std::array<bool, 2>> got_flags;
+  weft::deserialize(back, got);
+  weft::deserialize(back, got_flags);
+  CHECK(got == good);
+  CHECK(got_flags == flags);
+  CHECK(back.at_end());
+}
+
 TEST_SUITE_END();

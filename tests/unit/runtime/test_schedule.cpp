@@ -250,4 +250,22 @@ TEST_CASE("a_schedule_records_its_shared_points") {
   CHECK(Schedule::parse(all.to_string()).all_shared_points());
 }
 
+// Found by reading the parser, confirmed by tests/fuzz/fuzz_schedule_parse (its input is in
+// tests/fuzz/regressions/schedule_parse/): a 30-byte file asked for 8 GiB of decisions.
+TEST_CASE("a_schedule_of_more_than_2_to_the_26_decisions_is_an_error_not_an_allocation") {
+  try {
+    (void)Schedule::parse("weft-schedule 2\nt0*1073741824\n");
+    FAIL("no ScheduleError");
+  } catch (const ScheduleError& e) {
+    CHECK_MESSAGE(std::string(e.what()).find("more than 67108864 decisions") != std::string::npos,
+                  e.what());
+    CHECK(e.line() == 2);
+  }
+  // Up to the limit, over several tokens, it parses and prints back as it was.
+  const Schedule at_limit = Schedule::parse("weft-schedule 2\nt0*33554432 t1*33554432\n");
+  CHECK(at_limit.decisions().size() == std::size_t{1} << 26);
+  CHECK(Schedule::parse(at_limit.to_string()) == at_limit);
+  CHECK_THROWS_AS(Schedule::parse("weft-schedule 2\nt0*33554432 t1*33554432 t0\n"), ScheduleError);
+}
+
 TEST_SUITE_END();

@@ -24,6 +24,7 @@
 #include <deque>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -71,6 +72,18 @@ inline constexpr std::size_t kFrameHeader = 8;
 // Reserves a frame header in `w`; finish_frame fills it in once the payload is written.
 std::size_t begin_frame(Writer& w, FrameKind kind);
 void finish_frame(Writer& w, std::size_t at, std::size_t nfds);
+
+// A frame as received: the kind byte as sent (not checked here), how many of the descriptors
+// queued so far it owns, and its payload.
+struct FrameView {
+  std::uint8_t kind = 0;
+  std::uint16_t fds = 0;
+  std::span<const std::byte> payload;
+};
+// The frame at the start of `in` (a stream's bytes not yet consumed), or nothing while its
+// header or payload has not all arrived. The one decoder of frame headers, for the worker and
+// the pool alike: its input is whatever came through a socket.
+std::optional<FrameView> next_frame(std::span<const std::byte> in);
 
 template <class P>
 decltype(auto) pass(std::decay_t<P>& a) {
