@@ -1,6 +1,7 @@
 // weft/mutex.hpp — Mutex and RecursiveMutex (Python Lock and RLock).
 //
-// Production: std::timed_mutex / std::recursive_timed_mutex, one predictable branch away.
+// Production: std::timed_mutex / std::recursive_timed_mutex, one predictable branch away, plus
+// one relaxed load for lockdep (weft/lockdep.hpp), which records lock orders while it is on.
 // Model: lock and try_lock are scheduling points; unlock is not (nothing can observe the
 // difference, and it runs in destructors). Misuse — unlock by a non-owner, double unlock,
 // re-locking a Mutex the thread already holds — is reported as a bug.
@@ -12,6 +13,7 @@
 
 #include <weft/clock.hpp>
 #include <weft/detail/model.hpp>
+#include <weft/lockdep.hpp>
 
 namespace weft {
 
@@ -20,9 +22,15 @@ namespace detail {
 template <class Real, ObjectKind Kind>
 class BasicMutex {
  public:
-  explicit BasicMutex(Location where = Location::current()) : model_(Kind, {}, where) {}
+  explicit BasicMutex(Location where = Location::current())
+      : model_(Kind, {}, where), class_file_(where.file), class_line_(where.line) {}
   explicit BasicMutex(std::string_view name, Location where = Location::current())
-      : model_(Kind, name, where) {}
+      : model_(Kind, name, where), class_file_(where.file), class_line_(where.line) {
+    if (current() == nullptr && !name.empty()) {
+      class_file_ = lockdep_intern_name(name);
+      class_line_ = 0;
+    }
+  }
   BasicMutex(const BasicMutex&) = delete;
   BasicMutex& operator=(const BasicMutex&) = delete;
   // weft's own mutexes (in pools and futures): their steps are folded in traces.
@@ -30,6 +38,10 @@ class BasicMutex {
 
   void lock(Location where = Location::current()) {
     if (current() == nullptr) [[likely]] {
+      // Before blocking: an inversion that deadlocks right here is still reported.
+      if (lockdep_on()) [[unlikely]]
+        lockdep_acquire(this, kType, class_file_, class_line_, where.file, where.line,
+                        where.function, true);
       m_.lock();
       check_not_model(model_, kType, where.file, where.line, where.function);
       return;
@@ -39,6 +51,9 @@ class BasicMutex {
   bool try_lock(Location where = Location::current()) {
     if (current() == nullptr) [[likely]] {
       const bool got = m_.try_lock();
+      if (got && lockdep_on()) [[unlikely]]
+        lockdep_acquire(this, kType, class_file_, class_line_, where.file, where.line,
+                        where.function, false);
       check_not_model(model_, kType, where.file, where.line, where.function);
       return got;
     }
@@ -48,6 +63,9 @@ class BasicMutex {
   bool try_lock_for(std::chrono::duration<Rep, Period> d, Location where = Location::current()) {
     if (current() == nullptr) [[likely]] {
       const bool got = m_.try_lock_for(real_timeout(d));
+      if (got && lockdep_on()) [[unlikely]]
+        lockdep_acquire(this, kType, class_file_, class_line_, where.file, where.line,
+                        where.function, false);
       check_not_model(model_, kType, where.file, where.line, where.function);
       return got;
     }
@@ -58,6 +76,8 @@ class BasicMutex {
     if (current() == nullptr) [[likely]] {
       // Checked first: a model object's real mutex was never locked.
       check_not_model(model_, kType, where.file, where.line, where.function);
+      if (lockdep_on()) [[unlikely]]
+        lockdep_release(this);
       m_.unlock();
       return;
     }
@@ -69,21 +89,30 @@ class BasicMutex {
  private:
   static constexpr const char* kType = Kind == ObjectKind::Mutex ? "Mutex" : "RecursiveMutex";
   LockModel model_;
+  // The lock's class for lockdep: where it was constructed, or (line 0) its interned name.
+  const char* class_file_;
+  unsigned class_line_;
   Real m_;
 };
 }  // namespace detail
 
 // Python's Lock: not re-entrant; re-locking it from its owner is a Misuse bug in the model.
+// The constructors are spelled out rather than inherited: an inherited constructor's default
+// arguments are evaluated where the using-declaration is, so every lock would be declared here.
 class Mutex : public detail::BasicMutex<std::timed_mutex, detail::ObjectKind::Mutex> {
  public:
-  using BasicMutex::BasicMutex;
+  explicit Mutex(Location where = Location::current()) : BasicMutex(where) {}
+  explicit Mutex(std::string_view name, Location where = Location::current())
+      : BasicMutex(name, where) {}
 };
 
 // Python's RLock: the owner may lock it again; it is released by as many unlocks.
 class RecursiveMutex
     : public detail::BasicMutex<std::recursive_timed_mutex, detail::ObjectKind::RecursiveMutex> {
  public:
-  using BasicMutex::BasicMutex;
+  explicit RecursiveMutex(Location where = Location::current()) : BasicMutex(where) {}
+  explicit RecursiveMutex(std::string_view name, Location where = Location::current())
+      : BasicMutex(name, where) {}
 };
 
 }  // namespace weft
