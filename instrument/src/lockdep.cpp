@@ -425,6 +425,10 @@ void set_lockdep(LockdepMode mode) {
   if (was == 0 && mode != LockdepMode::Off)
     detail::generation.fetch_add(1, std::memory_order_acq_rel);
   detail::lockdep_state.store(static_cast<std::uint8_t>(mode), std::memory_order_release);
+  if (mode != LockdepMode::Off)
+    detail::model_objects_alive.fetch_or(detail::kLockdepFlag, std::memory_order_release);
+  else
+    detail::model_objects_alive.fetch_and(~detail::kLockdepFlag, std::memory_order_release);
 }
 
 LockdepMode lockdep_mode() noexcept {

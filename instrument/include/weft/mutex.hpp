@@ -1,7 +1,8 @@
 // weft/mutex.hpp — Mutex and RecursiveMutex (Python Lock and RLock).
 //
 // Production: std::timed_mutex / std::recursive_timed_mutex, one predictable branch away, plus
-// one relaxed load for lockdep (weft/lockdep.hpp), which records lock orders while it is on.
+// one relaxed load of a word that says whether model objects exist or lockdep
+// (weft/lockdep.hpp) is on.
 // Model: lock and try_lock are scheduling points; unlock is not (nothing can observe the
 // difference, and it runs in destructors). Misuse — unlock by a non-owner, double unlock,
 // re-locking a Mutex the thread already holds — is reported as a bug.
@@ -39,11 +40,9 @@ class BasicMutex {
   void lock(Location where = Location::current()) {
     if (current() == nullptr) [[likely]] {
       // Before blocking: an inversion that deadlocks right here is still reported.
-      if (lockdep_on()) [[unlikely]]
-        lockdep_acquire(this, kType, class_file_, class_line_, where.file, where.line,
-                        where.function, true);
+      if (production_hooks()) [[unlikely]]
+        before_lock(where.file, where.line, where.function);
       m_.lock();
-      check_not_model(model_, kType, where.file, where.line, where.function);
       return;
     }
     model_.lock(where.file, where.line, where.function);
@@ -51,10 +50,8 @@ class BasicMutex {
   bool try_lock(Location where = Location::current()) {
     if (current() == nullptr) [[likely]] {
       const bool got = m_.try_lock();
-      if (got && lockdep_on()) [[unlikely]]
-        lockdep_acquire(this, kType, class_file_, class_line_, where.file, where.line,
-                        where.function, false);
-      check_not_model(model_, kType, where.file, where.line, where.function);
+      if (production_hooks()) [[unlikely]]
+        after_try_lock(got, where.file, where.line, where.function);
       return got;
     }
     return model_.try_lock(where.file, where.line, where.function);
@@ -63,10 +60,8 @@ class BasicMutex {
   bool try_lock_for(std::chrono::duration<Rep, Period> d, Location where = Location::current()) {
     if (current() == nullptr) [[likely]] {
       const bool got = m_.try_lock_for(real_timeout(d));
-      if (got && lockdep_on()) [[unlikely]]
-        lockdep_acquire(this, kType, class_file_, class_line_, where.file, where.line,
-                        where.function, false);
-      check_not_model(model_, kType, where.file, where.line, where.function);
+      if (production_hooks()) [[unlikely]]
+        after_try_lock(got, where.file, where.line, where.function);
       return got;
     }
     Execution& ex = model(model_.execution(), kType, where);
@@ -75,9 +70,8 @@ class BasicMutex {
   void unlock(Location where = Location::current()) {
     if (current() == nullptr) [[likely]] {
       // Checked first: a model object's real mutex was never locked.
-      check_not_model(model_, kType, where.file, where.line, where.function);
-      if (lockdep_on()) [[unlikely]]
-        lockdep_release(this);
+      if (production_hooks()) [[unlikely]]
+        before_unlock(where.file, where.line, where.function);
       m_.unlock();
       return;
     }
@@ -88,6 +82,27 @@ class BasicMutex {
 
  private:
   static constexpr const char* kType = Kind == ObjectKind::Mutex ? "Mutex" : "RecursiveMutex";
+
+  // The production path's optional checks, off the fast path (which reads one word to know
+  // whether any is needed): a model object used in production is a UsageError, and lockdep
+  // records the acquisition or release.
+  [[gnu::cold, gnu::noinline]] void before_lock(const char* file, unsigned line,
+                                                const char* function) {
+    check_not_model(model_, kType, file, line, function);
+    if (lockdep_on())
+      lockdep_acquire(this, kType, class_file_, class_line_, file, line, function, true);
+  }
+  [[gnu::cold, gnu::noinline]] void after_try_lock(bool got, const char* file, unsigned line,
+                                                   const char* function) {
+    check_not_model(model_, kType, file, line, function);
+    if (got && lockdep_on())
+      lockdep_acquire(this, kType, class_file_, class_line_, file, line, function, false);
+  }
+  [[gnu::cold, gnu::noinline]] void before_unlock(const char* file, unsigned line,
+                                                  const char* function) {
+    check_not_model(model_, kType, file, line, function);
+    if (lockdep_on()) lockdep_release(this);
+  }
   LockModel model_;
   // The lock's class for lockdep: where it was constructed, or (line 0) its interned name.
   const char* class_file_;
