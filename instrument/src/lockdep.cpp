@@ -110,20 +110,29 @@ struct ThreadState {
   ~ThreadState();
 };
 
-// Set once the thread's state is destroyed (thread exit): locks taken by later destructors of
-// that thread are not recorded.
+// The thread's state: created at its first lockdep operation, destroyed at thread exit (after
+// which tls_state_gone makes lockdep operations of that thread's later destructors no-ops).
+thread_local constinit ThreadState* tls_state = nullptr;
 thread_local constinit bool tls_state_gone = false;
 
-ThreadState* thread_state() {
+ThreadState* new_thread_state() {
   if (tls_state_gone) return nullptr;
   thread_local ThreadState state;
+  tls_state = &state;
+  return tls_state;
+}
+
+[[gnu::always_inline]] inline ThreadState* thread_state() {
+  ThreadState* t = tls_state;
+  if (t == nullptr && (t = new_thread_state()) == nullptr) [[unlikely]]
+    return nullptr;
   const std::uint64_t g = generation.load(std::memory_order_acquire);
-  if (state.generation != g) {
-    state.held.clear();
-    state.seen.clear();
-    state.generation = g;
+  if (t->generation != g) [[unlikely]] {
+    t->held.clear();
+    t->seen.clear();
+    t->generation = g;
   }
-  return &state;
+  return t;
 }
 
 std::string base_name(const char* file) {
@@ -193,7 +202,10 @@ ThreadState::ThreadState() {
   const std::lock_guard<std::mutex> lock(g.mu);
   id = g.next_thread++;
 }
-ThreadState::~ThreadState() { tls_state_gone = true; }
+ThreadState::~ThreadState() {
+  tls_state = nullptr;
+  tls_state_gone = true;
+}
 
 std::string thread_label(const ThreadState& t) {
   char name[32] = "";
@@ -322,11 +334,11 @@ void add_context(Graph& g, const ThreadState& t, const std::vector<Held>& held, 
 
 bool same_text(const char* a, const char* b) { return a == b || std::strcmp(a, b) == 0; }
 
-}  // namespace
-
-void lockdep_acquire(const void* object, const char* type, const char* class_file,
-                     unsigned class_line, const char* file, unsigned line, const char* function,
-                     bool blocking) {
+// The bodies of lockdep_acquire and lockdep_release (below, outside this namespace).
+[[gnu::always_inline]] inline void acquire(const void* object, const char* type,
+                                           const char* class_file, unsigned class_line,
+                                           const char* file, unsigned line, const char* function,
+                                           bool blocking) {
   ThreadState* t = thread_state();
   if (t == nullptr) return;
   for (Held& h : t->held) {
@@ -353,7 +365,7 @@ void lockdep_acquire(const void* object, const char* type, const char* class_fil
   t->held.push_back({object, type, cls, file, line, function, 1, chain});
 }
 
-void lockdep_release(const void* object) {
+[[gnu::always_inline]] inline void release(const void* object) {
   ThreadState* t = thread_state();
   if (t == nullptr) return;
   for (std::size_t i = t->held.size(); i-- > 0;) {
@@ -368,6 +380,16 @@ void lockdep_release(const void* object) {
   }
   // Not held as far as lockdep knows: locked before lockdep was turned on.
 }
+
+}  // namespace
+
+void lockdep_acquire(const void* object, const char* type, const char* class_file,
+                     unsigned class_line, const char* file, unsigned line, const char* function,
+                     bool blocking) {
+  acquire(object, type, class_file, class_line, file, line, function, blocking);
+}
+
+void lockdep_release(const void* object) { release(object); }
 
 const char* lockdep_intern_name(std::string_view name) {
   static std::mutex mu;

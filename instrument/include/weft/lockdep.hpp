@@ -42,15 +42,16 @@ namespace detail {
 extern std::atomic<std::uint8_t> lockdep_state;
 inline bool lockdep_on() noexcept { return lockdep_state.load(std::memory_order_relaxed) != 0; }
 
-// The production lock path's calls while lockdep is on. Scalars rather than a Location, as for
+// The production lock path's calls while lockdep is on (from the lock's cold hooks; these are
+// not cold themselves: with lockdep on they are the path). Scalars rather than a Location, as for
 // the model's calls (see LockModel): the fast path never builds one.
 // `object`: the lock's identity while it is held (recursive re-entry adds no edge);
 // `class_file`/`class_line`: its class (line 0: `class_file` is an interned name);
 // `blocking`: a lock() that may wait (try_lock and try_lock_for add no edge, as they give up).
-[[gnu::cold]] void lockdep_acquire(const void* object, const char* type, const char* class_file,
-                                   unsigned class_line, const char* file, unsigned line,
-                                   const char* function, bool blocking);
-[[gnu::cold]] void lockdep_release(const void* object);
+void lockdep_acquire(const void* object, const char* type, const char* class_file,
+                     unsigned class_line, const char* file, unsigned line, const char* function,
+                     bool blocking);
+void lockdep_release(const void* object);
 // A lock constructed with a name: the name, interned for the life of the process, is its class.
 const char* lockdep_intern_name(std::string_view name);
 // Forgets every edge and report and every thread's held locks (they are dropped as each thread
