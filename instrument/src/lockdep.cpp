@@ -46,7 +46,6 @@ constinit std::atomic<std::uint64_t> generation{1};
 struct ClassKey {
   const char* file;  // line 0: an interned name
   unsigned line;
-  friend bool operator==(const ClassKey&, const ClassKey&) = default;
 };
 
 struct Held {
