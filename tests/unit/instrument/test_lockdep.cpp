@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -390,6 +391,30 @@ TEST_CASE("proc_lockdep_abort_mode_aborts_after_printing") {
   CHECK(WIFSIGNALED(status));
   CHECK(WTERMSIG(status) == SIGABRT);
   CHECK(contains(printed, "weft lockdep: lock order inversion (potential deadlock)"));
+}
+
+TEST_CASE("proc_lockdep_abort_mode_ends_a_real_abba_deadlock_instead_of_hanging") {
+  const auto result = in_child([] {
+    ::alarm(20);  // a hang fails the test (SIGALRM) instead of blocking it
+    weft::detail::lockdep_reset();
+    weft::set_lockdep(LockdepMode::Abort);
+    weft::Mutex a;
+    weft::Mutex b;
+    std::atomic<int> holding{0};
+    auto take = [&](weft::Mutex& first, weft::Mutex& second) {
+      std::lock_guard g1(first);
+      holding.fetch_add(1);
+      while (holding.load() < 2) std::this_thread::yield();  // both hold their first lock
+      std::lock_guard g2(second);  // the second of these attempts closes the cycle
+    };
+    std::thread t1(take, std::ref(a), std::ref(b));
+    std::thread t2(take, std::ref(b), std::ref(a));
+    t1.join();
+    t2.join();
+  });
+  CHECK(WIFSIGNALED(result.first));
+  CHECK(WTERMSIG(result.first) == SIGABRT);
+  CHECK(contains(result.second, "weft lockdep: lock order inversion (potential deadlock)"));
 }
 
 TEST_CASE("proc_lockdep_report_mode_does_not_abort") {
