@@ -126,6 +126,17 @@ inline std::string fmt(double v, int decimals = 1) {
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   return buf;
 }
+
+// "title", then a table of each variant's ns/op: median, min and max over the rounds.
+inline void print_ns_table(const char* title, const std::vector<Variant>& vs) {
+  std::printf("\n%s\n\n", title);
+  Table t({"variant", "ns/op median", "min", "max"});
+  for (const Variant& v : vs) {
+    t.add(
+        {v.name, fmt(median(v.results), 2), fmt(min_of(v.results), 2), fmt(max_of(v.results), 2)});
+  }
+  t.print();
+}
 // 1234567 -> "1,234,567" (rounded).
 inline std::string fmt_int(double v) {
   std::string digits = std::to_string(static_cast<long long>(v + 0.5));

@@ -159,13 +159,7 @@ struct Pair {
 };
 void report(const char* title, const std::vector<bench::Variant>& vs,
             const std::vector<Pair>& pairs) {
-  std::printf("\n%s\n\n", title);
-  bench::Table t({"variant", "ns/op median", "min", "max"});
-  for (const bench::Variant& v : vs) {
-    t.add({v.name, bench::fmt(bench::median(v.results), 2), bench::fmt(bench::min_of(v.results), 2),
-           bench::fmt(bench::max_of(v.results), 2)});
-  }
-  t.print();
+  bench::print_ns_table(title, vs);
   std::printf("\n");
   bench::Table r({"ratio (target <= 1.05)", "median of per-round ratios", "min", "max",
                   "ratio of medians", "within 5%?"});

@@ -14,6 +14,7 @@
 #include <weft/future.hpp>
 #include <weft/ipc.hpp>
 #include <weft/location.hpp>
+#include <weft/lockdep.hpp>
 #include <weft/locks.hpp>
 #include <weft/mutex.hpp>
 #include <weft/process.hpp>

@@ -253,7 +253,15 @@ void trace_value(Execution&, std::string value);
 // in production) and its id there. Registration happens at construction.
 // How many model objects exist right now, in any thread. While there are none — always, in a
 // program that is not exploring — production fast paths skip reading their object's mode.
+// Its top bit is not a count: it is set while lockdep (weft/lockdep.hpp) is on, so that a
+// production lock operation reads one word for both of its optional checks.
 extern std::atomic<std::size_t> model_objects_alive;
+inline constexpr std::size_t kLockdepFlag = ~(~std::size_t{0} >> 1);
+// True when a production lock operation has more to do than the real one: model objects exist
+// (check the object's mode) or lockdep is on.
+inline bool production_hooks() noexcept {
+  return model_objects_alive.load(std::memory_order_relaxed) != 0;
+}
 
 class ModelObject {
  public:
@@ -290,7 +298,7 @@ class ModelObject {
 inline void check_not_model(const ModelObject& object, const char* type, const char* file,
                             unsigned line, const char* function) {
 #ifndef WEFT_PRODUCTION_ONLY
-  if (model_objects_alive.load(std::memory_order_relaxed) != 0) [[unlikely]] {
+  if ((model_objects_alive.load(std::memory_order_relaxed) & ~kLockdepFlag) != 0) [[unlikely]] {
     if (object.execution() != nullptr) throw_mode_mismatch_at(type, file, line, function);
   }
 #else
