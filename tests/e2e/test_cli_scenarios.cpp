@@ -151,7 +151,7 @@ TEST_CASE("cli_every_option_has_a_weft_variable") {
   for (const char* var :
        {"WEFT_PCT_DEPTH", "WEFT_PREEMPTION_BOUND", "WEFT_MAX_STEPS", "WEFT_TIME_BUDGET",
         "WEFT_STACK_SIZE", "WEFT_HANG_TIMEOUT", "WEFT_INTERNAL_STEPS", "WEFT_SHARED_POINTS",
-        "WEFT_NO_CHECKERS", "WEFT_ALL_BUGS"}) {
+        "WEFT_NO_CHECKERS", "WEFT_ALL_BUGS", "WEFT_MEMORY_MODEL"}) {
     const Run r = scenarios("explore 'clean: locked counter'", dir, std::string(var) + "=junk");
     CHECK_MESSAGE(r.status == 2, var);
     CHECK_MESSAGE(has(r.err, var), r.err);
