@@ -20,7 +20,9 @@ namespace lockfree {
 template <std::size_t N>
 class SpscRing {
  public:
-  explicit SpscRing(std::memory_order publish = std::memory_order_release) : publish_(publish) {}
+  explicit SpscRing(std::memory_order publish = std::memory_order_release) : publish_(publish) {
+    for (weft::Shared<int>& slot : slots_) slot.set_name("ring slot");
+  }
 
   bool try_push(int v) {
     const std::size_t t = tail_.load(std::memory_order_relaxed);  // only the producer writes it

@@ -32,8 +32,8 @@ void WeakMemory::reset() {
 }
 
 // Entries are reset, not freed, when first used in an execution: capacity is kept.
-WeakMemory::ThreadClocks& WeakMemory::thread(ThreadId t) {
-  if (t >= threads_used_) [[unlikely]] {
+void WeakMemory::first_use(ThreadId t) {
+  {
     if (threads_.size() <= t) threads_.resize(t + 1);
     for (std::size_t i = threads_used_; i <= t; ++i) {
       ThreadClocks& c = threads_[i];
@@ -45,7 +45,6 @@ WeakMemory::ThreadClocks& WeakMemory::thread(ThreadId t) {
     }
     threads_used_ = t + 1;
   }
-  return threads_[t];
 }
 
 VectorClock& WeakMemory::object(ObjectId o) {

@@ -93,7 +93,12 @@ class WeakMemory {
     std::vector<unsigned char> bytes;
   };
 
-  ThreadClocks& thread(ThreadId t);
+  ThreadClocks& thread(ThreadId t) {
+    if (t >= threads_used_) [[unlikely]]
+      first_use(t);
+    return threads_[t];
+  }
+  [[gnu::noinline]] void first_use(ThreadId t);
   VectorClock& object(ObjectId o);
   History& history(ObjectId o, const void* latest, std::size_t size);
   Store& entry(History& h, std::uint64_t k) { return h.ring[k % kHistory]; }

@@ -88,29 +88,35 @@ class AtomicClocks {
     VectorClock fence;    // the clock at the thread's last release fence
     VectorClock pending;  // what its relaxed loads read, for its next acquire fence
   };
-  // Entries are reset, not freed, when first used in an execution: capacity is kept.
+  // Entries are reset, not freed, when first used in an execution: capacity is kept. The
+  // first use is kept off the path: these run on every atomic operation.
   Fences& thread(ThreadId t) {
-    if (t >= threads_used_) [[unlikely]] {
-      if (threads_.size() <= t) threads_.resize(t + 1);
-      for (std::size_t i = threads_used_; i <= t; ++i) {
-        threads_[i].fence.clear();
-        threads_[i].pending.clear();
-      }
-      threads_used_ = t + 1;
-    }
+    if (t >= threads_used_) [[unlikely]]
+      first_use_thread(t);
     return threads_[t];
   }
   VectorClock& message(ObjectId o, std::uint32_t slot) {
-    if (o >= objects_used_) [[unlikely]] {
-      if (objects_.size() <= o) objects_.resize(o + 1);
-      for (std::size_t i = objects_used_; i <= o; ++i) {
-        for (VectorClock& m : objects_[i]) m.clear();
-      }
-      objects_used_ = o + 1;
-    }
+    if (o >= objects_used_) [[unlikely]]
+      first_use_object(o);
     std::vector<VectorClock>& slots = objects_[o];
-    if (slots.size() <= slot) slots.resize(slot + 1);
+    if (slots.size() <= slot) [[unlikely]]
+      slots.resize(slot + 1);
     return slots[slot];
+  }
+  [[gnu::noinline]] void first_use_thread(ThreadId t) {
+    if (threads_.size() <= t) threads_.resize(t + 1);
+    for (std::size_t i = threads_used_; i <= t; ++i) {
+      threads_[i].fence.clear();
+      threads_[i].pending.clear();
+    }
+    threads_used_ = t + 1;
+  }
+  [[gnu::noinline]] void first_use_object(ObjectId o) {
+    if (objects_.size() <= o) objects_.resize(o + 1);
+    for (std::size_t i = objects_used_; i <= o; ++i) {
+      for (VectorClock& m : objects_[i]) m.clear();
+    }
+    objects_used_ = o + 1;
   }
 
   std::vector<Fences> threads_;
