@@ -7,7 +7,9 @@
 // The same source builds against a weft without Options::memory_model (it then measures the
 // only model there is), so that SC can be compared with the weft before the memory model.
 //
-//   bench_memory_model [--rounds R] [--iterations I] [--ops N]
+//   bench_memory_model [--rounds R] [--iterations I] [--ops N] [--only sc|c11]
+// --only runs one model (for `perf stat`: CPU time and instructions do not depend on what
+// else the machine runs, wall time does).
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -79,10 +81,16 @@ int main(int argc, char** argv) {
   const int ops = static_cast<int>(arg(argc, argv, "--ops", 10));
   weft::Options probe;
   const bool has_model = set_model(probe, false);
+  std::string only;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--only") only = argv[i + 1];
+  }
   std::vector<bench::Variant> variants;
-  variants.emplace_back(has_model ? "SC" : "weft without memory models",
-                        [&] { return schedules_per_second(true, iterations, ops); });
-  if (has_model) {
+  if (only != "c11") {
+    variants.emplace_back(has_model ? "SC" : "weft without memory models",
+                          [&] { return schedules_per_second(true, iterations, ops); });
+  }
+  if (has_model && only != "sc") {
     variants.emplace_back("C11", [&] { return schedules_per_second(false, iterations, ops); });
   }
   bench::interleave(variants, rounds);
@@ -94,7 +102,7 @@ int main(int argc, char** argv) {
            bench::fmt_int(bench::min_of(v.results)), bench::fmt_int(bench::max_of(v.results))});
   }
   t.print();
-  if (has_model) {
+  if (variants.size() == 2) {
     const std::vector<double> slow = bench::ratios(variants[0].results, variants[1].results);
     std::printf("\nSC / C11 schedules/s, median of per-round ratios: %s\n",
                 bench::fmt(bench::median(slow), 2).c_str());

@@ -84,11 +84,6 @@ WeakMemory::History& WeakMemory::history(ObjectId o, const void* latest, std::si
   return h;
 }
 
-void WeakMemory::observed(Store& s, ThreadId t, Clock epoch) {
-  if (s.seen.size() <= t) s.seen.resize(t + 1, 0);
-  if (s.seen[t] == 0) s.seen[t] = epoch;
-}
-
 std::uint64_t WeakMemory::sc_fence_after(ThreadId u, std::uint64_t seq) {
   if (u >= threads_used_) return 0;
   const std::vector<std::uint64_t>& f = threads_[u].sc_fences;

@@ -102,7 +102,12 @@ class WeakMemory {
   VectorClock& object(ObjectId o);
   History& history(ObjectId o, const void* latest, std::size_t size);
   Store& entry(History& h, std::uint64_t k) { return h.ring[k % kHistory]; }
-  void observed(Store& s, ThreadId t, Clock epoch);
+  // Runs on every atomic operation: inline, the growth kept off the path.
+  static void observed(Store& s, ThreadId t, Clock epoch) {
+    if (s.seen.size() <= t) [[unlikely]]
+      s.seen.resize(t + 1, 0);
+    if (s.seen[t] == 0) s.seen[t] = epoch;
+  }
   // Appends a store; `from`: the slot of the store an RMW read (its release sequence).
   std::uint32_t put(History& h, ThreadId t, ObjectId o, std::memory_order mo, const void* value,
                     const Location& where, std::uint32_t from);
