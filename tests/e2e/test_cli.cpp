@@ -416,8 +416,6 @@ TEST_CASE("cli_replay_reports_leftover_decisions_after_the_bug_it_found") {
   CHECK(longer.out.find("LostUpdate: ") < longer.out.find("Nondeterminism: "));
 }
 
-TEST_SUITE_END();
-
 TEST_CASE("cli_memory_model_flag_and_schedule_format") {
   const fs::path dir = scratch("memory-model");
   const std::string scenario = "'seed: lost update (counter += 1 without a lock)'";
@@ -433,3 +431,5 @@ TEST_CASE("cli_memory_model_flag_and_schedule_format") {
   CHECK(bad.status == 2);
   CHECK_MESSAGE(has(bad.err, "--memory-model expects c11 or sc, got 'tso'"), bad.err);
 }
+
+TEST_SUITE_END();
