@@ -12,27 +12,10 @@
 #include <vector>
 
 #include <weft/detail/checker.hpp>
+#include <weft/detail/clocks.hpp>
 
 namespace weft::detail {
 namespace {
-
-using Clock = std::uint32_t;
-using VectorClock = std::vector<Clock>;
-
-// Clocks have one entry per thread, a handful: a plain loop (the conditional store keeps it
-// from being vectorised, whose set-up costs more) runs twice per lock and unlock.
-void join_into(VectorClock& into, const VectorClock& from) {
-  const std::size_t n = from.size();
-  if (into.size() < n) [[unlikely]]
-    into.resize(n, 0);
-  Clock* d = into.data();
-  const Clock* s = from.data();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (d[i] < s[i]) d[i] = s[i];
-  }
-}
-
-Clock at(const VectorClock& vc, ThreadId t) { return t < vc.size() ? vc[t] : 0; }
 
 struct Access {
   ThreadId thread = kNoThread;
@@ -93,6 +76,7 @@ class RaceChecker final : public Checker {
     objects_used_ = 0;
     variables_used_ = 0;
     races_.clear();
+    atomics_.reset();
   }
 
   bool wants(ModelEvent::Kind k) const override {
@@ -109,15 +93,13 @@ class RaceChecker final : public Checker {
         tick(thread(e.thread), e.thread);
         break;
       }
-      case ModelEvent::Kind::Sync: {
-        VectorClock& t = thread(e.thread);
-        VectorClock& o = object(e.object);
-        if (e.sync == Sync::Acquire || e.sync == Sync::AcquireRelease) join_into(t, o);
-        if (e.sync == Sync::Overwrite) o = t;
-        if (e.sync == Sync::Release || e.sync == Sync::AcquireRelease) join_into(o, t);
-        if (e.sync != Sync::Acquire) tick(t, e.thread);
+      case ModelEvent::Kind::Sync:
+        if (e.sync <= Sync::Overwrite) {
+          apply_sync(thread(e.thread), e.thread, object(e.object), e.sync);
+        } else {
+          atomic_sync(e);
+        }
         break;
-      }
       case ModelEvent::Kind::Read:
         read(e);
         break;
@@ -125,6 +107,24 @@ class RaceChecker final : public Checker {
         write(e);
         break;
       default:
+        break;
+    }
+  }
+
+  // MemoryModel::C11: only what the C++ memory model makes synchronise orders accesses.
+  void atomic_sync(const ModelEvent& e) {
+    VectorClock& t = thread(e.thread);
+    switch (e.sync) {
+      case Sync::AtomicStore:
+      case Sync::AtomicStoreRelease:
+        atomics_.store(t, e.thread, e.object, e.slot, e.from, e.sync == Sync::AtomicStoreRelease);
+        break;
+      case Sync::AtomicLoad:
+      case Sync::AtomicLoadAcquire:
+        atomics_.load(t, e.thread, e.object, e.slot, e.sync == Sync::AtomicLoadAcquire);
+        break;
+      default:
+        atomics_.fence(t, e.thread, e.sync != Sync::FenceRelease, e.sync != Sync::FenceAcquire);
         break;
     }
   }
@@ -180,10 +180,6 @@ class RaceChecker final : public Checker {
       grow(objects_, objects_used_, o + 1,
            [](VectorClock& vc) { std::fill(vc.begin(), vc.end(), 0); });
     return objects_[o];
-  }
-  static void tick(VectorClock& vc, ThreadId t) {
-    if (vc.size() <= t) vc.resize(t + 1, 0);
-    ++vc[t];
   }
   Variable& variable(ObjectId o) {
     if (o < variables_used_) [[likely]]
@@ -369,6 +365,7 @@ class RaceChecker final : public Checker {
   std::vector<VectorClock> objects_;
   std::vector<Variable> variables_;
   std::vector<Race> races_;
+  AtomicClocks atomics_;
   // Site pairs already described in this exploration (per process; the exploring process
   // deduplicates across processes by the findings' keys).
   std::vector<SiteKey> described_;

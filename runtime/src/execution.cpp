@@ -60,6 +60,8 @@ void Execution::reset() {
   unwinding_ = false;
   abandon_pending_ = false;
   effects_.clear();
+  weak_memory_.reset();
+  read_note_.clear();
 }
 
 RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler, bool record) {
@@ -391,6 +393,7 @@ void Execution::point(OpKind kind, ObjectId object, const Location& where) {
              " scheduling points (livelock or a loop that never ends?)");
     return;
   }
+  if (weak_ && (kind == OpKind::Yield || kind == OpKind::Sleep)) weak_memory_.yielded(current_);
   const ThreadId next = pick_next(kind == OpKind::Yield);
   if (next != current_) switch_to(next);
   if (coverage_on_) cover(kind, object, where);
@@ -483,6 +486,7 @@ bool Execution::block_until(ObjectId object, std::int64_t deadline) {
   if (abandon_pending_) abandon();
   // A deadline that already passed times out at once: time never runs backwards.
   if (deadline >= 0 && deadline <= now_) return true;
+  if (weak_) weak_memory_.yielded(current_);
   ThreadState& t = threads_[current_];
   t.status = ThreadStatus::Blocked;
   t.waiting_on = object;
@@ -580,7 +584,111 @@ void Execution::fail_later(BugKind kind, std::string message) {
 void Execution::trace_value(std::string value) {
   if (!recording_ || unwinding_) return;
   const std::size_t i = threads_[current_].last_trace;
+  if (!read_note_.empty()) {
+    value += read_note_;
+    read_note_.clear();
+  }
   if (i < trace_.size()) trace_[i].value = std::move(value);
+}
+
+// --- Atomic<T> under MemoryModel::C11
+
+void Execution::atomic_event(ObjectId o, Sync s, std::uint32_t slot, std::uint32_t from) {
+  ModelEvent ev{ModelEvent::Kind::Sync};
+  ev.sync = s;
+  ev.thread = current_;
+  ev.object = o;
+  ev.slot = slot;
+  ev.from = from;
+  const std::vector<Checker*>& to = interested_[static_cast<std::size_t>(ModelEvent::Kind::Sync)];
+  for (Checker* c : to) c->on_event(ev);
+}
+
+// " (from T1's store at mp.cpp:12)"; a stale read also names the newest store it did not read.
+void Execution::note_read(const WeakMemory::Read& r) {
+  auto store_text = [this](const WeakMemory::Store& s) {
+    if (s.initial) return std::string("the initial value");
+    return thread_name(s.thread) + "'s store at " + std::string(base_name(s.where.file)) + ":" +
+           std::to_string(s.where.line);
+  };
+  read_note_ = " (from " + store_text(*r.store);
+  if (r.stale) read_note_ += "; stale: " + store_text(*r.newest) + " is newer";
+  read_note_ += ')';
+}
+
+const void* Execution::atomic_load(ObjectId o, std::memory_order mo, const void* latest,
+                                   std::size_t size) {
+  if (unwinding_) return latest;
+  const std::uint32_t n = weak_memory_.load_options(current_, o, mo, latest, size);
+  const std::uint32_t choice = n > 1 ? choose(n) : 0;
+  const WeakMemory::Read r = weak_memory_.load(current_, o, mo, choice);
+  atomic_event(o, WeakMemory::acquires(mo) ? Sync::AtomicLoadAcquire : Sync::AtomicLoad, r.slot,
+               AtomicClocks::kNoSlot);
+  if (recording_) note_read(r);
+  return r.bytes;
+}
+
+void Execution::atomic_store(ObjectId o, std::memory_order mo, const void* value,
+                             const void* latest, std::size_t size, const Location& where) {
+  if (unwinding_) return;
+  const std::uint32_t slot = weak_memory_.store(current_, o, mo, value, latest, size, where);
+  atomic_event(o, WeakMemory::releases(mo) ? Sync::AtomicStoreRelease : Sync::AtomicStore, slot,
+               AtomicClocks::kNoSlot);
+}
+
+void Execution::atomic_rmw(ObjectId o, std::memory_order mo, bool wrote, const void* value,
+                           const void* latest, std::size_t size, const Location& where) {
+  if (unwinding_) return;
+  std::uint32_t slot = AtomicClocks::kNoSlot;
+  const WeakMemory::Read r =
+      weak_memory_.rmw(current_, o, mo, wrote, value, latest, size, where, slot);
+  const bool acquire = WeakMemory::acquires(WeakMemory::load_order(mo, wrote));
+  atomic_event(o, acquire ? Sync::AtomicLoadAcquire : Sync::AtomicLoad, r.slot,
+               AtomicClocks::kNoSlot);
+  if (wrote) {
+    atomic_event(o, WeakMemory::releases(mo) ? Sync::AtomicStoreRelease : Sync::AtomicStore, slot,
+                 r.slot);
+  }
+}
+
+namespace {
+std::string order_name(std::memory_order mo) {
+  switch (mo) {
+    case std::memory_order_relaxed:
+      return "relaxed";
+    case std::memory_order_consume:
+      return "consume";
+    case std::memory_order_acquire:
+      return "acquire";
+    case std::memory_order_release:
+      return "release";
+    case std::memory_order_acq_rel:
+      return "acq_rel";
+    case std::memory_order_seq_cst:
+      return "seq_cst";
+  }
+  return "?";
+}
+}  // namespace
+
+void Execution::atomic_fence(std::memory_order mo, const Location& where) {
+  if (!weak_) {
+    // Sequential consistency: a fence orders nothing that is not ordered already.
+    unscheduled(OpKind::Fence, kNoObject, where);
+    if (recording_) trace_value(order_name(mo));
+    return;
+  }
+  point(OpKind::Fence, kNoObject, where);
+  if (recording_) trace_value(order_name(mo));
+  if (unwinding_ || mo == std::memory_order_relaxed) return;
+  weak_memory_.fence(current_, mo);
+  const bool acquire = WeakMemory::acquires(mo);
+  const bool release = WeakMemory::releases(mo);
+  atomic_event(kNoObject,
+               acquire && release ? Sync::FenceAcquireRelease
+               : acquire          ? Sync::FenceAcquire
+                                  : Sync::FenceRelease,
+               0, AtomicClocks::kNoSlot);
 }
 
 std::string Execution::site(const Location& where, CallSite pc) const {
@@ -723,6 +831,22 @@ void lock_released(Execution& e, ObjectId o, const Location& w) {
 }
 bool recording(const Execution& e) { return e.recording(); }
 bool spurious_wakeups(const Execution& e) { return e.spurious_wakeups(); }
+bool weak_memory(const Execution& e) { return e.weak_memory(); }
+const void* atomic_load(Execution& e, ObjectId o, std::memory_order mo, const void* latest,
+                        std::size_t size, const Location&) {
+  return e.atomic_load(o, mo, latest, size);
+}
+void atomic_store(Execution& e, ObjectId o, std::memory_order mo, const void* value,
+                  const void* latest, std::size_t size, const Location& where) {
+  e.atomic_store(o, mo, value, latest, size, where);
+}
+void atomic_rmw(Execution& e, ObjectId o, std::memory_order mo, bool wrote, const void* value,
+                const void* latest, std::size_t size, const Location& where) {
+  e.atomic_rmw(o, mo, wrote, value, latest, size, where);
+}
+void atomic_fence(Execution& e, std::memory_order mo, const Location& where) {
+  e.atomic_fence(mo, where);
+}
 void trace_value(Execution& e, std::string v) { e.trace_value(std::move(v)); }
 
 }  // namespace weft::detail

@@ -17,6 +17,7 @@
 #include "fiber.hpp"
 #include "scheduler.hpp"
 #include "trace_format.hpp"
+#include "weak_memory.hpp"
 
 namespace weft::detail {
 
@@ -130,6 +131,9 @@ class Execution final : public Names {
   // --- events to checkers
   void emit(const ModelEvent& e) {
     if (unwinding_) return;
+    if (weak_ && (e.kind == ModelEvent::Kind::Spawn || e.kind == ModelEvent::Kind::Sync)) {
+      weak_memory_.observe(e);
+    }
     for (Checker* c : interested_[static_cast<std::size_t>(e.kind)]) c->on_event(e);
   }
   // An event by the current thread about `object` (lock events, synchronisation).
@@ -220,6 +224,17 @@ class Execution final : public Names {
     trace_[i].stack.assign({const_cast<void*>(pc.inner), const_cast<void*>(pc.outer)});
   }
 
+  // --- Atomic<T> (MemoryModel::C11; see weft/detail/model.hpp)
+  void set_memory_model(MemoryModel m) noexcept { weak_ = m == MemoryModel::C11; }
+  MemoryModel memory_model() const noexcept { return weak_ ? MemoryModel::C11 : MemoryModel::SC; }
+  bool weak_memory() const noexcept { return weak_; }
+  const void* atomic_load(ObjectId o, std::memory_order mo, const void* latest, std::size_t size);
+  void atomic_store(ObjectId o, std::memory_order mo, const void* value, const void* latest,
+                    std::size_t size, const Location& where);
+  void atomic_rmw(ObjectId o, std::memory_order mo, bool wrote, const void* value,
+                  const void* latest, std::size_t size, const Location& where);
+  void atomic_fence(std::memory_order mo, const Location& where);
+
   // --- used by schedulers
   OpKind pending_kind(ThreadId id) const { return threads_[id].pending_kind; }
   ObjectId pending_object(ThreadId id) const { return threads_[id].pending_object; }
@@ -263,6 +278,12 @@ class Execution final : public Names {
   Scheduler* scheduler_ = nullptr;
   std::uint64_t max_steps_;
   bool spurious_wakeups_;
+  bool weak_ = true;  // MemoryModel::C11
+  WeakMemory weak_memory_;
+  // What a C11 load read, for the trace: appended to the value the operation traces next.
+  std::string read_note_;
+  void atomic_event(ObjectId o, Sync s, std::uint32_t slot, std::uint32_t from);
+  void note_read(const WeakMemory::Read& r);
   std::vector<ThreadState> threads_;
   std::vector<ObjectState> objects_;
   std::vector<ThreadId> runnable_;

@@ -57,6 +57,16 @@ std::string_view to_string(Strategy s) {
   return "?";
 }
 
+std::string_view to_string(MemoryModel m) {
+  switch (m) {
+    case MemoryModel::C11:
+      return "c11";
+    case MemoryModel::SC:
+      return "sc";
+  }
+  return "?";
+}
+
 namespace {
 
 void validate(const Options& o) {
@@ -72,6 +82,10 @@ void validate(const Options& o) {
   if (to_string(o.strategy) == "?") {
     throw UsageError("Options::strategy is not a Strategy (value " +
                      std::to_string(static_cast<long long>(o.strategy)) + ")");
+  }
+  if (to_string(o.memory_model) == "?") {
+    throw UsageError("Options::memory_model is not a MemoryModel (value " +
+                     std::to_string(static_cast<long long>(o.memory_model)) + ")");
   }
   if (o.iterations == 0) throw UsageError("Options::iterations must be at least 1");
   if (o.pct_depth < 1) throw UsageError("Options::pct_depth must be at least 1");
@@ -120,6 +134,7 @@ Schedule schedule_of(const Execution& ex, const std::vector<Schedule::Decision>&
   s.set_racy_sites(ex.racy_sites());
   s.set_max_steps(o.max_steps);
   s.set_spurious_wakeups(o.spurious_wakeups);
+  s.set_memory_model(ex.memory_model());
   return s;
 }
 
@@ -132,6 +147,7 @@ Schedule last_schedule(const Execution& ex, const std::vector<Schedule::Decision
   Schedule s(decisions);
   s.set_all_shared_points(ex.all_shared_points());
   s.set_racy_sites(ex.racy_sites());
+  s.set_memory_model(ex.memory_model());
   return s;
 }
 
@@ -279,6 +295,7 @@ class Explorer {
     report_.strategy = std::string(to_string(options.strategy));
     report_.seed = options.seed;
     ex_.set_internal_steps(options.internal_steps);
+    ex_.set_memory_model(options.memory_model);
   }
 
   Report run() {
@@ -777,6 +794,7 @@ Report replay_continue(std::function<void()> body, const Schedule& schedule,
   Execution ex(fibers, options.max_steps, options.spurious_wakeups || schedule.spurious_wakeups());
   ex.set_internal_steps(options.internal_steps);
   ex.set_shared_points_of(schedule);
+  ex.set_memory_model(schedule.memory_model());
   Checkers checkers = options.checkers ? detail::make_default_checkers() : Checkers{};
   // An edit can shift the body's steps so that later decisions still fit but mean something
   // else, and the run ends before the plan does: the first run follows all that fits, the next
@@ -836,6 +854,7 @@ std::vector<TraceStep> trace_steps(std::function<void()> body, const Schedule& s
                schedule.spurious_wakeups());
   ex.set_internal_steps(detail::internal_steps_default());
   ex.set_shared_points_of(schedule);
+  ex.set_memory_model(schedule.memory_model());
   auto replayer = detail::make_replay_scheduler(schedule);
   replayer->begin_execution(1);
   (void)ex.run(body, *replayer, /*record=*/true);
@@ -921,6 +940,7 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
                schedule.spurious_wakeups());
   ex.set_internal_steps(detail::internal_steps_default());
   ex.set_shared_points_of(schedule);
+  ex.set_memory_model(schedule.memory_model());
   auto replayer = detail::make_replay_scheduler(schedule);
   replayer->begin_execution(1);
   Checkers checkers = detail::make_default_checkers();

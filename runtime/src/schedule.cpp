@@ -284,6 +284,7 @@ std::string Schedule::to_string() const {
   }
   if (max_steps_ != 0) out += "max-steps " + std::to_string(max_steps_) + "\n";
   if (spurious_wakeups_) out += "spurious-wakeups\n";
+  if (memory_model_ == MemoryModel::SC) out += "memory-model sc\n";
   std::size_t on_line = 0;
   for (std::size_t i = 0; i < decisions_.size();) {
     std::size_t run = 1;
@@ -307,6 +308,7 @@ Schedule Schedule::parse(std::string_view text) {
   std::string comment;
   std::uint64_t max_steps = 0;
   bool spurious = false;
+  bool sc = false;
   std::string scenario;
   std::uint64_t body = 0;
   bool all_points = false;
@@ -321,6 +323,16 @@ Schedule Schedule::parse(std::string_view text) {
         throw in.error("'spurious-wakeups' must come before the decisions", tok->col);
       }
       spurious = true;
+    } else if (tok->text == "memory-model") {
+      if (!decisions.empty() || sc) {
+        throw in.error("'memory-model' must come once, before the decisions", tok->col);
+      }
+      const std::size_t at = tok->col + tok->text.size() + 1;
+      const std::string model = in.rest_of_line();
+      if (model != "sc" && model != "c11") {
+        throw in.error("'memory-model' takes 'c11' or 'sc'", at);
+      }
+      sc = model == "sc";
     } else if (tok->text == "scenario") {
       if (!decisions.empty() || !scenario.empty()) {
         throw in.error("'scenario' must come once, before the decisions", tok->col);
@@ -356,6 +368,7 @@ Schedule Schedule::parse(std::string_view text) {
   Schedule s(std::move(decisions), std::move(comment));
   s.max_steps_ = max_steps;
   s.spurious_wakeups_ = spurious;
+  s.memory_model_ = sc ? MemoryModel::SC : MemoryModel::C11;
   s.scenario_ = std::move(scenario);
   s.body_ = body;
   s.all_shared_points_ = all_points;

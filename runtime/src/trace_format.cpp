@@ -94,6 +94,8 @@ std::string_view to_string(OpKind k) {
       return "done";
     case OpKind::Other:
       return "op";
+    case OpKind::Fence:
+      return "fence";
   }
   return "op";
 }

@@ -416,4 +416,20 @@ TEST_CASE("cli_replay_reports_leftover_decisions_after_the_bug_it_found") {
   CHECK(longer.out.find("LostUpdate: ") < longer.out.find("Nondeterminism: "));
 }
 
+TEST_CASE("cli_memory_model_flag_and_schedule_format") {
+  const fs::path dir = scratch("memory-model");
+  const std::string scenario = "'seed: lost update (counter += 1 without a lock)'";
+  const std::string file = "weft-schedules/seed-lost-update-counter-1-without-a-lock.schedule";
+  const Run sc = cli("explore " + scenario + " --memory-model sc", dir);
+  CHECK(sc.status == 1);
+  CHECK(has(slurp(dir / file), "\nmemory-model sc\n"));
+  CHECK(cli("replay " + scenario + " " + file, dir).status == 1);
+  const Run c11 = cli("explore " + scenario + " --memory-model c11", dir);
+  CHECK(c11.status == 1);
+  CHECK_FALSE(has(slurp(dir / file), "memory-model"));
+  const Run bad = cli("explore " + scenario + " --memory-model tso", dir);
+  CHECK(bad.status == 2);
+  CHECK_MESSAGE(has(bad.err, "--memory-model expects c11 or sc, got 'tso'"), bad.err);
+}
+
 TEST_SUITE_END();

@@ -29,6 +29,7 @@ Json explore_options(const ExploreArgs& args) {
   j["time_budget_s"] = o.time_budget_s;
   j["stop_on_first_bug"] = o.stop_on_first_bug;
   j["shared_points"] = o.shared_points == SharedPoints::Racy ? "racy" : "all";
+  j["memory_model"] = to_string(o.memory_model);
   j["shrink"] = o.shrink;
   j["stack_size"] = o.stack_size;
   j["spurious_wakeups"] = o.spurious_wakeups;

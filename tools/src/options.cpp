@@ -88,6 +88,12 @@ SharedPoints parse_shared_points(std::string_view where, std::string_view v) {
   throw UsageFailure{std::string(where) + " expects racy or all, got '" + std::string(v) + "'"};
 }
 
+MemoryModel parse_memory_model(std::string_view where, std::string_view v) {
+  if (v == "c11") return MemoryModel::C11;
+  if (v == "sc") return MemoryModel::SC;
+  throw UsageFailure{std::string(where) + " expects c11 or sc, got '" + std::string(v) + "'"};
+}
+
 bool parse_bool(std::string_view name, std::string_view v) {
   if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
   if (v == "0" || v == "false" || v == "no" || v == "off") return false;
@@ -164,6 +170,10 @@ constexpr Setting kSettings[] = {
     {"--shared-points", "WEFT_SHARED_POINTS", true,
      [](ExploreArgs& a, std::string_view n, std::string_view v) {
        a.options.shared_points = parse_shared_points(n, v);
+     }},
+    {"--memory-model", "WEFT_MEMORY_MODEL", true,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) {
+       a.options.memory_model = parse_memory_model(n, v);
      }},
     {"--internal-steps", "WEFT_INTERNAL_STEPS", false,
      [](ExploreArgs& a, std::string_view n, std::string_view v) {

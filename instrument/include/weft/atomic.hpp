@@ -1,11 +1,14 @@
 // weft/atomic.hpp — Atomic<T>: std::atomic in production; in the model every operation is one
-// scheduling point under sequential consistency (memory_order arguments are accepted and
-// treated as seq_cst: weft explores interleavings, not weak-memory reorderings). For the race
-// checker every model atomic is at least release/acquire: a store publishes, a load observes
-// the store it reads, a read-modify-write does both.
+// scheduling point. Under MemoryModel::C11 (the default) the memory_order arguments are
+// honoured: a load may read an older store than the latest (a recorded choice) when coherence
+// and happens-before allow it, and only release/acquire (and seq_cst) operations and fences
+// synchronise, for the memory model and for the race checker alike. Under MemoryModel::SC every
+// operation is seq_cst and, for the race checker, at least release/acquire: a store publishes,
+// a load observes the store it reads, a read-modify-write does both.
 #pragma once
 
 #include <atomic>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,6 +17,18 @@
 #include <weft/detail/model.hpp>
 
 namespace weft {
+
+// A fence, as std::atomic_thread_fence. In the model under MemoryModel::C11 a release fence
+// makes the relaxed stores after it publish what came before it, an acquire fence makes what the
+// relaxed loads before it read synchronise, and seq_cst fences take part in the single total
+// order of seq_cst operations; under MemoryModel::SC it orders nothing new and is only traced.
+inline void atomic_thread_fence(std::memory_order mo, Location where = Location::current()) {
+  if (detail::Execution* ex = detail::current(); ex != nullptr) {
+    detail::atomic_fence(*ex, mo, where);
+    return;
+  }
+  std::atomic_thread_fence(mo);
+}
 
 template <class T>
 class Atomic {
@@ -36,7 +51,7 @@ class Atomic {
       return v;
     }
     return const_cast<Atomic*>(this)
-        ->model_op(Op::Load, T(), T(), where.file, where.line, where.function)
+        ->model_op(Op::Load, T(), T(), mo, where.file, where.line, where.function)
         .first;
   }
   void store(T value, std::memory_order mo = std::memory_order_seq_cst,
@@ -46,7 +61,7 @@ class Atomic {
       detail::check_not_model(model_, "Atomic", where.file, where.line, where.function);
       return;
     }
-    model_op(Op::Store, value, T(), where.file, where.line, where.function);
+    model_op(Op::Store, value, T(), mo, where.file, where.line, where.function);
   }
   T exchange(T value, std::memory_order mo = std::memory_order_seq_cst,
              Location where = Location::current()) {
@@ -55,7 +70,7 @@ class Atomic {
       detail::check_not_model(model_, "Atomic", where.file, where.line, where.function);
       return old;
     }
-    return model_op(Op::Exchange, value, T(), where.file, where.line, where.function).first;
+    return model_op(Op::Exchange, value, T(), mo, where.file, where.line, where.function).first;
   }
   bool compare_exchange_strong(T& expected, T desired,
                                std::memory_order mo = std::memory_order_seq_cst,
@@ -66,7 +81,7 @@ class Atomic {
       return ok;
     }
     const auto [seen, ok] =
-        model_op(Op::Cas, desired, expected, where.file, where.line, where.function);
+        model_op(Op::Cas, desired, expected, mo, where.file, where.line, where.function);
     if (!ok) expected = seen;
     return ok;
   }
@@ -88,7 +103,7 @@ class Atomic {
       detail::check_not_model(model_, "Atomic", where.file, where.line, where.function);
       return old;
     }
-    return model_op(Op::Add, delta, T(), where.file, where.line, where.function).first;
+    return model_op(Op::Add, delta, T(), mo, where.file, where.line, where.function).first;
   }
   T fetch_sub(T delta, std::memory_order mo = std::memory_order_seq_cst,
               Location where = Location::current()) {
@@ -97,7 +112,7 @@ class Atomic {
       detail::check_not_model(model_, "Atomic", where.file, where.line, where.function);
       return old;
     }
-    return model_op(Op::Sub, delta, T(), where.file, where.line, where.function).first;
+    return model_op(Op::Sub, delta, T(), mo, where.file, where.line, where.function).first;
   }
 
   void set_name(std::string_view name) { model_.rename(name); }
@@ -109,23 +124,32 @@ class Atomic {
   // The model path, out of line and taking the Location as scalars so that the production
   // path never builds one on the stack. Returns (value before, CAS success).
   [[gnu::noinline, gnu::cold]] std::pair<T, bool> model_op(Op op, T arg, T expected,
-                                                           const char* file, unsigned line,
-                                                           const char* function) {
+                                                           std::memory_order mo, const char* file,
+                                                           unsigned line, const char* function) {
     const Location where{file, line, function};
     detail::Execution& ex = detail::model(model_.execution(), "Atomic", where);
     const detail::OpKind kind = op == Op::Load    ? detail::OpKind::Load
                                 : op == Op::Store ? detail::OpKind::Store
                                                   : detail::OpKind::Rmw;
     detail::point(ex, kind, model_.id(), where);
-    detail::sync(ex, model_.id(),
-                 kind == detail::OpKind::Load    ? detail::Sync::Acquire
-                 : kind == detail::OpKind::Store ? detail::Sync::Overwrite
-                                                 : detail::Sync::AcquireRelease);
-    const T before = a_.load(std::memory_order_relaxed);
+    const bool weak = detail::weak_memory(ex);
+    if (!weak) {
+      detail::sync(ex, model_.id(),
+                   kind == detail::OpKind::Load    ? detail::Sync::Acquire
+                   : kind == detail::OpKind::Store ? detail::Sync::Overwrite
+                                                   : detail::Sync::AcquireRelease);
+    }
+    // `a_` always holds the newest store; under C11 a load may read an older one.
+    T before = a_.load(std::memory_order_relaxed);
     T after = before;
     bool ok = true;
     switch (op) {
       case Op::Load:
+        if (weak) {
+          const void* read = detail::atomic_load(ex, model_.id(), mo, &before, sizeof(T), where);
+          if (read != &before) std::memcpy(static_cast<void*>(&before), read, sizeof(T));
+          after = before;
+        }
         break;
       case Op::Store:
       case Op::Exchange:
@@ -135,14 +159,23 @@ class Atomic {
         ok = before == expected;
         if (ok) after = arg;
         break;
+      // Only for types with arithmetic (fetch_add is not called otherwise): Atomic<T*> and
+      // Atomic of a struct compile without it.
       case Op::Add:
-        after = static_cast<T>(before + arg);
+        if constexpr (requires(T a) { static_cast<T>(a + a); })
+          after = static_cast<T>(before + arg);
         break;
       case Op::Sub:
-        after = static_cast<T>(before - arg);
+        if constexpr (requires(T a) { static_cast<T>(a - a); })
+          after = static_cast<T>(before - arg);
         break;
     }
-    a_.store(after, std::memory_order_relaxed);
+    if (weak && op == Op::Store) {
+      detail::atomic_store(ex, model_.id(), mo, &after, &before, sizeof(T), where);
+    } else if (weak && op != Op::Load) {
+      detail::atomic_rmw(ex, model_.id(), mo, ok, &after, &before, sizeof(T), where);
+    }
+    if (op != Op::Load) a_.store(after, std::memory_order_relaxed);
     if (detail::recording(ex)) {
       if (op == Op::Load || op == Op::Store) {
         detail::trace_value(ex, detail::format_value(op == Op::Load ? before : after));

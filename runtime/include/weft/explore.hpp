@@ -25,6 +25,9 @@ std::string_view to_string(Strategy);  // "random", "pct", "pos", "dfs", "fuzz",
 // checkers off).
 enum class SharedPoints { Racy, All };
 
+// MemoryModel (weft/schedule.hpp): how Atomic<T> operations behave.
+std::string_view to_string(MemoryModel);  // "c11", "sc"
+
 struct Options {
   Strategy strategy = Strategy::Portfolio;
   std::uint64_t iterations = 1000;   // schedules to run at most
@@ -36,6 +39,7 @@ struct Options {
   bool stop_on_first_bug = true;
   unsigned jobs = 1;  // parallel worker processes; results identical for any value
   SharedPoints shared_points = SharedPoints::Racy;
+  MemoryModel memory_model = MemoryModel::C11;
   // Minimise each bug's schedule before reporting it: fewest preemptions first, then fewest
   // steps, each candidate replayed (deterministic, bounded). The trace then ends with "shrunk
   // from A to B steps, P preemptions". Not for Crash, Hang, StepLimitExceeded,

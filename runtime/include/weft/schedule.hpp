@@ -9,6 +9,13 @@
 
 namespace weft {
 
+// How Atomic<T> operations behave (Options::memory_model). C11 (the default): their
+// std::memory_order arguments are honoured as the C++ memory model says: a load may read any
+// store that coherence and happens-before allow (which one is a recorded choice, explored like
+// a thread switch), and only release/acquire (and seq_cst) operations and fences synchronise.
+// SC: every operation is seq_cst, whatever order it names (a load reads the latest store).
+enum class MemoryModel { C11, SC };
+
 // A Schedule records the value of every decision an execution made: which thread ran at each
 // scheduling point, and every other nondeterministic choice (with its range). Replay reads these
 // values back, so it never depends on a random number generator.
@@ -32,6 +39,8 @@ namespace weft {
 // are refused with a message saying so.
 // `max-steps` (optional) is the step limit the run had, so a StepLimitExceeded replays as such;
 // `spurious-wakeups` (optional) says CondVar waits made a wake-or-not choice.
+// `memory-model sc` (optional; `c11`, the default, when absent) says Atomic<T> ran under
+// MemoryModel::SC, whose loads make no reads-from choices.
 class Schedule {
  public:
   struct Decision {
@@ -68,6 +77,9 @@ class Schedule {
   void set_body(std::uint64_t fingerprint) noexcept { body_ = fingerprint; }
   bool spurious_wakeups() const noexcept { return spurious_wakeups_; }
   void set_spurious_wakeups(bool on) noexcept { spurious_wakeups_ = on; }
+  // The memory model of the recorded run: replay runs under the same one.
+  MemoryModel memory_model() const noexcept { return memory_model_; }
+  void set_memory_model(MemoryModel m) noexcept { memory_model_ = m; }
 
   friend bool operator==(const Schedule& a, const Schedule& b) {
     return a.decisions_ == b.decisions_;
@@ -80,6 +92,7 @@ class Schedule {
   std::uint64_t max_steps_ = 0;
   std::uint64_t body_ = 0;
   bool spurious_wakeups_ = false;
+  MemoryModel memory_model_ = MemoryModel::C11;
   bool all_shared_points_ = false;
   std::vector<std::string> racy_sites_;
 };

@@ -533,7 +533,9 @@ class DfsScheduler final : public Scheduler {
         break;
     }
     if (o == kNoObject || o >= ex_->objects().size()) {
-      fp.global = fp.global || kind == OpKind::Other;
+      // A fence touches no object, yet it orders the atomics around it (and seq_cst fences
+      // are totally ordered among themselves): it depends on everything.
+      fp.global = fp.global || kind == OpKind::Other || kind == OpKind::Fence;
       return;
     }
     if (is_mutex(ex_->objects()[o].kind)) {

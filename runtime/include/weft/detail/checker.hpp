@@ -33,6 +33,10 @@ struct ModelEvent {
   Location where{};
   CallSite pc{};  // call site of an operator (no Location), for `Names::site`
   ValueBits value{};
+  // Sync::Atomic*: the store written or read (its slot in the atomic's history), and for an
+  // RMW's store the one it read (its release sequence continues).
+  std::uint32_t slot = 0;
+  std::uint32_t from = 0xffffffffu;
 };
 
 // Names for messages; implemented by the execution.

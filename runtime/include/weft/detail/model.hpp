@@ -135,6 +135,7 @@ enum class OpKind : std::uint8_t {
   IsSet,
   Done,  // a Future completes (its result, exception or cancellation is final)
   Other,
+  Fence,  // weft::atomic_thread_fence (after Other: schedules' body fingerprints hash the kind)
 };
 std::string_view to_string(OpKind);
 
@@ -204,7 +205,21 @@ void fail_later(Execution&, BugKind, std::string message);
 // The happens-before effect of an operation on its object, reported after it applied.
 // Release publishes the thread's clock by joining it into the object's; Overwrite replaces the
 // object's clock (an atomic store: a later load synchronises with that store only).
-enum class Sync : std::uint8_t { Acquire, Release, AcquireRelease, Overwrite };
+// The Atomic* kinds are C11 atomics (MemoryModel::C11), sent by the runtime itself with the
+// store's slot (ModelEvent::slot, ::from): see AtomicClocks in weft/detail/clocks.hpp.
+enum class Sync : std::uint8_t {
+  Acquire,
+  Release,
+  AcquireRelease,
+  Overwrite,
+  AtomicStore,         // a relaxed store: its message is the thread's last release fence
+  AtomicStoreRelease,  // a release store: its message is the thread's clock
+  AtomicLoad,          // a relaxed load: what it read waits for an acquire fence
+  AtomicLoadAcquire,   // an acquire load: joins the message of the store it read
+  FenceAcquire,
+  FenceRelease,
+  FenceAcquireRelease,
+};
 void sync(Execution&, ObjectId, Sync);
 
 // A value read or written, kept as bits so that nothing is formatted while exploring.
@@ -248,6 +263,23 @@ bool recording(const Execution&);
 bool spurious_wakeups(const Execution&);
 // Attaches the value read or written to the current thread's last traced operation.
 void trace_value(Execution&, std::string value);
+
+// MemoryModel::C11: the runtime keeps each atomic's recent stores (their values as the bytes of
+// a trivially copyable T) and decides what each operation reads. Called right after the
+// operation's point(); `latest` is the atomic's current value, its newest store.
+bool weak_memory(const Execution&);
+// A load: the bytes of the store it reads, one that coherence and happens-before allow (which
+// one is a recorded choice). Valid until the next operation.
+const void* atomic_load(Execution&, ObjectId, std::memory_order, const void* latest,
+                        std::size_t size, const Location& where);
+// A store; or a read-modify-write, which reads `latest` and, if `wrote` (a compare-exchange
+// that failed did not), stores `value` after it.
+void atomic_store(Execution&, ObjectId, std::memory_order, const void* value, const void* latest,
+                  std::size_t size, const Location& where);
+void atomic_rmw(Execution&, ObjectId, std::memory_order, bool wrote, const void* value,
+                const void* latest, std::size_t size, const Location& where);
+// weft::atomic_thread_fence in the model.
+void atomic_fence(Execution&, std::memory_order, const Location& where);
 
 // The model identity every instrumented object carries: the execution it was created in (null
 // in production) and its id there. Registration happens at construction.
