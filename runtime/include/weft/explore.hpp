@@ -69,7 +69,9 @@ struct Options {
   // Extension (the CLI's --shard I/N): this run absorbs only the schedules i with
   // i % shard_count == shard_index, and learns (racy sites, the fuzzer's corpus) exactly what the
   // whole run would, so that merging the N shards' reports gives the unsharded report. Where
-  // learning is on, the schedules of every epoch but the last run in each shard, unreported.
+  // learning is on (racy sites; the fuzz corpus, also the portfolio's), the schedules of every
+  // epoch but the last run in each shard, unreported: only SharedPoints::All with Random, PCT
+  // or POS splits the work N ways.
   // DFS cannot be sharded (each schedule depends on the one before).
   unsigned shard_index = 0;
   unsigned shard_count = 1;
