@@ -350,20 +350,30 @@ class Explorer {
                    "schedule ends as a Hang bug with its schedule\n",
                    detail::format_seconds(limit).c_str(), detail::hang_hint().c_str());
     });
+    std::uint64_t ran = 0;
     for (std::uint64_t i = 1; i <= options_.iterations; ++i) {
       if (i > 1 && out_of_time()) break;
       if (syncing() && epoch_begins(i)) (void)begin_epoch();
+      if (!needed(i)) continue;
       std::optional<RunResult> r = run_one(i);
       if (!r) {
         report_.exhausted = true;
         break;
       }
+      ran = i;
       if (learning_) note_racy(r->racy);
       if (fuzzing_) note_coverage(i, r->coverage);
+      if (!mine(i)) continue;
       if (!absorb(i, std::move(*r), /*decisions_at_hand=*/true)) break;
     }
-    // Without bugs nothing ran after the last schedule: its decisions are still at hand.
+    // Without bugs nothing ran after the last schedule: its decisions are still at hand (in a
+    // shard, another shard's schedule may have run after it: then it runs again).
     if (report_.bugs.empty() && report_.iterations > 0) {
+      if (ran != report_.iterations) {
+        scheduler_->begin_execution(report_.iterations);
+        ex_.set_checkers(nullptr);
+        (void)ex_.run(body_, *scheduler_, /*record=*/false);
+      }
       report_.last = last_schedule(ex_, ex_.decisions());
     }
   }
@@ -579,6 +589,16 @@ class Explorer {
   // Whether anything is learnt in epochs (racy sites, the fuzzer's corpus).
   bool syncing() const { return learning_ || fuzzing_; }
 
+  // Sharding: the schedules this run reports, and those it runs. What is learnt in an epoch
+  // comes from all its schedules, so a shard runs every schedule of the epochs before the last
+  // (reporting only its own): nothing learnt in the last epoch is ever used.
+  bool mine(std::uint64_t i) const {
+    return options_.shard_count <= 1 || i % options_.shard_count == options_.shard_index;
+  }
+  bool needed(std::uint64_t i) const {
+    return mine(i) || (syncing() && (i - 1) / epoch_ < (options_.iterations - 1) / epoch_);
+  }
+
   // Keeps a fuzz run that showed new interleaving coverage, for the corpus of the next epoch.
   void note_coverage(std::uint64_t i, const std::vector<std::uint64_t>& coverage) {
     if (!scheduler_->is_fuzz_run(i)) return;
@@ -643,6 +663,10 @@ class Explorer {
         for (const std::uint64_t i : admitted) message += "#" + std::to_string(i) + "\n";
         workers.tell(message);
       }
+      if (!needed(next)) {
+        workers.skip(next);
+        continue;
+      }
       std::optional<RunResult> r = workers.take(next);
       if (!r) {
         // Its worker stopped (time budget, or the strategy had no schedule left): nothing more
@@ -652,6 +676,7 @@ class Explorer {
       }
       if (learning_) note_racy(r->racy);
       if (fuzzing_) note_coverage(next, r->coverage);
+      if (!mine(next)) continue;
       const bool lost = !r->bugs.empty() && (r->bugs.back().kind == BugKind::Crash ||
                                              r->bugs.back().kind == BugKind::Hang);
       // A crashed or stuck run's decisions up to there are its schedule: running it again here
@@ -717,6 +742,7 @@ class Explorer {
         }
         (void)begin_epoch();
       }
+      if (!needed(i)) continue;
       link.running(i);
       std::optional<RunResult> r = run_one(i);
       if (!r) {
@@ -741,7 +767,7 @@ class Explorer {
       const bool urgent = buggy || !r->racy.empty();
       link.send(i, *r, urgent, !r->coverage.empty());
       watch.hold(false);
-      if (buggy && options_.stop_on_first_bug) break;
+      if (buggy && options_.stop_on_first_bug && mine(i)) break;
     }
     link.running(0);
     watch.hold(true);
@@ -777,6 +803,16 @@ Report explore(std::function<void()> body, const Options& options) {
   validate(options);
   if (!body) throw UsageError("weft::explore needs a body to run");
   if (options.jobs == 0) throw UsageError("Options::jobs must be at least 1");
+  if (options.shard_count == 0 || options.shard_index >= options.shard_count) {
+    throw UsageError("Options::shard_index must be below Options::shard_count (shard " +
+                     std::to_string(options.shard_index) + " of " +
+                     std::to_string(options.shard_count) + ")");
+  }
+  if (options.shard_count > 1 && options.strategy == Strategy::DFS) {
+    throw UsageError(
+        "DFS cannot be sharded: each of its schedules depends on the one before (use another "
+        "strategy, or one shard)");
+  }
   return Explorer(body, options).run();
 }
 

@@ -297,6 +297,12 @@ std::optional<RunResult> Workers::take(std::uint64_t i) {
   }
 }
 
+void Workers::skip(std::uint64_t i) {
+  if (i != base_) return;
+  if (!ready_.empty()) ready_.pop_front();
+  ++base_;
+}
+
 void Workers::put(std::uint64_t i, RunResult r) {
   if (i < base_) return;  // taken already (cannot happen: each schedule has one outcome)
   const std::size_t k = static_cast<std::size_t>(i - base_);

@@ -104,6 +104,8 @@ class Workers {
   // it made up to then. nullopt:
   // its worker ended without running it (time budget, or the strategy had no schedule left).
   std::optional<RunResult> take(std::uint64_t i);
+  // In place of take(i) for a schedule that no worker runs (another shard's).
+  void skip(std::uint64_t i);
   // After take(i) gave nullopt: whether i's worker ended because its strategy ran out.
   bool exhausted(std::uint64_t i) const;
   // The decisions of schedule i if it was the last its worker ran, else null.

@@ -432,4 +432,140 @@ TEST_CASE("cli_memory_model_flag_and_schedule_format") {
   CHECK_MESSAGE(has(bad.err, "--memory-model expects c11 or sc, got 'tso'"), bad.err);
 }
 
+namespace {
+
+// Runs `args` unsharded and as `shards` shards (each in a directory of its own, as on separate
+// CI machines), merges the shards' JSON, and returns {unsharded JSON, merged JSON}.
+struct Sharded {
+  Run whole;
+  Run merged;
+  std::string whole_json;
+  std::string merged_json;
+  std::vector<int> shard_status;
+};
+Sharded run_sharded(const std::string& name, const std::string& args, int shards) {
+  const fs::path root = scratch(name);
+  Sharded out;
+  out.whole = run_binary(WEFT_EXAMPLES_BIN, args + " --json ../whole.json", root / "whole");
+  std::string files;
+  for (int i = 0; i < shards; ++i) {
+    const std::string shard = std::to_string(i) + "/" + std::to_string(shards);
+    const std::string file = "s" + std::to_string(i) + ".json";
+    out.shard_status.push_back(run_binary(WEFT_EXAMPLES_BIN,
+                                          args + " --shard " + shard + " --json ../" + file,
+                                          root / ("shard" + std::to_string(i)))
+                                   .status);
+    files += " " + file;
+  }
+  out.merged = cli("merge" + files + " --json merged.json --junit merged.xml", root);
+  out.whole_json = slurp(root / "whole.json");
+  out.merged_json = slurp(root / "merged.json");
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("cli_merge_of_shards_is_byte_identical_to_the_unsharded_json_without_a_bug") {
+  // 1100 schedules span three racy-site epochs of 512, and fuzz's corpus epochs are shorter:
+  // a shard must learn what the whole run learns from the other shards' schedules.
+  for (const char* strategy : {"portfolio", "fuzz", "random"}) {
+    CAPTURE(strategy);
+    const Sharded r = run_sharded(std::string("shard-ok-") + strategy,
+                                  std::string("explore 'seed: locked counter' --iterations 1100 "
+                                              "--strategy ") +
+                                      strategy,
+                                  4);
+    CHECK(r.whole.status == 0);
+    CHECK(r.shard_status == std::vector<int>{0, 0, 0, 0});
+    CHECK_MESSAGE(r.merged.status == 0, r.merged.err);
+    CHECK(has(r.merged.out, "merged 4 shards: 1 scenario, 0 with a bug"));
+    CHECK(has(r.whole_json, "\"iterations\":1100"));
+    CHECK(!has(r.merged_json, "\"shard\""));
+    CHECK(r.merged_json == r.whole_json);
+  }
+}
+
+TEST_CASE("cli_merge_keeps_the_lowest_numbered_bug_as_the_unsharded_run_stops_there") {
+  // Without the checkers the deadlock needs a particular interleaving: the portfolio first
+  // meets it in schedule 12, and other shards meet it later; the unsharded run stops at 12.
+  const Sharded r = run_sharded(
+      "shard-bug", "explore 'bank: naive transfers deadlock' --no-checkers --iterations 200", 3);
+  CHECK(r.whole.status == 1);
+  CHECK(has(r.whole_json, "\"iterations\":12,"));
+  CHECK(r.merged.status == 1);
+  CHECK(has(r.merged.out, "Deadlock in schedule 12"));
+  CHECK(r.merged_json == r.whole_json);
+  // Every scenario at once, several strategies: each scenario merged on its own.
+  for (const char* strategy : {"pct", "fuzz"}) {
+    CAPTURE(strategy);
+    const Sharded all = run_sharded(std::string("shard-all-") + strategy,
+                                    std::string("explore --no-checkers --iterations 300 "
+                                                "--strategy ") +
+                                        strategy,
+                                    2);
+    CHECK(all.merged.status == 1);
+    CHECK(all.merged_json == all.whole_json);
+  }
+}
+
+TEST_CASE("cli_shard_from_the_test_runners_environment_and_bazel_status_file") {
+  const fs::path dir = scratch("shard-env");
+  const std::string args = "explore 'seed: locked counter' --iterations 50 --json ";
+  const Run flag = cli(args + "flag.json --shard 1/3", dir);
+  const Run gtest =
+      run_binary(WEFT_EXAMPLES_BIN, args + "gtest.json", dir,
+                 "GTEST_SHARD_INDEX=1 GTEST_TOTAL_SHARDS=3 TEST_SHARD_STATUS_FILE=status");
+  const Run bazel = run_binary(WEFT_EXAMPLES_BIN, args + "bazel.json", dir,
+                               "TEST_SHARD_INDEX=1 TEST_TOTAL_SHARDS=3");
+  CHECK(flag.status == 0);
+  CHECK(gtest.status == 0);
+  CHECK(bazel.status == 0);
+  CHECK(has(slurp(dir / "flag.json"), "\"shard\":{\"index\":1,\"count\":3}"));
+  CHECK(slurp(dir / "gtest.json") == slurp(dir / "flag.json"));
+  CHECK(slurp(dir / "bazel.json") == slurp(dir / "flag.json"));
+  CHECK(fs::exists(dir / "status"));
+  // The flag wins over the environment.
+  const Run both = run_binary(WEFT_EXAMPLES_BIN, args + "both.json --shard 1/3", dir,
+                              "TEST_SHARD_INDEX=0 TEST_TOTAL_SHARDS=2");
+  CHECK(slurp(dir / "both.json") == slurp(dir / "flag.json"));
+}
+
+TEST_CASE("cli_shard_and_merge_errors_exit_2_with_one_line") {
+  const fs::path dir = scratch("shard-errors");
+  const std::string run = "explore 'seed: locked counter' --iterations 20 --json ";
+  REQUIRE(cli(run + "a0.json --shard 0/2", dir).status == 0);
+  REQUIRE(cli(run + "a1.json --shard 1/2", dir).status == 0);
+  REQUIRE(cli(run + "b1.json --shard 1/2 --seed 5", dir).status == 0);
+  REQUIRE(cli(run + "c1.json --shard 1/3", dir).status == 0);
+  std::ofstream(dir / "junk.json") << "not json {";
+  std::ofstream(dir / "other.json") << "{\"format\":\"something else\"}";
+  REQUIRE(cli("merge a0.json a1.json --json ok.json", dir).status == 0);
+  const std::pair<const char*, const char*> cases[] = {
+      {"explore --shard 2/2", "--shard"},
+      {"explore --shard 1", "I/N"},
+      {"explore --shard 0/0", "--shard"},
+      {"explore --strategy dfs --shard 0/2", "dfs cannot be sharded"},
+      {"merge", "merge needs"},
+      {"merge junk.json", "junk.json is not JSON"},
+      {"merge other.json", "not a weft explore report"},
+      {"merge a0.json", "shard 1/2 is missing"},
+      {"merge a0.json a1.json a1.json", "are both shard 1/2"},
+      {"merge a0.json b1.json", "not shards of the same run"},
+      {"merge a0.json c1.json", "is a shard of 3"},
+      {"merge nowhere.json", "cannot read nowhere.json"},
+      {"merge a0.json a1.json --bogus", "unknown option"},
+  };
+  for (const auto& [args, message] : cases) {
+    CAPTURE(args);
+    const Run r = cli(args, dir);
+    CHECK(r.status == 2);
+    CHECK(lines(r.err) == 1);
+    CHECK_MESSAGE(has(r.err, message), r.err);
+  }
+  const Run env = run_binary(WEFT_EXAMPLES_BIN, "explore --iterations 5", dir,
+                             "TEST_SHARD_INDEX=4 TEST_TOTAL_SHARDS=2");
+  CHECK(env.status == 2);
+  CHECK(lines(env.err) == 1);
+}
+
 TEST_SUITE_END();

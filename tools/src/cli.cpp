@@ -31,6 +31,9 @@ constexpr const char* kUsage =
     "                                      this long as a Hang bug (default 10; 0: never)\n"
     "      --jobs J                        worker processes, up to 1024 (default 1; same report\n"
     "                                      for any J)\n"
+    "      --shard I/N                     run the schedules i with i %% N == I of this run (also\n"
+    "                                      GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, or\n"
+    "                                      TEST_SHARD_INDEX/TEST_TOTAL_SHARDS); not with dfs\n"
     "      --schedule-dir DIR              where bug schedules go (default weft-schedules)\n"
     "      --junit FILE                    write a JUnit XML report\n"
     "      --chrome-trace FILE             write each failing scenario's schedule (or the last\n"
@@ -61,6 +64,9 @@ constexpr const char* kUsage =
     "                           changed and the schedule no longer fits, explore on from\n"
     "                           there (up to 1000 runs); a bug's new schedule is saved as\n"
     "                           FILE's name with .continued before its extension\n"
+    "  merge REPORT.json... [--json FILE] [--junit FILE]\n"
+    "                           combine the --json reports of the shards of one run into\n"
+    "                           the report the unsharded run writes\n"
     "  run [GLOB] [--timeout SECONDS]   run scenarios once for real (production mode)\n"
     "\n"
     "output paths are checked before anything is explored or replayed\n"
@@ -69,7 +75,7 @@ constexpr const char* kUsage =
 
 int dispatch(const char* argv0, std::vector<std::string_view> args) {
   using cli::UsageFailure;
-  if (args.empty()) throw UsageFailure{"missing command (list, explore, replay, run)"};
+  if (args.empty()) throw UsageFailure{"missing command (list, explore, replay, merge, run)"};
   const std::string_view cmd = args.front();
   args.erase(args.begin());
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
@@ -80,6 +86,7 @@ int dispatch(const char* argv0, std::vector<std::string_view> args) {
   if (cmd == "explore") return cli::cmd_explore(argv0, args);
   if (cmd == "replay") return cli::cmd_replay(argv0, args);
   if (cmd == "run") return cli::cmd_run(args);
+  if (cmd == "merge") return cli::cmd_merge(args);
   throw UsageFailure{"unknown command '" + std::string(cmd) + "' (try --help)"};
 }
 

@@ -37,6 +37,10 @@ Json explore_options(const ExploreArgs& args) {
   j["hang_timeout_s"] = o.hang_timeout_s;
   j["internal_steps"] = o.internal_steps;
   j["schedule_dir"] = args.schedule_dir.string();
+  // Only a shard says which it is: merge drops it, and the merged document is the unsharded one.
+  if (o.shard_count > 1) {
+    j["shard"] = Json{{"index", o.shard_index}, {"count", o.shard_count}};
+  }
   return j;
 }
 

@@ -24,6 +24,7 @@ namespace {
 // anything more (10^18 schedules or steps never end; more workers than that are not cores).
 constexpr std::uint64_t kMaxCount = 1'000'000'000'000'000'000;
 constexpr std::uint64_t kMaxJobs = 1024;
+constexpr std::uint64_t kMaxShards = 1'000'000;
 constexpr std::uint64_t kMaxPctDepth = 1000;
 constexpr std::uint64_t kMaxPreemptionBound = 1'000'000'000;
 
@@ -68,6 +69,19 @@ int parse_preemption_bound(std::string_view flag, std::string_view text) {
     throw UsageFailure{std::string(flag) + " expects -1 (no bound) or a whole number from 0 to " +
                        std::to_string(kMaxPreemptionBound) + ", got '" + std::string(text) + "'"};
   }
+}
+
+// I/N: the schedules i with i % N == I.
+void parse_shard(ExploreArgs& a, std::string_view flag, std::string_view v) {
+  const std::size_t slash = v.find('/');
+  if (slash == std::string_view::npos) {
+    throw UsageFailure{std::string(flag) + " wants I/N (shard I of N, 0 <= I < N), got '" +
+                       std::string(v) + "'"};
+  }
+  const std::uint64_t n = parse_uint(flag, v.substr(slash + 1), 1, kMaxShards);
+  const std::uint64_t i = parse_uint(flag, v.substr(0, slash), 0, n - 1);
+  a.options.shard_index = static_cast<unsigned>(i);
+  a.options.shard_count = static_cast<unsigned>(n);
 }
 
 Strategy parse_strategy(std::string_view where, std::string_view v) {
@@ -183,6 +197,8 @@ constexpr Setting kSettings[] = {
      [](ExploreArgs& a, std::string_view n, std::string_view v) {
        a.options.stop_on_first_bug = !parse_bool(n, v);
      }},
+    {"--shard", nullptr, true,
+     [](ExploreArgs& a, std::string_view n, std::string_view v) { parse_shard(a, n, v); }},
     {"--schedule-dir", "WEFT_SCHEDULE_DIR", true,
      [](ExploreArgs& a, std::string_view, std::string_view v) { a.schedule_dir = std::string(v); }},
     {"--junit", nullptr, true,
@@ -193,7 +209,21 @@ constexpr Setting kSettings[] = {
      [](ExploreArgs& a, std::string_view, std::string_view v) { a.json = v; }},
 };
 
+// The test runners' sharding variables, when --shard is not given: GoogleTest's, and Bazel's
+// (whose runner also wants TEST_SHARD_STATUS_FILE touched, which cmd_explore does).
+void apply_shard_environment(ExploreArgs& out) {
+  for (const auto& [index, total] : {std::pair{"GTEST_SHARD_INDEX", "GTEST_TOTAL_SHARDS"},
+                                     std::pair{"TEST_SHARD_INDEX", "TEST_TOTAL_SHARDS"}}) {
+    const char* i = std::getenv(index);
+    const char* n = std::getenv(total);
+    if (i == nullptr || n == nullptr || *i == '\0' || *n == '\0') continue;
+    parse_shard(out, std::string(index) + "/" + total, std::string(i) + "/" + n);
+    return;
+  }
+}
+
 void apply_environment(ExploreArgs& out) {
+  apply_shard_environment(out);
   for (const Setting& s : kSettings) {
     if (s.env == nullptr) continue;
     if (const char* v = std::getenv(s.env); v != nullptr && *v != '\0') s.apply(out, s.env, v);
@@ -284,6 +314,10 @@ ExploreArgs parse_explore_args(const Args& args) {
     out.glob = a;
   }
   warn_on_unused_flags(out, given);
+  if (out.options.shard_count > 1 && out.options.strategy == Strategy::DFS) {
+    throw UsageFailure{
+        "--strategy dfs cannot be sharded: each of its schedules depends on the one before"};
+  }
   return out;
 }
 

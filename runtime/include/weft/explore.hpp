@@ -66,6 +66,15 @@ struct Options {
   // Traces show every step, also those inside weft's thread pools and futures (their locks and
   // condition variables), which are folded by default: a row says how many were left out.
   bool internal_steps = false;
+  // Extension (the CLI's --shard I/N): this run absorbs only the schedules i with
+  // i % shard_count == shard_index, and learns (racy sites, the fuzzer's corpus) exactly what the
+  // whole run would, so that merging the N shards' reports gives the unsharded report. Where
+  // learning is on (racy sites; the fuzz corpus, also the portfolio's), the schedules of every
+  // epoch but the last run in each shard, unreported: only SharedPoints::All with Random, PCT
+  // or POS splits the work N ways.
+  // DFS cannot be sharded (each schedule depends on the one before).
+  unsigned shard_index = 0;
+  unsigned shard_count = 1;
   // Called in the exploring process after each schedule, in schedule order, with
   // the schedules done and the distinct bugs so far (the CLI's progress line).
   std::function<void(std::uint64_t schedules, std::size_t bugs)> progress;

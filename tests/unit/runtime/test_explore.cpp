@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <weft/report_json.hpp>
+
 #include "helpers.hpp"
 
 TEST_SUITE_BEGIN("runtime/explore");
@@ -577,6 +579,45 @@ TEST_CASE("proc_portfolio_reports_are_identical_for_any_jobs") {
   for (std::size_t i = 0; i < one.bugs.size(); ++i) {
     CHECK(one.bugs[i].schedule.to_string() == two.bugs[i].schedule.to_string());
   }
+}
+
+namespace {
+// What `prog merge` does with the shards' reports: the lowest-numbered bug, else the furthest.
+weft::Report merged_shards(const std::function<void()>& body, weft::Options o, unsigned n) {
+  std::vector<weft::Report> shards;
+  for (unsigned k = 0; k < n; ++k) {
+    o.shard_index = k;
+    o.shard_count = n;
+    shards.push_back(weft::explore(body, o));
+  }
+  return *std::min_element(shards.begin(), shards.end(), [](const auto& a, const auto& b) {
+    if (a.ok() != b.ok()) return !a.ok();
+    return a.ok() ? a.iterations > b.iterations : a.iterations < b.iterations;
+  });
+}
+}  // namespace
+
+TEST_CASE("in_process_shards_merge_into_the_unsharded_report_and_dfs_is_refused") {
+  // 1100 schedules: three racy-site epochs, many fuzz epochs, all learnt by every shard.
+  for (Strategy s : {Strategy::Portfolio, Strategy::Fuzz, Strategy::Random}) {
+    CAPTURE(static_cast<int>(s));
+    const weft::Options ok = with(s, 1100);
+    const weft::Report whole = weft::explore([] { locked_counter(2, 2); }, ok);
+    REQUIRE(whole.ok());
+    CHECK(weft::to_json(merged_shards([] { locked_counter(2, 2); }, ok, 3)) ==
+          weft::to_json(whole));
+    const weft::Options bug = strategy_only(s, 300);
+    const weft::Report found = weft::explore([] { lost_update(2, 2); }, bug);
+    REQUIRE(!found.ok());
+    CHECK(weft::to_json(merged_shards([] { lost_update(2, 2); }, bug, 3)) == weft::to_json(found));
+  }
+  weft::Options dfs = with(Strategy::DFS, 10);
+  dfs.shard_count = 2;
+  CHECK_THROWS_AS(weft::explore([] { lost_update(2, 2); }, dfs), weft::UsageError);
+  weft::Options out_of_range = with(Strategy::Random, 10);
+  out_of_range.shard_index = 2;
+  out_of_range.shard_count = 2;
+  CHECK_THROWS_AS(weft::explore([] { lost_update(2, 2); }, out_of_range), weft::UsageError);
 }
 
 TEST_SUITE_END();

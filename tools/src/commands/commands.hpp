@@ -12,5 +12,7 @@ int cmd_list(const Args& args);
 int cmd_explore(const char* argv0, const Args& args);
 int cmd_replay(const char* argv0, const Args& args);
 int cmd_run(const Args& args);
+// Combines the JSON reports of the shards of one run into the unsharded run's report.
+int cmd_merge(const Args& args);
 
 }  // namespace weft::cli
