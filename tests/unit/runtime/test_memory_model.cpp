@@ -473,7 +473,11 @@ TEST_CASE("atomic_thread_fence_runs_in_production") {
 }
 
 TEST_CASE("an_spsc_ring_with_a_relaxed_publish_is_caught_and_the_correct_one_passes") {
-  for (const weft::Options& o : {dfs(), defaults()}) {
+  // Bounded DFS: the unbounded search of the correct ring runs its whole budget (a long run,
+  // too slow for the valgrind pass) and proves no more than the bounded one does.
+  weft::Options bounded = dfs();
+  bounded.preemption_bound = 2;
+  for (const weft::Options& o : {bounded, defaults()}) {
     const weft::Report bad =
         weft::explore([] { lockfree::ring_transfer(std::memory_order_relaxed); }, o);
     REQUIRE_FALSE(bad.ok());
@@ -482,13 +486,8 @@ TEST_CASE("an_spsc_ring_with_a_relaxed_publish_is_caught_and_the_correct_one_pas
     const weft::Report good =
         weft::explore([] { lockfree::ring_transfer(std::memory_order_release); }, o);
     CHECK_MESSAGE(good.ok(), good.summary());
+    if (o.strategy == Strategy::DFS) CHECK(good.exhausted);
   }
-  weft::Options bounded = dfs();
-  bounded.preemption_bound = 2;
-  const weft::Report all =
-      weft::explore([] { lockfree::ring_transfer(std::memory_order_release); }, bounded);
-  CHECK(all.exhausted);
-  CHECK(all.ok());
 }
 
 TEST_CASE("a_treiber_stack_with_a_relaxed_push_is_caught_and_the_correct_one_passes") {
