@@ -555,7 +555,10 @@ TEST_CASE("cli_shard_and_merge_errors_exit_2_with_one_line") {
       {"merge nowhere.json", "cannot read nowhere.json"},
       {"merge a0.json a1.json --bogus", "unknown option"},
   };
-  for (const auto& [args, message] : cases) {
+  // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+  for (const auto& c : cases) {
+    const char* args = c.first;
+    const char* message = c.second;
     CAPTURE(args);
     const Run r = cli(args, dir);
     CHECK(r.status == 2);

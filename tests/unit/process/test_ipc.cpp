@@ -409,9 +409,10 @@ TEST_CASE("proc_value_with_lock_from_two_processes_is_exact") {
 
 TEST_CASE("proc_value_without_lock_may_lose_updates") {
   // Each access is atomic, the increment is not: updates may be lost (how many depends on the
-  // machine), but never invented.
+  // machine), but never invented. Not even one child's 50000 are safe: a child that reads, is
+  // descheduled while the other adds thousands, then writes, erases them all.
   const long total = count_from_two_children(add_unlocked);
-  CHECK(total >= 50000);
+  CHECK(total >= 1);
   CHECK(total <= 100000);
   MESSAGE("unlocked increments lost: " << 100000 - total);
 }
