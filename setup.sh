@@ -13,10 +13,12 @@ cd "$(dirname "$0")"
 # build_release_clang runs and the parser harnesses that build_sanitize_clang fuzzes) and
 # llvm-14 (llvm-symbolizer-14, for files and lines in sanitizer reports): the build-mode tests
 # build weft with clang and under ASan + UBSan (tests/build_modes). libgtest-dev: the tests
-# of <weft/gtest.hpp> (weft itself never links GoogleTest).
+# of <weft/gtest.hpp> (weft itself never links GoogleTest). chromium: the test that renders the
+# --html report in a headless browser (e2e.html_in_browser).
 packages=(cmake ninja-build g++ pkg-config libboost-context-dev libdw-dev doctest-dev
           libpugixml-dev nlohmann-json3-dev libgtest-dev valgrind relacy-dev libtbb-dev
-          libconcurrentqueue-dev libthread-pool-dev python3 clang-14 libclang-rt-14-dev llvm-14)
+          libconcurrentqueue-dev libthread-pool-dev python3 clang-14 libclang-rt-14-dev llvm-14
+          chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -89,6 +89,15 @@ Diagnosis diagnose_deadlock(const std::vector<BlockedThread>& blocked) {
     const std::string at = basename_line(b->where);
     if (!at.empty()) d.details += " at " + at;
     d.details += "\n";
+    const bool joins = b->object_kind == ObjectKind::Thread;
+    d.sites.push_back(BugSite{b->name, at, (joins ? "waits to join " : "waits for ") + b->object});
+    BugSite other;
+    if (b->holder != kNoThread) {
+      const BlockedThread* h = find(b->holder);
+      other.thread = h != nullptr ? h->name : "T" + std::to_string(b->holder);
+      other.what = joins ? "is joined" : "holds " + b->object;
+    }
+    d.sites.push_back(std::move(other));
   }
   return d;
 }

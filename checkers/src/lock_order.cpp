@@ -173,6 +173,8 @@ class Graph final : public LockGraph {
       f.message += (k > 0 ? "; " : "") + e.thread + " holds " + e.from_name + " (" + e.from_site +
                    ") and waits for " + e.to_name + " (" + e.to_site + ")";
       f.locks.push_back(e.from_name);
+      f.sites.push_back(BugSite{e.thread, e.from_site, "holds " + e.from_name});
+      f.sites.push_back(BugSite{e.thread, e.to_site, "waits for " + e.to_name});
       keys.push_back(e.from + "(" + e.from_site + ")->" + e.to + "(" + e.to_site + ")");
     }
     std::sort(keys.begin(), keys.end());  // thread names may differ between schedules

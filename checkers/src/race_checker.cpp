@@ -312,6 +312,12 @@ class RaceChecker final : public Checker {
   static std::string value_text(const ValueBits& v) {
     return v.format != nullptr ? v.format(v.bits) : std::string();
   }
+  static BugSite access_site(const Names& n, const Access& a, bool write) {
+    std::string what = write ? "writes" : "reads";
+    const std::string v = value_text(a.value);
+    if (!v.empty()) what += " " + v;
+    return BugSite{n.thread(a.thread), n.site(a.where, a.pc), std::move(what)};
+  }
   static std::string access_text(const Names& n, const Access& a, bool write) {
     std::string s = n.thread(a.thread) + (write ? " writes" : " reads");
     const std::string v = value_text(a.value);
@@ -324,6 +330,8 @@ class RaceChecker final : public Checker {
     const std::string site1 = n.site(r.first.where, r.first.pc);
     const std::string site2 = n.site(r.second.where, r.second.pc);
     Finding f;
+    f.sites = {access_site(n, r.first, r.first_is_write),
+               access_site(n, r.second, r.second_is_write)};
     std::string a = site1, b = site2;
     if (b < a) std::swap(a, b);
     if (r.lost_update) {

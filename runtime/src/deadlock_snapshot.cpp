@@ -23,7 +23,7 @@ void Execution::deadlocked() {
     snapshot.push_back(std::move(b));
   }
   Diagnosis d = diagnose_deadlock(snapshot);
-  fail(BugKind::Deadlock, std::move(d.message), std::move(d.details));
+  fail(BugKind::Deadlock, std::move(d.message), std::move(d.details), std::move(d.sites));
 }
 
 }  // namespace weft::detail

@@ -108,8 +108,12 @@ RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler
   if (checkers_ != nullptr) {
     for (auto& c : *checkers_) {
       for (Finding& f : c->on_execution_end(*this)) {
-        result.bugs.push_back(
-            PendingBug{f.kind, std::move(f.message), {}, std::move(f.key), std::move(f.locks)});
+        result.bugs.push_back(PendingBug{f.kind,
+                                         std::move(f.message),
+                                         {},
+                                         std::move(f.key),
+                                         std::move(f.locks),
+                                         std::move(f.sites)});
       }
       for (LockEdge& e : c->lock_edges()) result.edges.push_back(std::move(e));
       if (learn_racy_) {
@@ -137,7 +141,10 @@ RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler
   }
   result.fingerprint = fingerprint_;
   result.saw_shared = saw_shared_;
-  if (record) result.trace = format_trace(trace_, *this, internal_steps_);
+  if (record) {
+    result.trace = format_trace(trace_, *this, internal_steps_);
+    result.rows = format_steps(trace_, *this, internal_steps_);
+  }
   return result;
 }
 
@@ -569,15 +576,18 @@ ThreadId Execution::spawn(Task fn, const Location& where) {
   return id;
 }
 
-void Execution::fail(BugKind kind, std::string message, std::string details) {
+void Execution::fail(BugKind kind, std::string message, std::string details,
+                     std::vector<BugSite> sites) {
   if (unwinding_) return;
-  if (!bug_) bug_ = PendingBug{kind, std::move(message), std::move(details), {}, {}};
+  if (!bug_) {
+    bug_ = PendingBug{kind, std::move(message), std::move(details), {}, {}, std::move(sites)};
+  }
   abandon();
 }
 
 void Execution::fail_later(BugKind kind, std::string message) {
   if (unwinding_) return;
-  if (!bug_) bug_ = PendingBug{kind, std::move(message), {}, {}, {}};
+  if (!bug_) bug_ = PendingBug{kind, std::move(message), {}, {}, {}, {}};
   abandon_pending_ = true;
 }
 

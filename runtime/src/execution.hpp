@@ -68,6 +68,7 @@ struct PendingBug {
   std::string details;             // extra lines for the trace (e.g. the wait-for graph)
   std::string key;                 // deduplication key; empty = the message
   std::vector<std::string> locks;  // LockOrderInversion: the locks of the cycle
+  std::vector<BugSite> sites;      // Bug::sites
 };
 
 struct RunResult {
@@ -77,6 +78,7 @@ struct RunResult {
   // Switches away from a thread that could have gone on and did not yield (Bug::preemptions).
   std::uint32_t preemptions = 0;
   std::string trace;              // only when recording
+  std::vector<TraceStep> rows;    // the trace's operations, structured (only when recording)
   std::uint64_t fingerprint = 0;  // of the run's first operations (Schedule::body)
   std::vector<LockEdge> edges;    // lock-order edges, for the exploration's LockGraph
   // With learning on: the racy sites (Execution::site_of) of the Shared<T> variables that took
@@ -210,7 +212,8 @@ class Execution final : public Names {
   bool thread_finished(ThreadId id) const { return threads_[id].status == ThreadStatus::Finished; }
   void set_owner(ObjectId id, ThreadId t) { objects_[id].owner = t; }
   ThreadId owner(ObjectId id) const { return objects_[id].owner; }
-  void fail(BugKind kind, std::string message, std::string details = {});
+  void fail(BugKind kind, std::string message, std::string details = {},
+            std::vector<BugSite> sites = {});
   void fail_later(BugKind kind, std::string message);
   bool unwinding() const noexcept { return unwinding_; }
   bool recording() const noexcept { return recording_; }

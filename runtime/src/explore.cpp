@@ -117,8 +117,12 @@ void add_lock_findings(RunResult& r, detail::LockGraph& graph) {
   std::vector<PendingBug> found;
   for (const detail::LockEdge& e : r.edges) {
     if (std::optional<detail::Finding> f = graph.add(e)) {
-      found.push_back(
-          PendingBug{f->kind, std::move(f->message), {}, std::move(f->key), std::move(f->locks)});
+      found.push_back(PendingBug{f->kind,
+                                 std::move(f->message),
+                                 {},
+                                 std::move(f->key),
+                                 std::move(f->locks),
+                                 std::move(f->sites)});
     }
   }
   r.bugs.insert(r.bugs.begin(), std::make_move_iterator(found.begin()),
@@ -172,6 +176,7 @@ Bug confirm(const PendingBug& found, const RunResult& again, const Schedule& sch
   bug.iteration = iteration;
   bug.schedule = schedule;
   bug.trace = again.trace;
+  bug.steps = again.rows;
   bug.preemptions = again.preemptions;
   for (int exact = 1; exact >= 0; --exact) {
     for (const PendingBug& b : again.bugs) {
@@ -181,6 +186,7 @@ Bug confirm(const PendingBug& found, const RunResult& again, const Schedule& sch
         bug.kind = b.kind;
         bug.message = b.message;
         bug.trace += b.details;
+        bug.sites = b.sites;
         return bug;
       }
     }
@@ -189,6 +195,7 @@ Bug confirm(const PendingBug& found, const RunResult& again, const Schedule& sch
     // The other half of the cycle was seen in an earlier schedule: this one only closes it.
     bug.kind = found.kind;
     bug.message = found.message;
+    bug.sites = found.sites;
     bug.trace +=
         "(this schedule adds the last edge of the cycle; the other edges were seen in "
         "earlier schedules of the same exploration)\n";
@@ -992,6 +999,8 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
     bug.kind = b.kind;
     bug.message = std::move(b.message);
     bug.trace = r.trace + b.details;
+    bug.steps = r.rows;
+    bug.sites = std::move(b.sites);
     report.bugs.push_back(std::move(bug));
   }
   // Decisions left over mean the recording went on where this run stopped, also when it
@@ -1023,6 +1032,7 @@ Report replay(std::function<void()> body, const Schedule& schedule) {
     bug.iteration = 1;
     bug.schedule = schedule;
     bug.trace = std::move(r.trace);
+    bug.steps = std::move(r.rows);
     bug.kind = BugKind::Nondeterminism;
     bug.message = "the run ended with " + std::to_string(unused) + " of the schedule's " +
                   std::to_string(schedule.size()) +

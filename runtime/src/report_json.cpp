@@ -122,11 +122,20 @@ void write_report_fields(Writer& w, const Report& report, const detail::BugSteps
 
 }  // namespace
 
-detail::BugSteps detail::bug_steps(const Report& report, const std::function<void()>& body,
-                                   double hang_timeout_s) {
+detail::BugSteps detail::recorded_steps(const Report& report) {
   BugSteps steps(report.bugs.size());
   for (std::size_t b = 0; b < report.bugs.size(); ++b) {
+    if (!report.bugs[b].steps.empty()) steps[b] = report.bugs[b].steps;
+  }
+  return steps;
+}
+
+detail::BugSteps detail::bug_steps(const Report& report, const std::function<void()>& body,
+                                   double hang_timeout_s) {
+  BugSteps steps = recorded_steps(report);
+  for (std::size_t b = 0; b < report.bugs.size(); ++b) {
     const Bug& bug = report.bugs[b];
+    if (steps[b]) continue;  // recorded when the bug was found
     // Several bugs of one schedule (a race and the assertion it breaks) share one replay.
     if (b > 0 && bug.schedule == report.bugs[b - 1].schedule) {
       steps[b] = steps[b - 1];
@@ -167,7 +176,9 @@ std::string document(const Report& report, const detail::BugSteps& steps) {
 
 }  // namespace
 
-std::string to_json(const Report& report) { return document(report, {}); }
+std::string to_json(const Report& report) {
+  return document(report, detail::recorded_steps(report));
+}
 
 std::string to_json(const Report& report, const std::function<void()>& body) {
   if (!body) throw UsageError("weft::to_json needs the body the report came from");

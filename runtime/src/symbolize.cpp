@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <string_view>
+#include <type_traits>
 
 namespace weft::detail {
 namespace {
@@ -315,26 +316,44 @@ std::vector<void*> capture_stack() {
   return stack;
 }
 
-std::string user_frame(const std::vector<void*>& stack) {
+namespace {
+
+// `fn` of the innermost frame of `stack` in the user's code; a default value when none is.
+template <class Fn>
+std::invoke_result_t<Fn, const Frame&> with_user_frame(const std::vector<void*>& stack, Fn fn) {
   for (const void* pc : stack) {
     if (pc == nullptr) continue;
     for (const Frame& f : resolve(pc)) {
       if (is_library_path(f.file) || f.line == 0) continue;
-      std::string s = std::string(base_name(f.file)) + ":" + std::to_string(f.line);
-      // Keep the name readable: drop the argument list of the innermost user function.
-      std::string fn = f.function;
-      if (const auto paren = fn.find('('); paren != std::string::npos && paren > 0) {
-        fn.resize(paren);
-      }
-      if (const auto colons = fn.rfind("::"); colons != std::string::npos) {
-        fn = fn.substr(colons + 2);
-      }
-      if (fn == "operator") fn = "operator()";  // a lambda, named as __builtin_FUNCTION does
-      if (!fn.empty() && fn != "??") s += " (" + shown_function(f.file, fn) + ")";
-      return s;
+      return fn(f);
     }
   }
   return {};
+}
+
+}  // namespace
+
+SourceLine user_source_line(const std::vector<void*>& stack) {
+  return with_user_frame(stack, [](const Frame& f) {
+    return SourceLine{f.file, static_cast<unsigned>(f.line)};
+  });
+}
+
+std::string user_frame(const std::vector<void*>& stack) {
+  return with_user_frame(stack, [](const Frame& f) {
+    std::string s = std::string(base_name(f.file)) + ":" + std::to_string(f.line);
+    // Keep the name readable: drop the argument list of the innermost user function.
+    std::string fn = f.function;
+    if (const auto paren = fn.find('('); paren != std::string::npos && paren > 0) {
+      fn.resize(paren);
+    }
+    if (const auto colons = fn.rfind("::"); colons != std::string::npos) {
+      fn = fn.substr(colons + 2);
+    }
+    if (fn == "operator") fn = "operator()";  // a lambda, named as __builtin_FUNCTION does
+    if (!fn.empty() && fn != "??") s += " (" + shown_function(f.file, fn) + ")";
+    return s;
+  });
 }
 
 namespace {

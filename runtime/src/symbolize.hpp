@@ -16,6 +16,13 @@ std::vector<void*> capture_stack();
 // "file.cpp:12 (function)" of the innermost frame in the user's code, or "" when there is no
 // debug information to tell (read in process with elfutils' libdw).
 std::string user_frame(const std::vector<void*>& stack);
+// The same frame's file as debug information names it (often an absolute path) and its line;
+// "" and 0 when there is none.
+struct SourceLine {
+  std::string file;
+  unsigned line = 0;
+};
+SourceLine user_source_line(const std::vector<void*>& stack);
 
 // The innermost frame outside weft, the standard library and Boost, named from the ELF symbol
 // table, for code built without debug information: "function+0x1c" (the return address's

@@ -339,6 +339,15 @@ std::vector<TraceStep> format_steps(std::span<const TraceEntry> trace, const Nam
     s.value = entry_value(e, names);
     s.blocked = e.blocked;
     s.location = entry_location(e);
+    if (!e.stack.empty()) {
+      SourceLine source = user_source_line(e.stack);
+      s.file = std::move(source.file);
+      s.line = source.line;
+    }
+    if (s.file.empty() && e.where.file != nullptr && *e.where.file != '\0') {
+      s.file = e.where.file;
+      s.line = e.where.line;
+    }
     out.push_back(std::move(s));
   }
   return out;

@@ -207,6 +207,8 @@ constexpr Setting kSettings[] = {
      [](ExploreArgs& a, std::string_view, std::string_view v) { a.chrome_trace = v; }},
     {"--json", nullptr, true,
      [](ExploreArgs& a, std::string_view, std::string_view v) { a.json = v; }},
+    {"--html", nullptr, true,
+     [](ExploreArgs& a, std::string_view, std::string_view v) { a.html = v; }},
 };
 
 // The test runners' sharding variables, when --shard is not given: GoogleTest's, and Bazel's
@@ -342,7 +344,8 @@ ReplayArgs parse_replay_args(Args args) {
     out.hang_timeout_s = parse_seconds("WEFT_HANG_TIMEOUT", v, /*zero_allowed=*/true);
   }
   for (std::size_t i = 0; i < args.size();) {
-    if (args[i] != "--chrome-trace" && args[i] != "--json" && args[i] != "--hang-timeout") {
+    if (args[i] != "--chrome-trace" && args[i] != "--json" && args[i] != "--html" &&
+        args[i] != "--hang-timeout") {
       ++i;
       continue;
     }
@@ -351,6 +354,8 @@ ReplayArgs parse_replay_args(Args args) {
       out.chrome_trace = args[i + 1];
     } else if (args[i] == "--json") {
       out.json = args[i + 1];
+    } else if (args[i] == "--html") {
+      out.html = args[i + 1];
     } else {
       out.hang_timeout_s = parse_seconds(args[i], args[i + 1], /*zero_allowed=*/true);
     }
@@ -419,6 +424,7 @@ void check_output_paths(const ExploreArgs& args) {
   if (!args.junit.empty()) check_output_file("--junit", args.junit);
   if (!args.chrome_trace.empty()) check_output_file("--chrome-trace", args.chrome_trace);
   if (!args.json.empty()) check_output_file("--json", args.json);
+  if (!args.html.empty()) check_output_file("--html", args.html);
 }
 
 void check_output_file(std::string_view flag, const std::string& path) {

@@ -25,6 +25,7 @@ struct ExploreArgs {
   std::string junit;
   std::string chrome_trace;
   std::string json;
+  std::string html;
   std::filesystem::path schedule_dir = "weft-schedules";
 };
 // Applies the WEFT_* environment first, so that flags win.
@@ -35,6 +36,7 @@ struct ReplayArgs {
   std::string schedule_file;
   std::string chrome_trace;
   std::string json;
+  std::string html;
   // Replay in this process instead of a child: for a debugger, which would otherwise stop in
   // the parent and show no stack of the crash.
   bool in_process = false;

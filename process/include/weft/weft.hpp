@@ -20,6 +20,7 @@
 #include <weft/process.hpp>
 #include <weft/process_pool.hpp>
 #include <weft/queue.hpp>
+#include <weft/report_html.hpp>
 #include <weft/report_json.hpp>
 #include <weft/schedule.hpp>
 #include <weft/semaphore.hpp>

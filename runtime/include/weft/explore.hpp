@@ -95,6 +95,33 @@ enum class BugKind {
 };
 std::string_view to_string(BugKind);
 
+// One operation of a recorded run: a row of a bug's trace, for visualisations (write_html, the
+// CLI's Chrome trace).
+struct TraceStep {
+  std::uint64_t step = 0;  // its number in the bug's trace (1-based; folded steps leave gaps)
+  std::uint64_t thread = 0;
+  std::string thread_name;
+  std::string operation;  // "lock lock_a"
+  std::string value;      // read/written value, or why it blocked
+  std::string location;   // "file.cpp:12 (function)"
+  bool blocked = false;
+  // Extension: the source file as the compiler named it (often an absolute path) and the line,
+  // when known, so that a viewer can show the line's text; "" and 0 otherwise.
+  std::string file;
+  unsigned line = 0;
+};
+
+// Extension: a place a bug's explanation points at. A Bug's sites come in pairs joined by an
+// arrow: a race's two accesses; for each edge of a lock-order cycle, where a thread acquired
+// the lock it holds and where it waits for the next; for each thread blocked in a deadlock,
+// where it waits and the thread it waits for (that one's location is "").
+struct BugSite {
+  std::string thread;    // "T1"
+  std::string location;  // "file.cpp:12", as in the trace's rows
+  std::string what;      // "writes 1", "holds lock_a", "waits for lock_b"
+  friend bool operator==(const BugSite&, const BugSite&) = default;
+};
+
 struct Bug {
   BugKind kind{};
   std::string message;          // one line
@@ -107,6 +134,10 @@ struct Bug {
   // Extension: "shrunk from A to B steps, P preemptions (Q before)" when Options::shrink
   // minimised `schedule` (A: the steps of the schedule as found); empty otherwise.
   std::string shrunk;
+  // Extension: the rows of `trace`, structured, when it was recorded in this process (empty for
+  // a Crash or Hang, whose trace comes from a child process), and the sites the message names.
+  std::vector<TraceStep> steps;
+  std::vector<BugSite> sites;
 };
 
 struct Report {
@@ -165,15 +196,6 @@ template <class = void>
 
 // One recorded run of `schedule`, operation by operation (for visualisations such
 // as the CLI's Chrome trace export).
-struct TraceStep {
-  std::uint64_t step = 0;  // its number in the bug's trace (1-based; folded steps leave gaps)
-  std::uint64_t thread = 0;
-  std::string thread_name;
-  std::string operation;  // "lock lock_a"
-  std::string value;      // read/written value, or why it blocked
-  std::string location;   // "file.cpp:12 (function)"
-  bool blocked = false;
-};
 std::vector<TraceStep> trace_steps(std::function<void()> body, const Schedule& schedule);
 
 }  // namespace weft

@@ -17,10 +17,11 @@ inline constexpr int report_json_version = 1;
 
 // The whole report: {"format": "weft-report", "version": 1, "strategy", "seed", ...}, compact,
 // keys in a fixed order, no trailing newline; the same report gives the same bytes. Each bug's
-// "steps" is null: the steps come from replaying the bug's schedule, which needs the body (the
-// text "trace" is there either way).
+// "steps" are its Bug::steps, null for a bug without (a Crash or Hang, whose run was recorded in
+// a child process; the text "trace" is there either way).
 std::string to_json(const Report& report);
-// The same with each bug's "steps" filled in: its schedule is replayed once through `body`
+// The same with each bug's "steps" filled in: a bug without Bug::steps has its schedule replayed
+// once through `body`
 // (trace_steps; a Crash or Hang bug's in a child process, as it may crash or hang again), and
 // bugs found by one schedule share that replay. `body` must be the one the report came from.
 std::string to_json(const Report& report, const std::function<void()>& body);

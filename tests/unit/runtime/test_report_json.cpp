@@ -45,7 +45,7 @@ void check_bug_fields(const Json& j, const weft::Bug& bug) {
 
 }  // namespace
 
-TEST_CASE("to_json_of_a_buggy_report_has_every_field_and_no_steps_without_the_body") {
+TEST_CASE("to_json_of_a_buggy_report_has_every_field_and_the_steps_recorded_when_found") {
   const weft::Report r = buggy_report();
   REQUIRE(!r.ok());
   const Json j = Json::parse(weft::to_json(r));
@@ -62,7 +62,9 @@ TEST_CASE("to_json_of_a_buggy_report_has_every_field_and_no_steps_without_the_bo
   for (std::size_t b = 0; b < r.bugs.size(); ++b) {
     CAPTURE(b);
     check_bug_fields(j["bugs"][b], r.bugs[b]);
-    CHECK(j["bugs"][b].at("steps").is_null());
+    // Recorded when the bug was found (Bug::steps): the body is not needed for them.
+    REQUIRE(!r.bugs[b].steps.empty());
+    CHECK(j["bugs"][b].at("steps").size() == r.bugs[b].steps.size());
   }
   CHECK(r.found(weft::BugKind::LostUpdate));
   // The keys in the documented order, so that two files diff line by line once pretty-printed.
@@ -106,9 +108,16 @@ TEST_CASE("to_json_with_the_body_adds_the_steps_of_each_bugs_schedule") {
     for (const Json& s : bug["steps"]) stores = stores || s["operation"] == "store counter";
     CHECK(stores);
   }
-  // Only the steps differ from the document without the body.
-  Json without = Json::parse(weft::to_json(r));
-  Json with_steps = j;
+  // The steps recorded when the bugs were found are the same: the body adds nothing here.
+  CHECK(weft::to_json(r, lost_update_body) == weft::to_json(r));
+  // A bug without them (as a Crash's, recorded in a child process) is replayed for them, and
+  // only its steps differ from the document without the body.
+  weft::Report bare = r;
+  for (weft::Bug& bug : bare.bugs) bug.steps.clear();
+  Json without = Json::parse(weft::to_json(bare));
+  for (const Json& bug : without["bugs"]) CHECK(bug.at("steps").is_null());
+  Json with_steps = Json::parse(weft::to_json(bare, lost_update_body));
+  CHECK(with_steps == j);
   for (Json& bug : with_steps["bugs"]) bug["steps"] = nullptr;
   CHECK(with_steps == without);
   CHECK_THROWS_AS(weft::to_json(r, std::function<void()>()), weft::UsageError);

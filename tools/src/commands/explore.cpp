@@ -1,5 +1,6 @@
 // explore: every matching scenario under many schedules; a line per scenario, each bug with its
-// trace and saved schedule, a summary line, and optionally JUnit, Chrome trace and JSON files.
+// trace and saved schedule, a summary line, and optionally JUnit, Chrome trace, JSON and HTML
+// files.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include <weft/detail/model.hpp>
+#include <weft/detail/report_html.hpp>
 #include <weft/detail/report_json.hpp>
 #include <weft/detail/watchdog.hpp>
 
@@ -31,7 +33,8 @@ struct Results {
   // --chrome-trace: the first bug's schedule of every scenario with bugs, or, when none has
   // any, the last schedule of the last scenario.
   std::vector<ChromeTraceScenario> traced;
-  std::vector<JsonScenario> json;  // --json: every scenario
+  std::vector<JsonScenario> json;          // --json: every scenario
+  std::vector<detail::HtmlScenario> html;  // --html: every scenario
   // Files that could not be written after all (a full disk): the report is still printed in
   // full, but the exit status must not promise them.
   std::vector<std::string> unwritten;
@@ -98,7 +101,7 @@ void trace_for_chrome(const ExploreArgs& args, const Scenario& s, const Report& 
                                          : trace_steps(s.body, first.schedule)});
 }
 
-void record_scenario(const ExploreArgs& args, const Scenario& s, const Report& r,
+void record_scenario(const char* argv0, const ExploreArgs& args, const Scenario& s, const Report& r,
                      bool last_scenario, std::vector<std::optional<std::string>> schedule_files,
                      Results& results) {
   results.schedules += r.iterations;
@@ -111,8 +114,17 @@ void record_scenario(const ExploreArgs& args, const Scenario& s, const Report& r
     }
   }
   detail::BugSteps steps;
-  if (!args.json.empty()) {
+  if (!args.json.empty() || !args.html.empty()) {
     steps = detail::bug_steps(r, s.body, args.options.hang_timeout_s);
+  }
+  if (!args.html.empty()) {
+    std::vector<std::optional<std::string>> replay;
+    for (const std::optional<std::string>& file : schedule_files) {
+      replay.push_back(file ? std::optional(replay_command(argv0, s.name, *file)) : std::nullopt);
+    }
+    results.html.push_back({s.name, r, steps, std::move(replay), std::nullopt});
+  }
+  if (!args.json.empty()) {
     results.json.push_back(
         {s.name, detail::report_json_object(r, steps), std::move(schedule_files)});
   }
@@ -136,6 +148,10 @@ void write_report_files(const ExploreArgs& args, Results& results) {
   }
   if (!args.json.empty()) {
     std::string error = write_file(args.json, explore_report_json(args, results.json));
+    if (!error.empty()) results.unwritten.push_back(std::move(error));
+  }
+  if (!args.html.empty()) {
+    std::string error = write_file(args.html, detail::html_page(results.html));
     if (!error.empty()) results.unwritten.push_back(std::move(error));
   }
 }
@@ -176,7 +192,7 @@ int cmd_explore(const char* argv0, const Args& arguments) {
     } else {
       schedule_files = print_and_save_bugs(argv0, args, *s, r, results);
     }
-    record_scenario(args, *s, r, s == chosen.back(), std::move(schedule_files), results);
+    record_scenario(argv0, args, *s, r, s == chosen.back(), std::move(schedule_files), results);
   }
   print_summary(chosen.size(), results);
   write_report_files(args, results);

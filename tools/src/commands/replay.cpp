@@ -1,5 +1,5 @@
-// replay: one recorded schedule of one scenario, run again, optionally as a Chrome trace and as
-// a JSON report.
+// replay: one recorded schedule of one scenario, run again, optionally as a Chrome trace, a JSON
+// report and a web page.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +14,7 @@
 
 #include <weft/detail/model.hpp>
 #include <weft/detail/platform.hpp>
+#include <weft/detail/report_html.hpp>
 #include <weft/detail/report_json.hpp>
 #include <weft/detail/watchdog.hpp>
 #include <weft/errors.hpp>
@@ -47,9 +48,18 @@ std::string write_replay_json(const ReplayArgs& args, const std::string& scenari
   return write_file(args.json, replay_report_json(args, s));
 }
 
+// The --html page of a replay: `r`'s bugs with `steps` (none: their own), or, without bugs, the
+// replayed run's `run`. Returns why it could not be written, or "".
+std::string write_replay_html(const ReplayArgs& args, const std::string& scenario, const Report& r,
+                              detail::BugSteps steps,
+                              std::optional<std::vector<TraceStep>> run = std::nullopt) {
+  detail::HtmlScenario s{scenario, r, std::move(steps), {}, std::move(run)};
+  return write_file(args.html, detail::html_page({std::move(s)}));
+}
+
 // In the child: a replay that crashes or stops reaching weft operations still reports the
-// steps it made, and --chrome-trace and --json get them. `told` receives a byte once the report
-// is out.
+// steps it made, and --chrome-trace, --json and --html get them. `told` receives a byte once the
+// report is out.
 void report_lost_replay(const Scenario& scenario, const Schedule& schedule, const ReplayArgs& args,
                         int told) {
   const std::string name = scenario.name;
@@ -70,15 +80,21 @@ void report_lost_replay(const Scenario& scenario, const Schedule& schedule, cons
       const std::string error = write_file(chrome_trace, chrome_trace_json(name, run.steps));
       if (!error.empty()) std::cout << "  (" << error << ")\n";
     }
-    if (!args.json.empty()) {
+    if (!args.json.empty() || !args.html.empty()) {
       bug.schedule = schedule;
       bug.iteration = 1;
       Report r;
       r.strategy = "replay";
       r.iterations = 1;
       r.bugs.push_back(std::move(bug));
-      const std::string error = write_replay_json(args, name, r, {run.steps}, args.schedule_file);
-      if (!error.empty()) std::cout << "  (" << error << ")\n";
+      if (!args.json.empty()) {
+        const std::string error = write_replay_json(args, name, r, {run.steps}, args.schedule_file);
+        if (!error.empty()) std::cout << "  (" << error << ")\n";
+      }
+      if (!args.html.empty()) {
+        const std::string error = write_replay_html(args, name, r, {run.steps});
+        if (!error.empty()) std::cout << "  (" << error << ")\n";
+      }
     }
     std::cout.flush();
     (void)detail::write_all(told, "1");
@@ -121,7 +137,7 @@ int continue_and_report(const Scenario& scenario, const Schedule& schedule,
                        " (the report above is complete)"};
   }
   std::cout << "  replay: " << replay_command(args.argv0, scenario.name, path) << "\n";
-  const detail::BugSteps steps = args.json.empty() && args.chrome_trace.empty()
+  const detail::BugSteps steps = args.json.empty() && args.chrome_trace.empty() && args.html.empty()
                                      ? detail::BugSteps{}
                                      : detail::bug_steps(r, scenario.body, args.hang_timeout_s);
   if (!args.chrome_trace.empty()) {
@@ -138,6 +154,16 @@ int continue_and_report(const Scenario& scenario, const Schedule& schedule,
                                                        : std::nullopt);
     }
     const std::string error = write_file(args.json, replay_report_json(args, s));
+    if (!error.empty()) throw UsageFailure{error + " (the report above is complete)"};
+  }
+  if (!args.html.empty()) {
+    detail::HtmlScenario s{scenario.name, r, steps, {}, std::nullopt};
+    for (const Bug& bug : r.bugs) {
+      s.replay.push_back(bug.schedule == found
+                             ? std::optional(replay_command(args.argv0, scenario.name, path))
+                             : std::nullopt);
+    }
+    const std::string error = write_file(args.html, detail::html_page({std::move(s)}));
     if (!error.empty()) throw UsageFailure{error + " (the report above is complete)"};
   }
   return 1;
@@ -175,7 +201,8 @@ int continue_and_report(const Scenario& scenario, const Schedule& schedule,
     // Every bug of a replay has the replayed schedule: one recording serves them all, and the
     // Chrome trace.
     std::optional<std::vector<TraceStep>> steps;
-    if (!chrome_trace.empty() || (!args.json.empty() && !r.ok())) {
+    if (!chrome_trace.empty() || (!args.json.empty() && !r.ok()) ||
+        (!args.html.empty() && r.ok())) {
       steps = trace_steps(scenario.body, schedule);
     }
     if (!chrome_trace.empty()) {
@@ -185,6 +212,11 @@ int continue_and_report(const Scenario& scenario, const Schedule& schedule,
     if (!args.json.empty()) {
       const std::string error = write_replay_json(
           args, scenario.name, r, detail::BugSteps(r.bugs.size(), steps), args.schedule_file);
+      if (!error.empty()) throw UsageFailure{error + " (the report above is complete)"};
+    }
+    if (!args.html.empty()) {
+      const std::string error =
+          write_replay_html(args, scenario.name, r, detail::BugSteps(r.bugs.size(), steps), steps);
       if (!error.empty()) throw UsageFailure{error + " (the report above is complete)"};
     }
   } catch (const UsageFailure& e) {
@@ -213,6 +245,7 @@ int cmd_replay(const char* argv0, const Args& arguments) {
   refuse_production_only(scenario, "replayed");
   if (!args.chrome_trace.empty()) check_output_file("--chrome-trace", args.chrome_trace);
   if (!args.json.empty()) check_output_file("--json", args.json);
+  if (!args.html.empty()) check_output_file("--html", args.html);
   const Schedule schedule = load_schedule(args.schedule_file);
   if (!schedule.scenario().empty() && schedule.scenario() != scenario.name) {
     throw UsageFailure{args.schedule_file + " was recorded for scenario '" + schedule.scenario() +

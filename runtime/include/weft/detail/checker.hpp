@@ -57,6 +57,7 @@ struct Finding {
   std::string message;
   std::string key;                 // deduplication: same kind and key = same bug
   std::vector<std::string> locks;  // LockOrderInversion: the locks of the cycle, by name
+  std::vector<BugSite> sites;      // Bug::sites
 };
 
 // "A thread held `from` while it started a blocking acquisition of `to`", named so that it

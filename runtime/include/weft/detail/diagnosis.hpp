@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <weft/detail/model.hpp>
+#include <weft/explore.hpp>
 
 namespace weft::detail {
 
@@ -20,8 +21,9 @@ struct BlockedThread {
 };
 
 struct Diagnosis {
-  std::string message;  // one line
-  std::string details;  // several lines, appended to the trace
+  std::string message;         // one line
+  std::string details;         // several lines, appended to the trace
+  std::vector<BugSite> sites;  // Bug::sites: each blocked thread and what it waits for
 };
 
 // Every unfinished thread is blocked: name the cycle (or chain) of who waits for whom.

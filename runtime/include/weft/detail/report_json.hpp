@@ -14,9 +14,13 @@ namespace weft::detail {
 // One entry per bug of a report, in its order: the bug's steps, or none where they are not known.
 using BugSteps = std::vector<std::optional<std::vector<TraceStep>>>;
 
-// Replays each distinct schedule of `report.bugs` once; Crash and Hang schedules in a child
-// process stopped after `hang_timeout_s` without progress (see trace_steps_in_child). A schedule
-// recorded for another body (ScheduleError) leaves its bugs' steps unknown.
+// Bug::steps of each bug that has them (recorded when it was found), none for the others.
+BugSteps recorded_steps(const Report& report);
+
+// recorded_steps, and for the bugs without: replays each distinct schedule once; Crash and Hang
+// schedules in a child process stopped after `hang_timeout_s` without progress (see
+// trace_steps_in_child). A schedule recorded for another body (ScheduleError) leaves its bugs'
+// steps unknown.
 BugSteps bug_steps(const Report& report, const std::function<void()>& body, double hang_timeout_s);
 
 // The report object as compact JSON: the fields of to_json's document without "format" and
