@@ -85,6 +85,16 @@ class RaceChecker final : public Checker {
   }
 
   void on_event(const ModelEvent& e) override {
+    // Under MemoryModel::C11 the runtime's clocks are the happens-before of this checker too:
+    // only the accesses need work here.
+    now_ = e.clock;
+    if (now_ != nullptr && e.kind != ModelEvent::Kind::Read && e.kind != ModelEvent::Kind::Write) {
+      return;
+    }
+    if (now_ == nullptr &&
+        (e.kind == ModelEvent::Kind::Read || e.kind == ModelEvent::Kind::Write)) {
+      now_ = &thread(e.thread);
+    }
     switch (e.kind) {
       case ModelEvent::Kind::Spawn: {
         VectorClock& child = thread(e.other);
@@ -193,14 +203,14 @@ class RaceChecker final : public Checker {
     });
     return variables_[o];
   }
-  // Whether `a` happens before the current point of thread `t`.
-  bool ordered(const Access& a, ThreadId t) {
-    return a.thread == t || a.clock <= at(thread(t), a.thread);
+  // Whether `a` happens before the current point of thread `t`, the accessing one.
+  bool ordered(const Access& a, ThreadId t) const {
+    return a.thread == t || a.clock <= at(*now_, a.thread);
   }
-  Access access_of(const ModelEvent& e) {
+  Access access_of(const ModelEvent& e) const {
     Access a;
     a.thread = e.thread;
-    a.clock = at(thread(e.thread), e.thread);
+    a.clock = at(*now_, e.thread);
     a.where = e.where;
     a.pc = e.pc;
     a.value = e.value;
@@ -370,6 +380,9 @@ class RaceChecker final : public Checker {
   }
 
   std::vector<VectorClock> threads_;
+  // The accessing thread's clock during read() and write(): the runtime's (MemoryModel::C11)
+  // or threads_'s.
+  const VectorClock* now_ = nullptr;
   std::vector<VectorClock> objects_;
   std::vector<Variable> variables_;
   std::vector<Race> races_;

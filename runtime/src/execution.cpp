@@ -610,6 +610,7 @@ void Execution::atomic_event(ObjectId o, Sync s, std::uint32_t slot, std::uint32
   ev.object = o;
   ev.slot = slot;
   ev.from = from;
+  ev.clock = &weak_memory_.clock(current_);
   const std::vector<Checker*>& to = interested_[static_cast<std::size_t>(ModelEvent::Kind::Sync)];
   for (Checker* c : to) c->on_event(ev);
 }

@@ -177,8 +177,12 @@ std::uint32_t WeakMemory::put(History& h, ThreadId t, ObjectId o, std::memory_or
   s.sc = mo == std::memory_order_seq_cst;
   s.initial = false;
   s.where = where;
+  // Its own thread is its first observer. Written, not tested: reading back the memory just
+  // cleared stalls on the store buffer, and this runs on every atomic store.
   std::fill(s.seen.begin(), s.seen.end(), 0);
-  observed(s, t, s.epoch);
+  if (s.seen.size() <= t) [[unlikely]]
+    s.seen.resize(t + 1, 0);
+  s.seen[t] = s.epoch;
   std::memcpy(h.bytes.data() + slot * h.size, value, h.size);
   atomics_.store(tc.clock, t, o, slot, from, releases(mo));
   return slot;

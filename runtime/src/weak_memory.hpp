@@ -49,6 +49,8 @@ class WeakMemory {
   // The thread yielded (or slept, or blocked): the stores made until now become visible to it,
   // so that a loop that waits for a store ends.
   void yielded(ThreadId t);
+  // Thread t's happens-before clock (ModelEvent::clock).
+  const VectorClock& clock(ThreadId t) { return thread(t).clock; }
 
   // How many stores a load may read (at least 1): it is then `load(..., choice)`, choice 0
   // being the newest. `latest` (the atomic's value) makes the initial store on first use.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <weft/detail/clocks.hpp>
 #include <weft/detail/model.hpp>
 #include <weft/explore.hpp>
 
@@ -37,6 +38,11 @@ struct ModelEvent {
   // RMW's store the one it read (its release sequence continues).
   std::uint32_t slot = 0;
   std::uint32_t from = 0xffffffffu;
+  // MemoryModel::C11: the runtime keeps happens-before itself (to know what a load may read),
+  // with the rules of weft/detail/clocks.hpp; this is `thread`'s clock after the event. A
+  // checker may read it instead of keeping the same clocks twice. Null under MemoryModel::SC,
+  // and the same for every event of an execution.
+  const VectorClock* clock = nullptr;
 };
 
 // Names for messages; implemented by the execution.
