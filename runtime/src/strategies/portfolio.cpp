@@ -18,9 +18,9 @@ namespace {
 // The members, in slot order. Fuzz takes four slots of thirteen, Random and POS two each, each
 // PCT depth one: the five depths are variations of one idea, and the bug suite's many-thread
 // programs, which only the fuzzer finds within 10,000 schedules, need its share.
-enum class Member { Random, Pos, Fuzz, Pct1, Pct2, Pct3, Pct4, Pct5 };
+enum class Member { Random, SpawnerFirst, Pos, Fuzz, Pct1, Pct2, Pct3, Pct4, Pct5 };
 constexpr std::array kSlots = {Member::Random, Member::Pct1, Member::Fuzz, Member::Pos,
-                               Member::Pct2,   Member::Fuzz, Member::Pct3, Member::Random,
+                               Member::Pct2,   Member::Fuzz, Member::Pct3, Member::SpawnerFirst,
                                Member::Fuzz,   Member::Pct4, Member::Pos,  Member::Fuzz,
                                Member::Pct5};
 
@@ -36,6 +36,7 @@ class PortfolioScheduler final : public Scheduler {
   explicit PortfolioScheduler(std::uint64_t seed)
       : seed_(seed),
         random_(make_random_scheduler(seed)),
+        spawner_first_(make_spawner_first_scheduler(seed)),
         pos_(make_pos_scheduler(seed)),
         fuzz_(make_fuzz_scheduler(seed)) {
     for (int d = 1; d <= 5; ++d) pct_[d - 1] = make_pct_scheduler(seed, d);
@@ -68,6 +69,8 @@ class PortfolioScheduler final : public Scheduler {
     switch (m) {
       case Member::Random:
         return *random_;
+      case Member::SpawnerFirst:
+        return *spawner_first_;
       case Member::Pos:
         return *pos_;
       case Member::Fuzz:
@@ -78,6 +81,7 @@ class PortfolioScheduler final : public Scheduler {
   }
   std::uint64_t seed_;
   std::unique_ptr<Scheduler> random_;
+  std::unique_ptr<Scheduler> spawner_first_;
   std::unique_ptr<Scheduler> pos_;
   std::unique_ptr<Scheduler> fuzz_;
   std::array<std::unique_ptr<Scheduler>, 5> pct_;
@@ -95,6 +99,8 @@ std::string portfolio_member(std::uint64_t seed, std::uint64_t iteration) {
   switch (m) {
     case Member::Random:
       return "random";
+    case Member::SpawnerFirst:
+      return "random, spawner first";
     case Member::Pos:
       return "pos";
     case Member::Fuzz:

@@ -16,6 +16,8 @@
 namespace weft::detail {
 
 std::unique_ptr<Scheduler> make_random_scheduler(std::uint64_t seed);
+// Random, except that a thread about to spawn another always goes on (a portfolio member).
+std::unique_ptr<Scheduler> make_spawner_first_scheduler(std::uint64_t seed);
 std::unique_ptr<Scheduler> make_pct_scheduler(std::uint64_t seed, int depth);
 std::unique_ptr<Scheduler> make_pos_scheduler(std::uint64_t seed);
 std::unique_ptr<Scheduler> make_dfs_scheduler(int preemption_bound);

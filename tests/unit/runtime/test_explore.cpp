@@ -542,6 +542,7 @@ TEST_CASE("portfolio_is_the_default_and_finds_what_pct_at_depth_3_cannot") {
   // The schedule says which member found it, for whoever wants to rerun that strategy alone.
   const std::string& comment = r.bugs[0].schedule.comment();
   CHECK_MESSAGE((contains(comment, "found by portfolio (seed 0; it ran random)") ||
+                 contains(comment, "found by portfolio (seed 0; it ran random, spawner first)") ||
                  contains(comment, "found by portfolio (seed 0; it ran pos)") ||
                  contains(comment, "found by portfolio (seed 0; it ran pct, depth 4)") ||
                  contains(comment, "found by portfolio (seed 0; it ran pct, depth 5)") ||
