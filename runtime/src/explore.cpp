@@ -368,8 +368,8 @@ class Explorer {
         break;
       }
       ran = i;
-      if (learning_) note_racy(r->racy);
-      if (fuzzing_) note_coverage(i, r->coverage);
+      if (learning_ && teaches(i)) note_racy(r->racy);
+      if (fuzzing_ && teaches(i)) note_coverage(i, r->coverage);
       if (!mine(i)) continue;
       if (!absorb(i, std::move(*r), /*decisions_at_hand=*/true)) break;
     }
@@ -596,14 +596,22 @@ class Explorer {
   // Whether anything is learnt in epochs (racy sites, the fuzzer's corpus).
   bool syncing() const { return learning_ || fuzzing_; }
 
-  // Sharding: the schedules this run reports, and those it runs. What is learnt in an epoch
-  // comes from all its schedules, so a shard runs every schedule of the epochs before the last
-  // (reporting only its own): nothing learnt in the last epoch is ever used.
+  // What is learnt comes from one schedule in kTeach: the same ones in every run, sharded or
+  // not. A shard must run every schedule that teaches (it learns what the whole run learns),
+  // so learning from all of them would make each shard run nearly the whole run; one in four
+  // keeps a shard's share near 1/4 + 1/N, while the racy sites and the fuzzer's corpus still
+  // grow every epoch.
+  static constexpr std::uint64_t kTeach = 4;
+  static bool teaches(std::uint64_t i) { return (i - 1) % kTeach == 0; }
+
+  // Sharding: the schedules this run reports, and those it runs: its own, and those that teach
+  // in the epochs before the last (nothing learnt in the last epoch is ever used).
   bool mine(std::uint64_t i) const {
     return options_.shard_count <= 1 || i % options_.shard_count == options_.shard_index;
   }
   bool needed(std::uint64_t i) const {
-    return mine(i) || (syncing() && (i - 1) / epoch_ < (options_.iterations - 1) / epoch_);
+    return mine(i) ||
+           (syncing() && teaches(i) && (i - 1) / epoch_ < (options_.iterations - 1) / epoch_);
   }
 
   // Keeps a fuzz run that showed new interleaving coverage, for the corpus of the next epoch.
@@ -681,8 +689,8 @@ class Explorer {
         if (workers.exhausted(next)) report_.exhausted = true;
         break;
       }
-      if (learning_) note_racy(r->racy);
-      if (fuzzing_) note_coverage(next, r->coverage);
+      if (learning_ && teaches(next)) note_racy(r->racy);
+      if (fuzzing_ && teaches(next)) note_coverage(next, r->coverage);
       if (!mine(next)) continue;
       const bool lost = !r->bugs.empty() && (r->bugs.back().kind == BugKind::Crash ||
                                              r->bugs.back().kind == BugKind::Hang);
@@ -765,7 +773,7 @@ class Explorer {
       std::erase_if(r->racy, [&](const std::string& site) { return learnt_.contains(site); });
       // Coverage this worker sent before is in the exploring process's set already (it took
       // that run first): only the rest can make this run new.
-      if (fuzzing_ && scheduler_->is_fuzz_run(i)) {
+      if (fuzzing_ && scheduler_->is_fuzz_run(i) && teaches(i)) {
         std::erase_if(r->coverage, [&](std::uint64_t h) { return !covered_.insert(h).second; });
       } else {
         r->coverage.clear();

@@ -621,4 +621,41 @@ TEST_CASE("in_process_shards_merge_into_the_unsharded_report_and_dfs_is_refused"
   CHECK_THROWS_AS(weft::explore([] { lost_update(2, 2); }, out_of_range), weft::UsageError);
 }
 
+namespace {
+// Runs of the body in this process: probes, schedules, and the re-run of the last one.
+int g_runs = 0;
+void counted_locked_counter() {
+  ++g_runs;
+  locked_counter(2, 2);
+}
+int runs_of(const weft::Options& o) {
+  g_runs = 0;
+  const weft::Report r = weft::explore(counted_locked_counter, o);
+  REQUIRE(r.ok());
+  return g_runs;
+}
+}  // namespace
+
+TEST_CASE("a_shard_runs_its_own_schedules_and_those_that_teach_not_the_whole_run") {
+  // Only one schedule in four teaches (racy sites, the fuzzer's corpus): a shard of four runs
+  // its own quarter and, before the last epoch, the teaching quarter, so about half the run
+  // (the shard whose schedules are the teaching ones, a quarter).
+  for (Strategy s : {Strategy::Portfolio, Strategy::Fuzz, Strategy::Random}) {
+    CAPTURE(static_cast<int>(s));
+    weft::Options o = with(s, 2048);
+    const int whole = runs_of(o);
+    CHECK(whole >= 2048);
+    int most = 0;
+    for (unsigned k = 0; k < 4; ++k) {
+      o.shard_index = k;
+      o.shard_count = 4;
+      const int shard = runs_of(o);
+      CAPTURE(k);
+      CHECK(shard >= 512);
+      most = std::max(most, shard);
+    }
+    CHECK(most <= whole * 55 / 100);
+  }
+}
+
 TEST_SUITE_END();
