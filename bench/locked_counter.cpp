@@ -1,5 +1,6 @@
 #include "locked_counter.hpp"
 
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -10,6 +11,13 @@
 
 namespace weftbench {
 namespace {
+
+// WEFT_MEMORY_MODEL=sc measures the same programs with every atomic operation seq_cst, as the
+// CLI reads it: the default (C11) keeps happens-before in the runtime for every lock too.
+weft::MemoryModel memory_model() {
+  const char* v = std::getenv("WEFT_MEMORY_MODEL");
+  return v != nullptr && std::string(v) == "sc" ? weft::MemoryModel::SC : weft::MemoryModel::C11;
+}
 
 // `Threads` threads x 10 locked increments of a Shared<int>.
 template <int Threads>
@@ -54,6 +62,7 @@ double run(void (*body)(), std::uint64_t points, std::uint64_t iterations, const
   o.checkers = checkers;
   o.shared_points = shared;
   o.max_steps = points;
+  o.memory_model = memory_model();
   weft::Report r;
   const double s = bench::seconds([&] { r = weft::explore(body, o); });
   if (!r.ok() || r.iterations != iterations) bench::die(std::string(what) + ": " + r.summary());
@@ -113,6 +122,7 @@ double run_program(void (*body)(), std::uint64_t iterations, weft::SharedPoints 
   o.strategy = weft::Strategy::Random;
   o.iterations = iterations;
   o.shared_points = points;
+  o.memory_model = memory_model();
   weft::Report r;
   const double s = bench::seconds([&] { r = weft::explore(body, o); });
   if (!r.ok() || r.iterations != iterations) bench::die(std::string(what) + ": " + r.summary());

@@ -84,16 +84,15 @@ class RaceChecker final : public Checker {
            k == ModelEvent::Kind::Read || k == ModelEvent::Kind::Write;
   }
 
+  void use_clocks(ClockView* clocks) override { runtime_clocks_ = clocks; }
+
   void on_event(const ModelEvent& e) override {
-    // Under MemoryModel::C11 the runtime's clocks are the happens-before of this checker too:
-    // only the accesses need work here.
-    now_ = e.clock;
-    if (now_ != nullptr && e.kind != ModelEvent::Kind::Read && e.kind != ModelEvent::Kind::Write) {
+    // Under MemoryModel::C11 the runtime's clocks are this checker's happens-before too: only
+    // the accesses need work here.
+    if (e.kind == ModelEvent::Kind::Read || e.kind == ModelEvent::Kind::Write) {
+      now_ = runtime_clocks_ != nullptr ? &runtime_clocks_->clock(e.thread) : &thread(e.thread);
+    } else if (runtime_clocks_ != nullptr) {
       return;
-    }
-    if (now_ == nullptr &&
-        (e.kind == ModelEvent::Kind::Read || e.kind == ModelEvent::Kind::Write)) {
-      now_ = &thread(e.thread);
     }
     switch (e.kind) {
       case ModelEvent::Kind::Spawn: {
@@ -382,6 +381,7 @@ class RaceChecker final : public Checker {
   std::vector<VectorClock> threads_;
   // The accessing thread's clock during read() and write(): the runtime's (MemoryModel::C11)
   // or threads_'s.
+  ClockView* runtime_clocks_ = nullptr;
   const VectorClock* now_ = nullptr;
   std::vector<VectorClock> objects_;
   std::vector<Variable> variables_;

@@ -77,7 +77,10 @@ RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler
   } installed(this);
 
   if (checkers_ != nullptr) {
-    for (auto& c : *checkers_) c->on_execution_begin();
+    for (auto& c : *checkers_) {
+      c->use_clocks(weak_ ? &weak_memory_ : nullptr);
+      c->on_execution_begin();
+    }
   }
   ThreadState& main = threads_.emplace_back();
   main.name = "main";
@@ -610,7 +613,6 @@ void Execution::atomic_event(ObjectId o, Sync s, std::uint32_t slot, std::uint32
   ev.object = o;
   ev.slot = slot;
   ev.from = from;
-  ev.clock = &weak_memory_.clock(current_);
   const std::vector<Checker*>& to = interested_[static_cast<std::size_t>(ModelEvent::Kind::Sync)];
   for (Checker* c : to) c->on_event(ev);
 }

@@ -131,13 +131,10 @@ class Execution final : public Names {
   std::string site(const Location& where, CallSite pc) const override;
 
   // --- events to checkers
-  void emit(ModelEvent& e) {
+  void emit(const ModelEvent& e) {
     if (unwinding_) return;
-    if (weak_) {
-      if (e.kind == ModelEvent::Kind::Spawn || e.kind == ModelEvent::Kind::Sync) {
-        weak_memory_.observe(e);
-      }
-      e.clock = &weak_memory_.clock(e.thread);
+    if (weak_ && (e.kind == ModelEvent::Kind::Spawn || e.kind == ModelEvent::Kind::Sync)) {
+      weak_memory_.observe(e);
     }
     for (Checker* c : interested_[static_cast<std::size_t>(e.kind)]) c->on_event(e);
   }

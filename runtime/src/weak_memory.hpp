@@ -20,7 +20,7 @@
 
 namespace weft::detail {
 
-class WeakMemory {
+class WeakMemory final : public ClockView {
  public:
   // Stores kept per atomic: a load cannot read an older one (fewer behaviours, never more).
   static constexpr std::uint32_t kHistory = 8;
@@ -49,8 +49,8 @@ class WeakMemory {
   // The thread yielded (or slept, or blocked): the stores made until now become visible to it,
   // so that a loop that waits for a store ends.
   void yielded(ThreadId t);
-  // Thread t's happens-before clock (ModelEvent::clock).
-  const VectorClock& clock(ThreadId t) { return thread(t).clock; }
+  // Thread t's happens-before clock, for checkers (ClockView).
+  const VectorClock& clock(ThreadId t) override { return thread(t).clock; }
 
   // How many stores a load may read (at least 1): it is then `load(..., choice)`, choice 0
   // being the newest. `latest` (the atomic's value) makes the initial store on first use.

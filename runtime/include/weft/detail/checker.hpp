@@ -38,11 +38,19 @@ struct ModelEvent {
   // RMW's store the one it read (its release sequence continues).
   std::uint32_t slot = 0;
   std::uint32_t from = 0xffffffffu;
-  // MemoryModel::C11: the runtime keeps happens-before itself (to know what a load may read),
-  // with the rules of weft/detail/clocks.hpp; this is `thread`'s clock after the event. A
-  // checker may read it instead of keeping the same clocks twice. Null under MemoryModel::SC,
-  // and the same for every event of an execution.
-  const VectorClock* clock = nullptr;
+};
+
+// MemoryModel::C11: the runtime keeps happens-before itself (to know what a load may read),
+// by the rules of weft/detail/clocks.hpp, from the same events checkers see. A checker may read
+// a thread's clock (as it is after the event being handled) instead of keeping the same clocks
+// twice. Handed over once per execution rather than in every event: a ModelEvent is built at
+// every operation, and one more field costs more to clear than the clocks save.
+class ClockView {
+ public:
+  virtual const VectorClock& clock(ThreadId t) = 0;
+
+ protected:
+  ~ClockView() = default;
 };
 
 // Names for messages; implemented by the execution.
@@ -84,6 +92,9 @@ class Checker {
  public:
   virtual ~Checker() = default;
   virtual void on_execution_begin() = 0;
+  // Before on_execution_begin: the runtime's clocks for this execution (MemoryModel::C11), or
+  // null (MemoryModel::SC).
+  virtual void use_clocks(ClockView* clocks) { (void)clocks; }
   // Whether on_event wants events of this kind (asked once per exploration: the dispatch skips
   // a checker for the kinds it ignores).
   virtual bool wants(ModelEvent::Kind) const { return true; }
