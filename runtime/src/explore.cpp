@@ -930,6 +930,8 @@ std::string encode_steps(const std::vector<TraceStep>& steps) {
     put(out, s.value);
     put(out, s.location);
     put(out, s.blocked ? 1 : 0);
+    put(out, s.file);
+    put(out, s.line);
   }
   return out;
 }
@@ -954,11 +956,13 @@ std::vector<TraceStep> decode_steps(std::string_view in) {
   for (;;) {
     TraceStep s;
     std::uint64_t blocked = 0;
+    std::uint64_t line = 0;
     if (!number(s.thread) || !text(s.thread_name) || !text(s.operation) || !text(s.value) ||
-        !text(s.location) || !number(blocked)) {
+        !text(s.location) || !number(blocked) || !text(s.file) || !number(line)) {
       return steps;
     }
     s.blocked = blocked != 0;
+    s.line = static_cast<unsigned>(line);
     steps.push_back(std::move(s));
   }
 }

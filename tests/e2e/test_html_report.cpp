@@ -103,6 +103,8 @@ TEST_CASE("cli_html_of_a_crash_has_the_steps_before_it") {
   CHECK(has(page, "Crash</span>"));
   CHECK(has(page, "<div class=\"trace\""));
   CHECK(has(page, "<span class=\"lane\""));
+  // The child sends each step's file and line too: the page quotes the user's source.
+  CHECK(has(page, "<code class=\"src\">"));
 }
 
 TEST_CASE("cli_html_to_a_path_that_cannot_be_written_is_refused_before_exploring") {
