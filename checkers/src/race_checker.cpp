@@ -80,7 +80,9 @@ class RaceChecker final : public Checker {
   }
 
   bool wants(ModelEvent::Kind k) const override {
-    return k == ModelEvent::Kind::Spawn || k == ModelEvent::Kind::Sync ||
+    // With the runtime's clocks, spawns and synchronisation are already in them.
+    const bool own_clocks = runtime_clocks_ == nullptr;
+    return (own_clocks && (k == ModelEvent::Kind::Spawn || k == ModelEvent::Kind::Sync)) ||
            k == ModelEvent::Kind::Read || k == ModelEvent::Kind::Write;
   }
 

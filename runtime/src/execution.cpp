@@ -77,10 +77,7 @@ RunResult Execution::run(const std::function<void()>& body, Scheduler& scheduler
   } installed(this);
 
   if (checkers_ != nullptr) {
-    for (auto& c : *checkers_) {
-      c->use_clocks(weak_ ? &weak_memory_ : nullptr);
-      c->on_execution_begin();
-    }
+    for (auto& c : *checkers_) c->on_execution_begin();
   }
   ThreadState& main = threads_.emplace_back();
   main.name = "main";

@@ -113,13 +113,7 @@ class Execution final : public Names {
   // Observers of the event stream for the following runs (may be null: none).
   void set_checkers(std::vector<std::unique_ptr<Checker>>* checkers) {
     checkers_ = checkers;
-    for (auto& list : interested_) list.clear();
-    if (checkers == nullptr) return;
-    for (auto& c : *checkers) {
-      for (std::size_t k = 0; k < kEventKinds; ++k) {
-        if (c->wants(static_cast<ModelEvent::Kind>(k))) interested_[k].push_back(c.get());
-      }
-    }
+    subscribe();
   }
 
   const std::vector<std::unique_ptr<Checker>>* checkers() const noexcept { return checkers_; }
@@ -228,7 +222,10 @@ class Execution final : public Names {
   }
 
   // --- Atomic<T> (MemoryModel::C11; see weft/detail/model.hpp)
-  void set_memory_model(MemoryModel m) noexcept { weak_ = m == MemoryModel::C11; }
+  void set_memory_model(MemoryModel m) {
+    weak_ = m == MemoryModel::C11;
+    subscribe();
+  }
   MemoryModel memory_model() const noexcept { return weak_ ? MemoryModel::C11 : MemoryModel::SC; }
   bool weak_memory() const noexcept { return weak_; }
   const void* atomic_load(ObjectId o, std::memory_order mo, const void* latest, std::size_t size);
@@ -325,6 +322,17 @@ class Execution final : public Names {
   std::vector<std::unique_ptr<Checker>>* checkers_ = nullptr;
   static constexpr std::size_t kEventKinds = 7;
   std::vector<Checker*> interested_[kEventKinds];
+  // Hands the checkers the clocks of this memory model and asks each which events it wants.
+  void subscribe() {
+    for (auto& list : interested_) list.clear();
+    if (checkers_ == nullptr) return;
+    for (auto& c : *checkers_) {
+      c->use_clocks(weak_ ? &weak_memory_ : nullptr);
+      for (std::size_t k = 0; k < kEventKinds; ++k) {
+        if (c->wants(static_cast<ModelEvent::Kind>(k))) interested_[k].push_back(c.get());
+      }
+    }
+  }
   Schedule::Decision* mirror_ = nullptr;
   std::size_t mirror_capacity_ = 0;
   std::uint64_t* mirror_count_ = nullptr;

@@ -92,11 +92,11 @@ class Checker {
  public:
   virtual ~Checker() = default;
   virtual void on_execution_begin() = 0;
-  // Before on_execution_begin: the runtime's clocks for this execution (MemoryModel::C11), or
-  // null (MemoryModel::SC).
+  // The runtime's clocks for the following executions (MemoryModel::C11), or null
+  // (MemoryModel::SC); called before wants(), which may depend on it.
   virtual void use_clocks(ClockView* clocks) { (void)clocks; }
-  // Whether on_event wants events of this kind (asked once per exploration: the dispatch skips
-  // a checker for the kinds it ignores).
+  // Whether on_event wants events of this kind (asked when the checkers or the memory model are
+  // set: the dispatch skips a checker for the kinds it ignores).
   virtual bool wants(ModelEvent::Kind) const { return true; }
   virtual void on_event(const ModelEvent& e) = 0;
   virtual std::vector<Finding> on_execution_end(const Names& names) = 0;
