@@ -20,7 +20,17 @@ using weft::BugKind;
 
 namespace {
 
-void lost_update_body() { lost_update(2, 1); }
+// The seed's lost update, with load() and store() spelled out: they capture their line, which
+// operators (counter += 1) leave to debug information that clang 14 does not give for them
+// (tests/build_modes/sanitize.sh).
+void lost_update_body() {
+  weft::Shared<int> counter(0, "counter");
+  auto increment = [&] { counter.store(counter.load() + 1); };  // racy: load, then store
+  weft::Thread a(increment), b(increment);
+  a.join();
+  b.join();
+  WEFT_ASSERT(counter.load() == 2);
+}
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
@@ -64,8 +74,8 @@ TEST_CASE("a_bugs_steps_are_the_rows_of_its_trace_and_trace_steps_gives_the_same
   for (const weft::TraceStep& s : bug.steps) {
     if (s.operation != "store counter") continue;
     stores = true;
-    CHECK(std::filesystem::path(s.file).filename() == "helpers.hpp");
-    CHECK(contains(s.location, "helpers.hpp:" + std::to_string(s.line)));
+    CHECK(std::filesystem::path(s.file).filename() == "test_report_html.cpp");
+    CHECK(contains(s.location, "test_report_html.cpp:" + std::to_string(s.line)));
   }
   CHECK(stores);
 }
@@ -75,7 +85,7 @@ TEST_CASE("a_race_names_its_two_accesses_as_sites") {
   const weft::Bug bug = first_of(r, BugKind::LostUpdate);
   REQUIRE(bug.sites.size() == 2);
   for (const weft::BugSite& s : bug.sites) {
-    CHECK(contains(s.location, "helpers.hpp:"));
+    CHECK(contains(s.location, "test_report_html.cpp:"));
     CHECK(contains(bug.message, s.thread + " at " + s.location));
     CHECK(s.what.rfind("writes", 0) == 0);
   }
@@ -122,8 +132,9 @@ TEST_CASE("the_page_has_a_lane_per_thread_the_sites_joined_and_the_users_lines")
   CHECK(contains(page, "data-a=\"f0\""));
   CHECK(contains(page, "data-a=\"t0\""));
   // The user's source line, read from the file the step names.
-  CHECK(
-      contains(page, "<code class=\"src\">for (int i = 0; i &lt; increments; ++i) counter += 1;"));
+  CHECK(contains(
+      page,
+      "<code class=\"src\">auto increment = [&amp;] { counter.store(counter.load() + 1); };"));
   // Self-contained: nothing to fetch.
   CHECK(!contains(page, "src=\"http"));
   CHECK(!contains(page, "href=\"http"));
@@ -223,7 +234,7 @@ TEST_CASE("runs_of_steps_away_from_the_bug_fold_and_the_sites_stay_open") {
         std::lock_guard g(m);
         quiet += 1;
       }
-      racy += 1;
+      racy.store(racy.load() + 1);
     };
     weft::Thread a(work), b(work);
     a.join();
