@@ -76,7 +76,6 @@ class RaceChecker final : public Checker {
     objects_used_ = 0;
     variables_used_ = 0;
     races_.clear();
-    atomics_.reset();
   }
 
   bool wants(ModelEvent::Kind k) const override {
@@ -105,10 +104,9 @@ class RaceChecker final : public Checker {
         break;
       }
       case ModelEvent::Kind::Sync:
+        // The atomic kinds come only under MemoryModel::C11, whose clocks are the runtime's.
         if (e.sync <= Sync::Overwrite) {
           apply_sync(thread(e.thread), e.thread, object(e.object), e.sync);
-        } else {
-          atomic_sync(e);
         }
         break;
       case ModelEvent::Kind::Read:
@@ -118,24 +116,6 @@ class RaceChecker final : public Checker {
         write(e);
         break;
       default:
-        break;
-    }
-  }
-
-  // MemoryModel::C11: only what the C++ memory model makes synchronise orders accesses.
-  void atomic_sync(const ModelEvent& e) {
-    VectorClock& t = thread(e.thread);
-    switch (e.sync) {
-      case Sync::AtomicStore:
-      case Sync::AtomicStoreRelease:
-        atomics_.store(t, e.thread, e.object, e.slot, e.from, e.sync == Sync::AtomicStoreRelease);
-        break;
-      case Sync::AtomicLoad:
-      case Sync::AtomicLoadAcquire:
-        atomics_.load(t, e.thread, e.object, e.slot, e.sync == Sync::AtomicLoadAcquire);
-        break;
-      default:
-        atomics_.fence(t, e.thread, e.sync != Sync::FenceRelease, e.sync != Sync::FenceAcquire);
         break;
     }
   }
@@ -388,7 +368,6 @@ class RaceChecker final : public Checker {
   std::vector<VectorClock> objects_;
   std::vector<Variable> variables_;
   std::vector<Race> races_;
-  AtomicClocks atomics_;
   // Site pairs already described in this exploration (per process; the exploring process
   // deduplicates across processes by the findings' keys).
   std::vector<SiteKey> described_;

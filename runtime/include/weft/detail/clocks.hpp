@@ -1,7 +1,7 @@
-// weft/detail/clocks.hpp — vector clocks and the synchronisation rules of the model, shared by
-// the runtime's memory model (which needs happens-before to know what a load may read) and the
-// race checker (which needs it to order Shared<T> accesses), so that both agree exactly.
-// Not a public API.
+// weft/detail/clocks.hpp — vector clocks and the synchronisation rules of the model: the
+// runtime's memory model keeps happens-before with them under MemoryModel::C11 (to know what a
+// load may read, and the race checker reads those clocks), and the race checker keeps its own
+// with apply_sync under MemoryModel::SC. Not a public API.
 #pragma once
 
 #include <cstdint>
