@@ -587,8 +587,8 @@ class Explorer {
   }
 
   // Sites are learnt in epochs of kEpoch schedules: schedule i makes points of the sites learnt
-  // before its epoch began, whichever process ran the schedules that found them, so a report is
-  // the same for any --jobs.
+  // before the epoch before its own began, whichever process ran the schedules that found them,
+  // so a report is the same for any --jobs.
   // With the fuzzer's feedback, epochs are shorter: its corpus grows only between them.
   static constexpr std::uint64_t kEpoch = 512;
   static constexpr std::uint64_t kFuzzEpoch = 128;
@@ -605,13 +605,13 @@ class Explorer {
   static bool teaches(std::uint64_t i) { return (i - 1) % kTeach == 0; }
 
   // Sharding: the schedules this run reports, and those it runs: its own, and those that teach
-  // in the epochs before the last (nothing learnt in the last epoch is ever used).
+  // in the epochs before the last two (what they teach would take effect after the last).
   bool mine(std::uint64_t i) const {
     return options_.shard_count <= 1 || i % options_.shard_count == options_.shard_index;
   }
   bool needed(std::uint64_t i) const {
     return mine(i) ||
-           (syncing() && teaches(i) && (i - 1) / epoch_ < (options_.iterations - 1) / epoch_);
+           (syncing() && teaches(i) && (i - 1) / epoch_ + 1 < (options_.iterations - 1) / epoch_);
   }
 
   // Keeps a fuzz run that showed new interleaving coverage, for the corpus of the next epoch.
@@ -629,21 +629,31 @@ class Explorer {
     }
   }
 
-  // At an epoch's start: the sites found in the last one join the points, and its fuzz runs
-  // with new coverage the fuzzer's corpus. Returns the sites, and moves the runs to `admitted`.
-  std::vector<std::string> begin_epoch(std::vector<std::uint64_t>* admitted = nullptr) {
-    if (!admitted_.empty()) {
-      scheduler_->admit(admitted_);
-      if (admitted != nullptr) *admitted = admitted_;
-      admitted_.clear();
-    }
-    std::vector<std::string> added(fresh_sites_.begin(), fresh_sites_.end());
-    if (!added.empty()) {
-      learnt_.insert(added.begin(), added.end());
-      ex_.set_shared_points(false, {learnt_.begin(), learnt_.end()}, true);
-    }
+  // What an epoch taught: racy sites new to it, and its fuzz runs with new coverage.
+  struct Lesson {
+    std::vector<std::string> sites;
+    std::vector<std::uint64_t> admitted;
+  };
+
+  // At the start of epoch E: what epoch E-1 taught is put aside (and returned, for the
+  // workers), and what epoch E-2 taught takes effect: its racy sites join the points, its fuzz
+  // runs the fuzzer's corpus. The lag of one epoch lets worker processes run epoch E while the
+  // exploring process still takes in E-1: with no lag every worker would wait at each epoch's
+  // end for the slowest one and for the exploring process (a third of the run's time on two
+  // cores). Every process, and a run without workers, keeps the same lag.
+  Lesson begin_epoch() {
+    Lesson taught{{fresh_sites_.begin(), fresh_sites_.end()}, std::move(admitted_)};
     fresh_sites_.clear();
-    return added;
+    admitted_.clear();
+    learn(std::exchange(put_aside_, taught));
+    return taught;
+  }
+
+  void learn(const Lesson& l) {
+    if (!l.admitted.empty()) scheduler_->admit(l.admitted);
+    if (l.sites.empty()) return;
+    learnt_.insert(l.sites.begin(), l.sites.end());
+    ex_.set_shared_points(false, {learnt_.begin(), learnt_.end()}, true);
   }
 
   // --- worker processes
@@ -672,10 +682,10 @@ class Explorer {
       if (syncing() && epoch_begins(next)) {
         // Every schedule of the last epoch is in: the workers, waiting at its end, hear what
         // it found (one line per site, one "#N" per fuzz run admitted; perhaps none).
-        std::vector<std::uint64_t> admitted;
+        const Lesson taught = begin_epoch();
         std::string message;
-        for (const std::string& site : begin_epoch(&admitted)) message += site + "\n";
-        for (const std::uint64_t i : admitted) message += "#" + std::to_string(i) + "\n";
+        for (const std::string& site : taught.sites) message += site + "\n";
+        for (const std::uint64_t i : taught.admitted) message += "#" + std::to_string(i) + "\n";
         workers.tell(message);
       }
       if (!needed(next)) {
@@ -743,19 +753,21 @@ class Explorer {
       // Each epoch begins with what the exploring process learnt from the one before, from
       // every worker's schedules.
       while (syncing() && (i - 1) / epoch_ > epoch) {
+        ++epoch;
+        if (epoch < 2) continue;  // epoch E learns what E-2 taught (begin_epoch)
         watch.hold(true);
         const std::string message = link.receive();
         watch.hold(false);
-        ++epoch;
+        Lesson l;
         for (std::size_t at = 0, end; (end = message.find('\n', at)) != std::string::npos;
              at = end + 1) {
           if (message[at] == '#') {
-            admitted_.push_back(std::stoull(message.substr(at + 1, end - at - 1)));
+            l.admitted.push_back(std::stoull(message.substr(at + 1, end - at - 1)));
           } else {
-            fresh_sites_.insert(message.substr(at, end - at));
+            l.sites.push_back(message.substr(at, end - at));
           }
         }
-        (void)begin_epoch();
+        learn(l);
       }
       if (!needed(i)) continue;
       link.running(i);
@@ -808,6 +820,7 @@ class Explorer {
   bool fuzzing_ = false;
   std::unordered_set<std::uint64_t> covered_;
   std::vector<std::uint64_t> admitted_;
+  Lesson put_aside_;  // what the last epoch taught, in effect from the next (begin_epoch)
   std::uint64_t epoch_ = kEpoch;
   std::chrono::steady_clock::time_point start_;
 };
