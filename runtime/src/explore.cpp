@@ -642,8 +642,9 @@ class Explorer {
   // workers), and what epoch E-2 taught takes effect: its racy sites join the points, its fuzz
   // runs the fuzzer's corpus. The lag of one epoch lets worker processes run epoch E while the
   // exploring process still takes in E-1: with no lag every worker would wait at each epoch's
-  // end for the slowest one and for the exploring process (a third of the run's time on two
-  // cores). Every process, and a run without workers, keeps the same lag.
+  // end for the slowest one and for the exploring process (measured: a sixth of a --jobs 2 run,
+  // docs/BENCHMARKS.md section 13). Every process, and a run without workers, keeps the same
+  // lag.
   Lesson begin_epoch() {
     Lesson taught{{fresh_sites_.begin(), fresh_sites_.end()}, std::move(admitted_)};
     fresh_sites_.clear();
@@ -654,9 +655,11 @@ class Explorer {
 
   void learn(const Lesson& l) {
     if (!l.admitted.empty()) scheduler_->admit(l.admitted);
-    if (l.sites.empty()) return;
-    learnt_.insert(l.sites.begin(), l.sites.end());
-    ex_.set_shared_points(false, {learnt_.begin(), learnt_.end()}, true);
+    // A site seen again while its lesson was put aside comes twice: only new ones reset the
+    // points (which also drops the execution's per-declaration answers).
+    bool added = false;
+    for (const std::string& site : l.sites) added |= learnt_.insert(site).second;
+    if (added) ex_.set_shared_points(false, {learnt_.begin(), learnt_.end()}, true);
   }
 
   // --- worker processes
@@ -683,8 +686,8 @@ class Explorer {
                             [&](detail::WorkerLink& link) { worker_main(link, jobs); });
     for (std::uint64_t next = 1; next <= options_.iterations; ++next) {
       if (syncing() && epoch_begins(next)) {
-        // Every schedule of the last epoch is in: the workers, waiting at its end, hear what
-        // it found (one line per site, one "#N" per fuzz run admitted; perhaps none).
+        // Every schedule of the last epoch is in: the workers hear what it found (one line per
+        // site, one "#N" per fuzz run admitted; perhaps none) and take it in an epoch later.
         const Lesson taught = begin_epoch();
         std::string message;
         for (const std::string& site : taught.sites) message += site + "\n";
@@ -753,8 +756,8 @@ class Explorer {
     std::uint64_t epoch = 0;
     for (std::uint64_t i = w + 1; i <= options_.iterations; i += jobs) {
       if (i > w + 1 && out_of_time()) break;
-      // Each epoch begins with what the exploring process learnt from the one before, from
-      // every worker's schedules.
+      // Each epoch begins with what the exploring process learnt from the one before the one
+      // before, from every worker's schedules.
       while (syncing() && (i - 1) / epoch_ > epoch) {
         ++epoch;
         if (epoch < 2) continue;  // epoch E learns what E-2 taught (begin_epoch)
